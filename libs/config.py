@@ -1,0 +1,57 @@
+"""Connection settings shared by every service; each service's Settings class extends them.
+
+Every field reads the environment variable of the same name (e.g. ``KAFKA_BOOTSTRAP_SERVERS``),
+so the same code runs against the embedded stack or production engines by configuration alone.
+"""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_LINK_SECRET = "dev-only-link-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+
+    ENVIRONMENT: Environment = Environment.DEVELOPMENT
+    DATA_DIR: Path = Path(".eig")
+    """Where the embedded stack keeps its state (SQLite, Temporal, Maildir)."""
+
+    DATABASE_URL: str = "sqlite:///.eig/eig.db"
+    KAFKA_BOOTSTRAP_SERVERS: str = "127.0.0.1:9092"
+    TEMPORAL_ADDRESS: str = "127.0.0.1:7233"
+    TEMPORAL_NAMESPACE: str = "default"
+    TEMPORAL_TASK_QUEUE: str = "eig-dossiers"
+
+    SMTP_HOST: str = "127.0.0.1"
+    SMTP_PORT: int = 1025
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    SMTP_STARTTLS: bool = False
+    MAIL_FROM: str = "EIG <eig@beta.gouv.fr>"
+
+    PUBLIC_INTAKE_URL: str = "http://127.0.0.1:8000"
+    """Base of the links sent to applicants (their private status page)."""
+    DOSSIER_LINK_SECRET: SecretStr = SecretStr(DEV_LINK_SECRET)
+    """Key of the HMAC that makes each dossier's private link unguessable."""
+
+    LOG_LEVEL: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Self:
+        if (
+            self.ENVIRONMENT == Environment.PRODUCTION
+            and self.DOSSIER_LINK_SECRET.get_secret_value() == DEV_LINK_SECRET
+        ):
+            raise ValueError("DOSSIER_LINK_SECRET must be set to a real secret in production")
+        return self

@@ -1,0 +1,144 @@
+"""Kafka plumbing shared by producers and consumers: broker factory, topics, at-least-once handling.
+
+Consumers use ``AckPolicy.MANUAL`` and :func:`process_then_ack`: the offset is committed only
+after the work succeeded, transient failures are retried with backoff, and poison messages go
+to a dead-letter topic so the consumer moves on (FastStream's default acks *before* handling).
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from faststream.kafka import KafkaBroker
+from faststream.kafka.message import KafkaMessage
+from pydantic import ValidationError
+
+from libs.messages.envelope import Event
+from libs.messages.topics import PARTITIONS, Headers
+
+logger = logging.getLogger(__name__)
+
+
+def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
+    # acks="all": a publish returns only once the broker has the record (the outbox relay
+    # marks a row sent on that). No idempotent producer: Tansu does not support it, and
+    # consumers dedupe on event_id anyway.
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        graceful_timeout=15.0,
+        request_timeout_ms=10_000,
+        log_level=logging.DEBUG,
+    )
+
+
+async def ensure_topics(bootstrap_servers: str, partitions: dict[str, int] = PARTITIONS) -> None:
+    """Create the platform's topics if missing (idempotent)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, num_partitions=count, replication_factor=1)
+            for name, count in partitions.items()
+            if name not in existing
+        ]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+async def publish_event(broker: KafkaBroker, topic: str, event: Event) -> None:
+    """Publish an event keyed by dossier id, with its type and schema version as headers."""
+    await broker.publish(
+        event.model_dump_json().encode(),
+        topic=topic,
+        key=event.key,
+        headers={
+            Headers.EVENT_TYPE: event.type,
+            Headers.SCHEMA_VERSION: str(event.schema_version),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for transient failures; ``max_attempts=None`` retries until shutdown."""
+
+    max_attempts: int | None = None
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.max_delay, self.initial_delay * 2 ** (attempt - 1)))
+
+
+POISON_ERRORS: tuple[type[Exception], ...] = (ValidationError, UnicodeDecodeError)
+"""Errors that retrying cannot fix: the message itself is bad."""
+
+
+async def send_to_dead_letters(
+    broker: KafkaBroker, dlq_topic: str, message: KafkaMessage, error: BaseException
+) -> None:
+    raw = message.raw_message
+    record = raw[0] if isinstance(raw, tuple) else raw
+    headers = dict(message.headers)
+    headers.update(
+        {
+            Headers.DLQ_ERROR: f"{type(error).__name__}: {str(error)[:500]}",
+            Headers.DLQ_SOURCE_TOPIC: str(record.topic),
+            Headers.DLQ_SOURCE_OFFSET: f"{record.partition}:{record.offset}",
+        }
+    )
+    await broker.publish(message.body, topic=dlq_topic, key=record.key, headers=headers)
+
+
+async def process_then_ack(
+    message: KafkaMessage,
+    work: Callable[[], Awaitable[None]],
+    *,
+    broker: KafkaBroker,
+    dlq_topic: str,
+    retry: RetryPolicy,
+    on_dead_letter: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Run ``work``; commit the offset only once it succeeded or the message was dead-lettered."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await work()
+        except POISON_ERRORS as error:
+            logger.warning("poison message sent to %s: %s", dlq_topic, type(error).__name__)
+            await _dead_letter(broker, dlq_topic, message, error, on_dead_letter)
+            return
+        except Exception as error:
+            if retry.max_attempts is not None and attempt >= retry.max_attempts:
+                logger.error("giving up after %d attempts, to %s", attempt, dlq_topic)
+                await _dead_letter(broker, dlq_topic, message, error, on_dead_letter)
+                return
+            delay = retry.delay(attempt)
+            logger.warning(
+                "attempt %d failed (%s), retrying in %.1fs", attempt, type(error).__name__, delay
+            )
+            await asyncio.sleep(delay)
+        else:
+            await message.ack()
+            return
+
+
+async def _dead_letter(
+    broker: KafkaBroker,
+    dlq_topic: str,
+    message: KafkaMessage,
+    error: BaseException,
+    on_dead_letter: Callable[[BaseException], None] | None,
+) -> None:
+    await send_to_dead_letters(broker, dlq_topic, message, error)
+    if on_dead_letter is not None:
+        on_dead_letter(error)
+    await message.ack()

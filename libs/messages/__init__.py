@@ -1,0 +1,1 @@
+"""Versioned Kafka message schemas and topic names: the one contract between services."""

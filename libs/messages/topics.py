@@ -1,0 +1,49 @@
+"""Topic names and consumer groups: the only place they are spelled.
+
+Names are ``eig.<stream>.v<schema major>``; a breaking schema change gets a new topic.
+"""
+
+from typing import Final
+
+APPLICATIONS: Final = "eig.applications.v1"
+"""Accepted applications, relayed from intake's outbox. Key: dossier id."""
+
+DOSSIER_EVENTS: Final = "eig.dossier-events.v1"
+"""Every dossier status change, published by the dossier workflows. Key: dossier id."""
+
+NOTIFICATIONS_DLQ: Final = "eig.notifications.dlq.v1"
+"""Dossier events whose e-mail could not be sent after the last attempt."""
+
+WORKFLOWS_BRIDGE_DLQ: Final = "eig.workflows-bridge.dlq.v1"
+"""Application messages the bridge cannot turn into a workflow (poison messages)."""
+
+INTAKE_STATUS_VIEW_DLQ: Final = "eig.intake-status-view.dlq.v1"
+"""Dossier events the applicant status view cannot read (poison messages)."""
+
+# Partition counts: keyed by dossier id, so ordering holds per dossier; three partitions
+# let three consumers of a group share the load. Dead-letter topics are low volume.
+PARTITIONS: Final[dict[str, int]] = {
+    APPLICATIONS: 3,
+    DOSSIER_EVENTS: 3,
+    NOTIFICATIONS_DLQ: 1,
+    WORKFLOWS_BRIDGE_DLQ: 1,
+    INTAKE_STATUS_VIEW_DLQ: 1,
+}
+
+
+class ConsumerGroups:
+    """Consumer group ids; one per reading purpose, so each keeps its own offsets."""
+
+    WORKFLOWS_BRIDGE: Final = "workflows-bridge"
+    NOTIFICATIONS: Final = "notifications"
+    INTAKE_STATUS_VIEW: Final = "intake-status-view"
+
+
+class Headers:
+    """Kafka header names set by producers and dead-letter publishers."""
+
+    EVENT_TYPE: Final = "eig-event-type"
+    SCHEMA_VERSION: Final = "eig-schema-version"
+    DLQ_ERROR: Final = "eig-dlq-error"
+    DLQ_SOURCE_TOPIC: Final = "eig-dlq-source-topic"
+    DLQ_SOURCE_OFFSET: Final = "eig-dlq-source-offset"

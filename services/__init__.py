@@ -1,0 +1,1 @@
+"""The platform's services, each runnable on its own: ``python -m services.<name>``."""

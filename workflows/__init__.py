@@ -1,0 +1,1 @@
+"""Temporal workflows (one per dossier), their activities, the Kafka bridge and the worker."""
