@@ -1,1 +1,1 @@
-"""Code shared by every service: message schemas, connection settings, observability, persistence."""
+"""Code shared by every service: message schemas, settings, observability, persistence."""

@@ -18,7 +18,8 @@ def access_token(secret: str, dossier_id: UUID) -> str:
 def is_valid_token(secret: str, dossier_id: UUID, token: str | None) -> bool:
     if not token:
         return False
-    return hmac.compare_digest(access_token(secret, dossier_id), token)
+    # Compare bytes: compare_digest refuses non-ASCII str, and a token comes from a URL.
+    return hmac.compare_digest(access_token(secret, dossier_id).encode(), token.encode())
 
 
 def status_url(base_url: str, secret: str, dossier_id: UUID) -> str:

@@ -31,6 +31,8 @@ def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
         acks="all",
         graceful_timeout=15.0,
         request_timeout_ms=10_000,
+        # Route FastStream's own lines through the JSON root handler (configure_logging).
+        logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,
     )
 
@@ -116,7 +118,7 @@ async def process_then_ack(
             logger.warning("poison message sent to %s: %s", dlq_topic, type(error).__name__)
             await _dead_letter(broker, dlq_topic, message, error, on_dead_letter)
             return
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any other failure is retried
             if retry.max_attempts is not None and attempt >= retry.max_attempts:
                 logger.error("giving up after %d attempts, to %s", attempt, dlq_topic)
                 await _dead_letter(broker, dlq_topic, message, error, on_dead_letter)

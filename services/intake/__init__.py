@@ -1,0 +1,1 @@
+"""Intake: the public application API, its transactional outbox and the applicants' status page."""

@@ -1,0 +1,32 @@
+"""Intake's Prometheus metrics (process-wide, like the registry they live in)."""
+
+from prometheus_client import Counter, Gauge
+
+APPLICATIONS_ACCEPTED = Counter(
+    "intake_applications_accepted_total", "Applications accepted (202), by kind", ["kind"]
+)
+APPLICATIONS_REJECTED = Counter(
+    "intake_applications_rejected_total",
+    "Application requests refused with a 4xx, by kind and status code",
+    ["kind", "status_code"],
+)
+OUTBOX_PENDING = Gauge("intake_outbox_pending", "Outbox rows not yet acknowledged by the broker")
+OUTBOX_PUBLISHED = Counter("intake_outbox_published_total", "Outbox rows published to Kafka")
+OUTBOX_PUBLISH_FAILURES = Counter(
+    "intake_outbox_publish_failures_total", "Outbox publish attempts that failed"
+)
+RECONCILER_REPUBLISHED = Counter(
+    "intake_reconciler_republished_total",
+    "Submissions queued again because their dossier had no workflow",
+)
+RECONCILER_CONFIRMED = Counter(
+    "intake_reconciler_confirmed_total", "Dossiers whose workflow the reconciler confirmed"
+)
+RECONCILER_TEMPORAL_UNREACHABLE = Counter(
+    "intake_reconciler_temporal_unreachable_total", "Reconciler rounds cut short by Temporal"
+)
+STATUS_VIEW_EVENTS = Counter(
+    "intake_status_view_events_total",
+    "Dossier events read by the status view, by outcome",
+    ["outcome"],
+)

@@ -1,0 +1,208 @@
+"""Transactional outbox: rows written with each application, relayed to Kafka after commit.
+
+A row is marked sent only once the broker acknowledged it (``acks=all``), so a crash or an
+unreachable broker leaves it pending and it is published later: at least once, never lost.
+Consumers dedupe on ``event_id``, so a republished row changes nothing downstream.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.database import transaction
+from libs.kafka import RetryPolicy
+from libs.messages.envelope import Event
+from libs.messages.topics import Headers
+from services.intake import metrics
+from services.intake.models import OutboxMessage
+from services.intake.repository import OutboxRepository
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An event as a Kafka record: what ``libs.kafka.publish_event`` sends, decided once here."""
+
+    value: bytes
+    key: bytes
+    headers: dict[str, str]
+
+
+def event_record(event: Event) -> EventRecord:
+    # Same shape as libs.kafka.publish_event (JSON body, dossier-id key, type/version headers);
+    # it could move to libs/kafka.py so that publish_event is built on it.
+    return EventRecord(
+        value=event.model_dump_json().encode(),
+        key=event.key,
+        headers={
+            Headers.EVENT_TYPE: event.type,
+            Headers.SCHEMA_VERSION: str(event.schema_version),
+        },
+    )
+
+
+def outbox_message(topic: str, event: Event, created_at: datetime) -> OutboxMessage:
+    record = event_record(event)
+    return OutboxMessage(
+        event_id=event.event_id,
+        topic=topic,
+        key=record.key.decode(),
+        payload=record.value.decode(),
+        headers=record.headers,
+        created_at=created_at,
+    )
+
+
+class RecordPublisher(Protocol):
+    async def __call__(self, topic: str, record: EventRecord) -> None:
+        """Return once the broker acknowledged the record; raise otherwise."""
+
+
+class KafkaRecordPublisher:
+    def __init__(self, broker: KafkaBroker) -> None:
+        self.broker = broker
+
+    async def __call__(self, topic: str, record: EventRecord) -> None:
+        # The broker is built with acks="all": publish returns after the in-sync replicas have it.
+        await self.broker.publish(record.value, topic=topic, key=record.key, headers=record.headers)
+
+
+class OutboxSignal:
+    """Wakes the relay as soon as a transaction with an outbox row committed in this process."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout)
+        self._event.clear()
+
+
+@dataclass(frozen=True)
+class RelayRound:
+    published: int
+    failed: bool
+    batch_full: bool
+
+
+def _stored_record(message: OutboxMessage) -> EventRecord:
+    return EventRecord(
+        value=message.payload.encode(), key=message.key.encode(), headers=dict(message.headers)
+    )
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows in id order, one at a time, stopping at the first failure.
+
+    Stopping there keeps each dossier's records in order and leaves the failed row (and those
+    after it) pending for the next round, after a capped backoff.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        publish: RecordPublisher,
+        signal: OutboxSignal,
+        *,
+        skip_locked: bool,
+        batch_size: int = 100,
+        poll_seconds: float = 1.0,
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
+        self.sessions = sessions
+        self.publish = publish
+        self.signal = signal
+        # PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED inside the publishing
+        # transaction, so several intake replicas can relay without sending a row twice. Replicas
+        # may interleave batches, but intake writes a single row per dossier, so no dossier's
+        # records can overtake each other.
+        # SQLite has no row locks, and holding its single write lock while talking to the broker
+        # would stall every application: there rows are read, published, then marked sent in
+        # short transactions, which is safe because SQLite means one intake process, one relay.
+        self.skip_locked = skip_locked
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.backoff = RetryPolicy(
+            initial_delay=min(0.5, max_backoff_seconds), max_delay=max_backoff_seconds
+        )
+
+    async def relay_once(self) -> RelayRound:
+        if self.skip_locked:
+            async with transaction(self.sessions) as session:
+                outbox = OutboxRepository(session)
+                rows = await outbox.pending(self.batch_size, skip_locked=True)
+                return await self._publish_rows(rows, outbox)
+        async with transaction(self.sessions) as session:
+            rows = await OutboxRepository(session).pending(self.batch_size, skip_locked=False)
+        return await self._publish_rows(rows, None)
+
+    async def _publish_rows(
+        self, rows: Sequence[OutboxMessage], outbox: OutboxRepository | None
+    ) -> RelayRound:
+        published = 0
+        for row in rows:
+            assert row.id is not None
+            try:
+                await self.publish(row.topic, _stored_record(row))
+            except Exception as error:  # noqa: BLE001 - any broker failure: keep the row pending
+                metrics.OUTBOX_PUBLISH_FAILURES.inc()
+                reason = f"{type(error).__name__}: {error}"[:500]
+                logger.warning(
+                    "outbox relay: publish failed, row %d stays pending: %s", row.id, reason
+                )
+                async with self._writing(outbox) as repository:
+                    await repository.record_failure(row.id, reason)
+                return RelayRound(published=published, failed=True, batch_full=False)
+            async with self._writing(outbox) as repository:
+                await repository.mark_sent(row.id, datetime.now(UTC))
+            metrics.OUTBOX_PUBLISHED.inc()
+            published += 1
+        return RelayRound(
+            published=published, failed=False, batch_full=len(rows) >= self.batch_size
+        )
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, outbox: OutboxRepository | None) -> AsyncIterator[OutboxRepository]:
+        """The claiming transaction's repository, or (SQLite) a short transaction of its own."""
+        if outbox is not None:
+            yield outbox
+            return
+        async with transaction(self.sessions) as session:
+            yield OutboxRepository(session)
+
+    async def refresh_pending_gauge(self) -> None:
+        async with transaction(self.sessions) as session:
+            metrics.OUTBOX_PENDING.set(await OutboxRepository(session).count_pending())
+
+    async def run(self) -> None:
+        """Relay until cancelled: at once when signalled, else every ``poll_seconds``."""
+        failures = 0
+        while True:
+            try:
+                outcome = await self.relay_once()
+                await self.refresh_pending_gauge()
+            except Exception as error:  # noqa: BLE001 - database unreachable: retry later
+                logger.warning("outbox relay round failed: %s", type(error).__name__)
+                outcome = RelayRound(published=0, failed=True, batch_full=False)
+            if outcome.failed:
+                failures += 1
+                # Wake-ups are ignored while backing off: each new application would otherwise
+                # trigger another doomed attempt against a broker that is down.
+                await asyncio.sleep(self.backoff.delay(failures))
+                continue
+            failures = 0
+            if not outcome.batch_full:
+                await self.signal.wait(self.poll_seconds)

@@ -1,0 +1,148 @@
+"""Intake's use cases: accept an application, record a dossier event in the status view."""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.database import transaction
+from libs.messages.common import DossierKind
+from libs.messages.dossier_events import DossierEvent
+from libs.messages.topics import APPLICATIONS
+from services.intake import metrics
+from services.intake.domain import (
+    AcceptedApplication,
+    ApplicationForm,
+    IdempotencyKeyReused,
+    as_utc,
+    dossier_kind,
+    request_sha256,
+    submission_event,
+)
+from services.intake.models import (
+    Application,
+    DossierStatusView,
+    DossierTimelineEntry,
+    IdempotencyRecord,
+)
+from services.intake.outbox import outbox_message
+from services.intake.repository import ApplicationRepository, OutboxRepository, StatusViewRepository
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_STATUS_CODE = 202
+
+
+async def submit_application(
+    sessions: async_sessionmaker[AsyncSession],
+    form: ApplicationForm,
+    *,
+    idempotency_key: str | None = None,
+    on_committed: Callable[[], None] = lambda: None,
+) -> AcceptedApplication:
+    """Store the application and its outbox row in one transaction.
+
+    With an ``idempotency_key``, a retry of the same request gets the first answer back and a
+    different request raises :class:`IdempotencyKeyReused`. The key's row is written in the same
+    transaction and is unique, so of two concurrent identical requests one commits and the
+    other finds its answer.
+    """
+    fingerprint = request_sha256(form)
+    if idempotency_key is not None:
+        earlier = await _earlier_answer(sessions, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier
+
+    now = datetime.now(UTC)
+    dossier_id = uuid4()
+    kind = dossier_kind(form)
+    event = submission_event(dossier_id, form, now)
+    try:
+        async with transaction(sessions) as session:
+            applications = ApplicationRepository(session)
+            applications.add(
+                Application(
+                    dossier_id=dossier_id,
+                    kind=kind.value,
+                    payload=form.model_dump(mode="json"),
+                    title=form.title,
+                    created_at=now,
+                )
+            )
+            OutboxRepository(session).add(outbox_message(APPLICATIONS, event, now))
+            if idempotency_key is not None:
+                applications.add_idempotency_record(
+                    IdempotencyRecord(
+                        key=idempotency_key,
+                        request_sha256=fingerprint,
+                        status_code=ACCEPTED_STATUS_CODE,
+                        # The private link is derived from the id on replay, never stored.
+                        response={"dossier_id": str(dossier_id), "kind": kind.value},
+                        dossier_id=dossier_id,
+                        created_at=now,
+                    )
+                )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key committed first: answer as it did.
+        earlier = await _earlier_answer(sessions, idempotency_key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+
+    on_committed()
+    metrics.APPLICATIONS_ACCEPTED.labels(kind=kind.value).inc()
+    logger.info("application accepted: dossier %s (%s)", dossier_id, kind.value)
+    return AcceptedApplication(dossier_id=dossier_id, kind=kind)
+
+
+async def _earlier_answer(
+    sessions: async_sessionmaker[AsyncSession], key: str, fingerprint: str
+) -> AcceptedApplication | None:
+    async with transaction(sessions) as session:
+        record = await ApplicationRepository(session).idempotency_record(key)
+    if record is None:
+        return None
+    if record.request_sha256 != fingerprint:
+        raise IdempotencyKeyReused(key)
+    return AcceptedApplication(
+        dossier_id=UUID(record.response["dossier_id"]),
+        kind=DossierKind(record.response["kind"]),
+        replayed=True,
+    )
+
+
+async def record_dossier_event(
+    sessions: async_sessionmaker[AsyncSession], event: DossierEvent
+) -> bool:
+    """Add the event to its dossier's timeline and move the status forward if it is newer.
+
+    Returns False for an event already recorded: a replayed topic changes nothing.
+    """
+    async with transaction(sessions) as session:
+        views = StatusViewRepository(session)
+        is_new = await views.add_timeline_entry(
+            DossierTimelineEntry(
+                event_id=event.event_id,
+                dossier_id=event.dossier_id,
+                status=event.status.value,
+                occurred_at=as_utc(event.occurred_at),
+                # PostgreSQL cannot store NUL; refusing the event would block its partition.
+                note=event.note.replace("\x00", ""),
+            )
+        )
+        if is_new:
+            await views.advance(
+                DossierStatusView(
+                    dossier_id=event.dossier_id,
+                    status=event.status.value,
+                    updated_at=datetime.now(UTC),
+                    last_event_at=as_utc(event.occurred_at),
+                )
+            )
+    return is_new

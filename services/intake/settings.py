@@ -1,0 +1,30 @@
+"""Intake's settings: the shared connection settings plus what only intake reads."""
+
+from libs.config import PlatformSettings
+from libs.messages.topics import ConsumerGroups
+
+
+class IntakeSettings(PlatformSettings):
+    INTAKE_HOST: str = "127.0.0.1"
+    INTAKE_PORT: int = 8000
+    INTAKE_CREATE_TABLES: bool = False
+    """Create the tables at startup (embedded stack, demos); production runs Alembic instead."""
+
+    MAX_BODY_BYTES: int = 64 * 1024
+    """Largest request body accepted; anything bigger is refused with 413 before parsing."""
+
+    OUTBOX_RELAY_ENABLED: bool = True
+    OUTBOX_POLL_SECONDS: float = 1.0
+    """The relay is woken at once after each accepted application; polling is the safety net."""
+    OUTBOX_BATCH_SIZE: int = 100
+    OUTBOX_MAX_BACKOFF_SECONDS: float = 30.0
+
+    STATUS_VIEW_ENABLED: bool = True
+    STATUS_VIEW_CONSUMER_GROUP: str = ConsumerGroups.INTAKE_STATUS_VIEW
+    """Only tests sharing one broker change it, so each reads the topic from the start."""
+
+    RECONCILER_ENABLED: bool = True
+    RECONCILE_INTERVAL_SECONDS: float = 60.0
+    RECONCILE_GRACE_SECONDS: float = 30.0
+    """How long the bridge has to start a dossier's workflow before the reconciler republishes."""
+    RECONCILE_BATCH_SIZE: int = 200

@@ -1,0 +1,141 @@
+"""The applicant's status page (HTML, French first, then English)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from libs.messages.common import DossierKind, Role
+from services.intake.schemas import DossierStatusPublic
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "received": ("Dossier reçu", "Application received"),
+}
+"""French and English names of each status; a status added later shows its code until named."""
+
+KIND_LABELS: dict[DossierKind, tuple[str, str]] = {
+    DossierKind.CANDIDATE: ("Candidature", "Candidate application"),
+    DossierKind.PROJECT: ("Projet", "Project"),
+}
+
+ROLE_LABELS: dict[str, tuple[str, str]] = {
+    Role.PRODUCT_DIRECTOR.value: ("Directeur ou directrice de produit", "Product director"),
+    Role.TECHNICAL_DIRECTOR.value: ("Directeur ou directrice technique", "Technical director"),
+}
+
+FRENCH_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _status_labels(status: str) -> tuple[str, str]:
+    return STATUS_LABELS.get(status, (status, status))
+
+
+def french_date(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {FRENCH_MONTHS[utc.month - 1]} {utc.year} à {utc:%H:%M} (UTC)"
+
+
+def english_date(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {ENGLISH_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    at_iso: str
+    at_fr: str
+    at_en: str
+    status_fr: str
+    status_en: str
+    note: str
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    dossier_id: str
+    kind_fr: str
+    kind_en: str
+    title_fr: str
+    title_en: str
+    status_fr: str
+    status_en: str
+    updated_at_iso: str
+    updated_at_fr: str
+    updated_at_en: str
+    timeline: list[TimelineLine]
+
+
+def _page(status: DossierStatusPublic) -> StatusPage:
+    kind_fr, kind_en = KIND_LABELS[status.kind]
+    if status.kind == DossierKind.CANDIDATE:
+        title_fr, title_en = ROLE_LABELS.get(status.title, (status.title, status.title))
+    else:
+        title_fr = title_en = status.title
+    status_fr, status_en = _status_labels(status.status)
+    return StatusPage(
+        dossier_id=str(status.dossier_id),
+        kind_fr=kind_fr,
+        kind_en=kind_en,
+        title_fr=title_fr,
+        title_en=title_en,
+        status_fr=status_fr,
+        status_en=status_en,
+        updated_at_iso=status.updated_at.isoformat(),
+        updated_at_fr=french_date(status.updated_at),
+        updated_at_en=english_date(status.updated_at),
+        timeline=[
+            TimelineLine(
+                at_iso=entry.at.isoformat(),
+                at_fr=french_date(entry.at),
+                at_en=english_date(entry.at),
+                status_fr=_status_labels(entry.status)[0],
+                status_en=_status_labels(entry.status)[1],
+                note=entry.note,
+            )
+            for entry in status.timeline
+        ],
+    )
+
+
+def render_status_page(status: DossierStatusPublic) -> str:
+    return _templates.get_template("status.html").render(page=_page(status))
+
+
+def render_not_found_page() -> str:
+    return _templates.get_template("not_found.html").render()

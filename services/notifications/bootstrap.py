@@ -1,0 +1,71 @@
+"""Wires the service's dependencies from settings; tests pass their own mailer or renderer."""
+
+from dataclasses import dataclass
+from functools import partial
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from libs import dossier_links
+from libs.database import create_engine, session_factory
+from libs.kafka import RetryPolicy, create_broker
+from services.notifications.consumer import subscribe_to_dossier_events
+from services.notifications.mailer import Mailer, SmtpMailer
+from services.notifications.rendering import EmailRenderer
+from services.notifications.repository import SentNotifications
+from services.notifications.settings import NotificationsSettings
+
+CLIENT_ID = "notifications"
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """The running service's parts: started and stopped by the app's lifespan."""
+
+    settings: NotificationsSettings
+    engine: AsyncEngine
+    broker: KafkaBroker
+    mailer: Mailer
+    sent_notifications: SentNotifications
+
+
+def smtp_mailer(settings: NotificationsSettings) -> SmtpMailer:
+    return SmtpMailer(
+        settings.SMTP_HOST,
+        settings.SMTP_PORT,
+        mail_from=settings.MAIL_FROM,
+        username=settings.SMTP_USERNAME,
+        password=settings.SMTP_PASSWORD,
+        starttls=settings.SMTP_STARTTLS,
+        timeout=settings.SMTP_TIMEOUT,
+    )
+
+
+def bootstrap(
+    settings: NotificationsSettings,
+    *,
+    mailer: Mailer | None = None,
+    renderer: EmailRenderer | None = None,
+) -> Notifications:
+    engine = create_engine(settings.DATABASE_URL)
+    broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, client_id=CLIENT_ID)
+    mailer = mailer or smtp_mailer(settings)
+    sent_notifications = SentNotifications(session_factory(engine))
+    subscribe_to_dossier_events(
+        broker,
+        group_id=settings.NOTIFICATIONS_CONSUMER_GROUP,
+        retry=RetryPolicy(
+            max_attempts=settings.SMTP_MAX_ATTEMPTS,
+            initial_delay=settings.SMTP_RETRY_INITIAL_DELAY,
+            max_delay=settings.SMTP_RETRY_MAX_DELAY,
+        ),
+        sent_notifications=sent_notifications,
+        mailer=mailer,
+        renderer=renderer or EmailRenderer(),
+        status_url_for=partial(
+            dossier_links.status_url,
+            settings.PUBLIC_INTAKE_URL,
+            settings.DOSSIER_LINK_SECRET.get_secret_value(),
+        ),
+    )
+    return Notifications(settings, engine, broker, mailer, sent_notifications)

@@ -1,0 +1,122 @@
+"""Adapters that deliver e-mails: the ``Mailer`` port, SMTP, and an in-memory fake."""
+
+import abc
+import asyncio
+import smtplib
+import ssl
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from pydantic import SecretStr
+
+from libs.messages.envelope import utc_now
+from services.notifications.rendering import SECOND_LANGUAGE, OutgoingEmail, one_line
+
+
+class MailDeliveryError(Exception):
+    """The e-mail was not accepted; trying again later may work."""
+
+
+class Mailer(abc.ABC):
+    @abc.abstractmethod
+    async def send(self, email: OutgoingEmail) -> None:
+        """Return once the e-mail is accepted for delivery; raise MailDeliveryError otherwise."""
+
+    @abc.abstractmethod
+    async def check(self) -> None:
+        """Raise if the mail server cannot be reached (readiness)."""
+
+
+def build_message(email: OutgoingEmail, mail_from: str) -> EmailMessage:
+    """The MIME message: a text part always, the HTML part as its alternative."""
+    message = EmailMessage()
+    message["Subject"] = email.subject
+    message["From"] = mail_from
+    message["To"] = Address(display_name=one_line(email.to.name), addr_spec=email.to.email)
+    message["Date"] = format_datetime(utc_now())
+    message["Message-ID"] = email.message_id
+    # RFC 3834: tells auto-responders (out-of-office, ...) not to reply to it.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    # After the parts: set_content() drops Content-* headers. The applicant's language first,
+    # then the translation that follows it (RFC 3282 lists every language of the message).
+    message["Content-Language"] = f"{email.language.value}, {SECOND_LANGUAGE[email.language].value}"
+    return message
+
+
+class SmtpMailer(Mailer):
+    """Delivers over SMTP with the standard library, in a thread so the event loop keeps running."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        mail_from: str,
+        username: str | None = None,
+        password: SecretStr | None = None,
+        starttls: bool = False,
+        timeout: float = 10.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.mail_from = mail_from
+        self._username = username
+        self._password = password
+        self._starttls = starttls
+        self._timeout = timeout
+
+    async def send(self, email: OutgoingEmail) -> None:
+        message = build_message(email, self.mail_from)
+        try:
+            await asyncio.to_thread(self._send, message)
+        except (smtplib.SMTPException, OSError) as error:
+            raise MailDeliveryError(
+                f"SMTP {self.host}:{self.port}: {type(error).__name__}"
+            ) from error
+
+    async def check(self) -> None:
+        await asyncio.to_thread(self._noop)
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self._timeout)
+        try:
+            if self._starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self._username:
+                password = self._password.get_secret_value() if self._password else ""
+                smtp.login(self._username, password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _send(self, message: EmailMessage) -> None:
+        with self._connect() as smtp:
+            smtp.send_message(message)
+
+    def _noop(self) -> None:
+        with self._connect() as smtp:
+            code, _ = smtp.noop()
+            if code != 250:
+                raise smtplib.SMTPResponseException(code, b"NOOP refused")
+
+
+class FakeMailer(Mailer):
+    """Keeps e-mails in memory (unit tests); fails the first ``failures`` sends when asked to."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.attempts = 0
+        self._failures = failures
+
+    async def send(self, email: OutgoingEmail) -> None:
+        self.attempts += 1
+        if self.attempts <= self._failures:
+            raise MailDeliveryError("fake SMTP failure")
+        self.sent.append(email)
+
+    async def check(self) -> None:
+        return None

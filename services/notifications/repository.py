@@ -1,0 +1,28 @@
+"""Adapter: the record of e-mails already sent, which makes redelivered events harmless."""
+
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.database import transaction
+from services.notifications.models import SentNotification
+
+
+class SentNotifications:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def contains(self, event_id: UUID) -> bool:
+        async with self._sessions() as session:
+            return await session.get(SentNotification, event_id) is not None
+
+    async def add(self, notification: SentNotification) -> bool:
+        """Record it; False if another consumer recorded the same event first."""
+        try:
+            async with transaction(self._sessions) as session:
+                session.add(notification)
+        except IntegrityError:
+            return False
+        return True

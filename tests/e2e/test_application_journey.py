@@ -1,0 +1,311 @@
+"""The whole system as separate processes (``python -m deploy.local``), used as an applicant would.
+
+HTTP submission → Kafka → bridge → dossier workflow → dossier event → e-mail in the Maildir and
+status at the private link; then replays and crashes that must lose nothing and repeat nothing.
+"""
+
+import email
+import json
+import email.policy
+import os
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from temporalio.client import Client
+
+from libs.messages.topics import APPLICATIONS, DOSSIER_EVENTS, PARTITIONS, ConsumerGroups
+from tests.eventually import eventually
+from tests.kafka_offsets import group_caught_up
+from tests.local_stack import RunningStack, local_stack
+
+pytestmark = pytest.mark.e2e
+
+CANDIDATES = "/api/v1/applications/candidates"
+PROJECTS = "/api/v1/applications/projects"
+
+
+def candidate_form(email_address: str, language: str = "fr") -> dict[str, Any]:
+    return {
+        "first_name": "Camille",
+        "last_name": "Lefèvre",
+        "email": email_address,
+        "role": "technical_director",
+        "years_of_experience": 11,
+        "entrepreneurial_experience": "Cofondatrice d'une jeune pousse de la mobilité partagée.",
+        "motivation": "Servir une politique publique prioritaire.",
+        "links": ["https://github.com/camille-lefevre"],
+        "preferred_language": language,
+        "consent": True,
+    }
+
+
+def project_form(email_address: str, language: str = "en") -> dict[str, Any]:
+    return {
+        "administration_name": "Direction générale des Finances publiques",
+        "administration_kind": "central",
+        "project_title": "Détecter la fraude à la TVA",
+        "problem_statement": "Les contrôles ciblent mal les entreprises à risque.",
+        "public_policy": "Lutte contre la fraude fiscale",
+        "sponsor_name": "Claire Dupont",
+        "sponsor_role": "Directrice générale adjointe",
+        "beta_gouv_phase": "none",
+        "profiles_wanted": ["product_director", "technical_director"],
+        "twelve_month_goals": "Un outil utilisé par 50 équipes de contrôle.",
+        "contact_name": "Paul Durand",
+        "contact_email": email_address,
+        "preferred_language": language,
+        "consent": True,
+    }
+
+
+def unique_address(label: str) -> str:
+    return f"{label}.{uuid.uuid4().hex[:8]}@example.fr"
+
+
+def read_mails(maildir: Path) -> list[EmailMessage]:
+    messages = []
+    for path in sorted((maildir / "new").glob("*")):
+        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        messages.append(parsed)
+    return messages
+
+
+def mails_to(maildir: Path, address: str) -> list[EmailMessage]:
+    return [
+        message
+        for message in read_mails(maildir)
+        if message["To"].addresses[0].addr_spec == address
+    ]
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[Any]:
+    """Every record of ``topic`` from offset 0 to its current end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, number) for number in range(PARTITIONS[topic])]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        records: list[Any] = []
+        while [p for p in partitions if await consumer.position(p) < end[p]]:
+            batch = await consumer.getmany(*partitions, timeout_ms=1000)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def replay(bootstrap: str, topic: str) -> int:
+    """Publish every record of the topic again, unchanged: what a redelivery storm looks like."""
+    records = await read_topic(bootstrap, topic)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for record in records:
+            await producer.send_and_wait(
+                topic, record.value, key=record.key, headers=list(record.headers)
+            )
+    finally:
+        await producer.stop()
+    return len(records)
+
+
+async def workflow_ids(temporal: Client) -> list[str]:
+    return [execution.id async for execution in temporal.list_workflows()]
+
+
+@pytest.fixture(scope="module")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningStack]:
+    # Tansu keeps records in memory: a broker crash can drop what was just published, and the
+    # reconciler republishes it. A short period keeps the crash test quick.
+    fast_reconciler = {"RECONCILE_INTERVAL_SECONDS": "2", "RECONCILE_GRACE_SECONDS": "3"}
+    async with local_stack(tmp_path_factory.mktemp("e2e"), fast_reconciler) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+class TestApplicantJourney:
+    async def test_a_candidate_gets_the_acknowledgement_and_sees_received(
+        self, stack: RunningStack, http: httpx.AsyncClient
+    ) -> None:
+        maildir = Path(stack.state["maildir"])
+        address = unique_address("camille")
+        submitted_at = time.monotonic()
+        response = await http.post(stack.urls["intake"] + CANDIDATES, json=candidate_form(address))
+        assert response.status_code == 202, response.text
+        accepted = response.json()
+        assert accepted["status"] == "received" and accepted["kind"] == "candidate"
+
+        mails = await eventually(lambda: _async(mails_to(maildir, address)), timeout=30)
+        elapsed = time.monotonic() - submitted_at
+        assert len(mails) == 1
+        mail = mails[0]
+        assert "reçu" in mail["Subject"]
+        assert accepted["status_url"] in text_of(mail)
+        assert "Camille" in text_of(mail)
+        # Budget from the issue: in the Maildir within 10 s of the POST.
+        assert elapsed < 10, f"acknowledgement took {elapsed:.1f}s"
+
+        status = (await http.get(accepted["status_url"])).json()
+        assert status["status"] == "received"
+        assert status["dossier_id"] == accepted["dossier_id"]
+        assert [entry["status"] for entry in status["timeline"]] == ["received"]
+        page = await http.get(accepted["status_url"], headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+        wrong = await http.get(accepted["status_url"][:-4] + "AAAA")
+        assert wrong.status_code == 404
+
+    async def test_a_project_in_english_gets_its_acknowledgement_in_english_first(
+        self, stack: RunningStack, http: httpx.AsyncClient
+    ) -> None:
+        maildir = Path(stack.state["maildir"])
+        address = unique_address("paul")
+        response = await http.post(stack.urls["intake"] + PROJECTS, json=project_form(address))
+        assert response.status_code == 202, response.text
+
+        mails = await eventually(lambda: _async(mails_to(maildir, address)), timeout=30)
+        body = text_of(mails[0])
+        assert "received" in mails[0]["Subject"].lower()
+        assert "Détecter la fraude à la TVA" in body
+        assert body.index("We have received") < body.index("Nous avons bien reçu")
+
+    async def test_replaying_every_topic_starts_no_workflow_and_sends_no_mail(
+        self, stack: RunningStack, http: httpx.AsyncClient
+    ) -> None:
+        maildir = Path(stack.state["maildir"])
+        bootstrap = stack.urls["kafka"]
+        address = unique_address("replay")
+        response = await http.post(stack.urls["intake"] + CANDIDATES, json=candidate_form(address))
+        status_url = response.json()["status_url"]
+        await eventually(lambda: _async(mails_to(maildir, address)), timeout=30)
+        for group, topic in (
+            (ConsumerGroups.WORKFLOWS_BRIDGE, APPLICATIONS),
+            (ConsumerGroups.NOTIFICATIONS, DOSSIER_EVENTS),
+            (ConsumerGroups.INTAKE_STATUS_VIEW, DOSSIER_EVENTS),
+        ):
+            await eventually(lambda g=group, t=topic: group_caught_up(bootstrap, g, t))
+        temporal = await Client.connect(stack.urls["temporal"])
+        workflows_before = sorted(await workflow_ids(temporal))
+        mails_before = len(read_mails(maildir))
+        timeline_before = (await http.get(status_url)).json()["timeline"]
+
+        assert await replay(bootstrap, APPLICATIONS) >= 1
+        assert await replay(bootstrap, DOSSIER_EVENTS) >= 1
+        for group, topic in (
+            (ConsumerGroups.WORKFLOWS_BRIDGE, APPLICATIONS),
+            (ConsumerGroups.NOTIFICATIONS, DOSSIER_EVENTS),
+            (ConsumerGroups.INTAKE_STATUS_VIEW, DOSSIER_EVENTS),
+        ):
+            await eventually(lambda g=group, t=topic: group_caught_up(bootstrap, g, t), timeout=60)
+
+        assert sorted(await workflow_ids(temporal)) == workflows_before
+        assert len(read_mails(maildir)) == mails_before
+        assert (await http.get(status_url)).json()["timeline"] == timeline_before
+
+
+class TestCrashes:
+    async def test_a_crashed_notifications_process_is_restarted_and_sends_exactly_once(
+        self, stack: RunningStack, http: httpx.AsyncClient
+    ) -> None:
+        maildir = Path(stack.state["maildir"])
+        old_pid = stack.current_state()["pids"]["notifications"]
+        os.kill(old_pid, signal.SIGKILL)
+        address = unique_address("crash")
+        response = await http.post(stack.urls["intake"] + CANDIDATES, json=candidate_form(address))
+        assert response.status_code == 202
+
+        await eventually(
+            lambda: _async(stack.current_state().get("pids", {}).get("notifications") != old_pid),
+            timeout=60,
+        )
+        mails = await eventually(lambda: _async(mails_to(maildir, address)), timeout=60)
+        await eventually(
+            lambda: group_caught_up(
+                stack.urls["kafka"], ConsumerGroups.NOTIFICATIONS, DOSSIER_EVENTS
+            )
+        )
+        assert len(mails_to(maildir, address)) == len(mails) == 1
+
+    async def test_an_application_accepted_while_the_broker_is_down_is_not_lost(
+        self, stack: RunningStack, http: httpx.AsyncClient
+    ) -> None:
+        maildir = Path(stack.state["maildir"])
+        old_pid = stack.current_state()["pids"]["kafka"]
+        os.kill(old_pid, signal.SIGKILL)
+        address = unique_address("outage")
+        response = await http.post(stack.urls["intake"] + CANDIDATES, json=candidate_form(address))
+        # The broker is gone, yet the application is accepted (it waits in the outbox).
+        assert response.status_code == 202, response.text
+
+        await eventually(
+            lambda: _async(stack.current_state().get("pids", {}).get("kafka") != old_pid),
+            timeout=60,
+        )
+        mails = await eventually(lambda: _async(mails_to(maildir, address)), timeout=120)
+        assert len(mails) == 1
+        status = await eventually(
+            lambda: _status_when(http, response.json()["status_url"]), timeout=60
+        )
+        assert status["status"] == "received"
+
+
+class TestOperations:
+    async def test_no_log_line_holds_an_applicants_address_or_name(
+        self, stack: RunningStack
+    ) -> None:
+        logs = Path(stack.state["logs_dir"])
+        text = "\n".join(path.read_text(errors="replace") for path in logs.glob("*.log"))
+        assert text, "the services wrote no log at all"
+        assert "@example.fr" not in text
+        assert "Lefèvre" not in text
+
+    async def test_every_service_logs_one_json_object_per_line(self, stack: RunningStack) -> None:
+        logs = Path(stack.state["logs_dir"])
+        for name in ("intake", "selection", "contracts", "notifications", "workflows"):
+            for line in (logs / f"{name}.log").read_text().splitlines():
+                if line.startswith("====="):  # the launcher's banner at each (re)start
+                    continue
+                assert json.loads(line)["service"] == name, line
+
+    async def test_every_service_is_ready_and_exposes_metrics(
+        self, stack: RunningStack, http: httpx.AsyncClient
+    ) -> None:
+        for name in ("intake", "selection", "contracts", "notifications", "workflows"):
+            base = stack.urls[name]
+            ready = await http.get(base + "/readyz")
+            assert ready.status_code == 200, (name, ready.text)
+            metrics = await http.get(base + "/metrics")
+            assert metrics.status_code == 200 and "# TYPE" in metrics.text, name
+
+
+async def _async(value: Any) -> Any:
+    return value
+
+
+async def _status_when(http: httpx.AsyncClient, url: str) -> dict[str, Any] | None:
+    response = await http.get(url)
+    body: dict[str, Any] = response.json()
+    return body if response.status_code == 200 else None

@@ -1,0 +1,121 @@
+"""``python -m deploy.local`` runs the real embedded stack on free ports, then stops it."""
+
+import asyncio
+import os
+import signal
+import smtplib
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from temporalio.client import Client
+
+from deploy.local.launcher import (
+    CANDIDATE_SUBMISSION_PATH,
+    EXAMPLE_APPLICATION,
+    SERVICES,
+)
+from libs.messages.topics import PARTITIONS
+from tests.eventually import eventually
+from tests.local_stack import StackState, local_stack, read_state
+
+pytestmark = pytest.mark.integration
+
+
+def file_names(directory: Path) -> set[str]:
+    return {path.name for path in directory.iterdir()}
+
+
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def topic_names(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5_000)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def http_status(url: str) -> int:
+    async with httpx.AsyncClient(timeout=5) as client:
+        return (await client.get(url)).status_code
+
+
+def send_mail(host: str, port: int) -> None:
+    message = EmailMessage()
+    message["From"] = "eig@beta.gouv.fr"
+    message["To"] = "someone@example.fr"
+    message["Subject"] = "Votre candidature / Your application"
+    message.set_content("Bonjour")
+    with smtplib.SMTP(host, port, timeout=5) as smtp:
+        smtp.send_message(message)
+
+
+@pytest.fixture
+async def stack(tmp_path: Path):
+    async with local_stack(tmp_path) as running:
+        yield running.launcher, running.stack_file, running.state, running.output
+
+
+async def test_the_stack_runs_healthy_restarts_a_crashed_broker_and_stops_cleanly(stack):
+    launcher, stack_file, state, output = stack
+    urls, pids = state["urls"], state["pids"]
+    # Services whose package is not in this checkout yet are skipped by the launcher.
+    present = [service.name for service in SERVICES if service.name in urls]
+    assert {"selection", "contracts"} <= set(present)
+    assert set(pids) == {"kafka", "temporal", "smtp", *present}
+
+    # Every part answers: broker with the platform's topics, Temporal, SMTP into the Maildir.
+    assert set(PARTITIONS) <= await topic_names(urls["kafka"])
+    temporal = await Client.connect(urls["temporal"])
+    assert await temporal.service_client.check_health()
+    assert await http_status(urls["temporal_ui"]) == 200
+    smtp_host, smtp_port = urls["smtp"].split(":")
+    await asyncio.to_thread(send_mail, smtp_host, int(smtp_port))
+    assert len(file_names(Path(state["maildir"]) / "new")) == 1
+    for name in present:
+        assert await http_status(urls[name] + "/healthz") == 200, name
+    for name in {"selection", "contracts"} & set(present):
+        assert await http_status(urls[name] + "/readyz") == 200, name
+    if "intake" in urls:
+        # The example the launcher prints is accepted, and its private status link answers.
+        async with httpx.AsyncClient(timeout=10) as client:
+            submitted = await client.post(
+                urls["intake"] + CANDIDATE_SUBMISSION_PATH,
+                content=EXAMPLE_APPLICATION.read_bytes(),
+                headers={"Content-Type": "application/json"},
+            )
+            assert submitted.status_code == 202, submitted.text
+            status = await client.get(submitted.json()["status_url"])
+            assert status.status_code == 200, status.text
+    database_file = Path(state["database_url"].removeprefix("sqlite:///"))
+    assert database_file.name in file_names(database_file.parent)
+
+    # The memory-only broker crashes: it is restarted and the topics exist again.
+    os.kill(pids["kafka"], signal.SIGKILL)
+
+    async def broker_replaced() -> StackState:
+        current = read_state(stack_file) or {}
+        replaced = current.get("pids", {}).get("kafka") not in (None, pids["kafka"])
+        return current if replaced else {}
+
+    replaced = await eventually(broker_replaced, timeout=30, interval=0.2)
+    assert set(PARTITIONS) <= await topic_names(urls["kafka"])
+    assert "kafka (pid" in output.read_text() and "exited with code -9" in output.read_text()
+
+    # SIGTERM stops everything and the launcher exits 0, leaving no child behind.
+    final_pids = replaced["pids"]
+    launcher.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(launcher.wait(), 60) == 0
+    assert not [name for name, pid in final_pids.items() if is_running(pid)]
+    assert not stack_file.exists()
+    assert {f"{name}.log" for name in final_pids} <= file_names(Path(state["logs_dir"]))

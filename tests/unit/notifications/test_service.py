@@ -1,0 +1,106 @@
+from uuid import UUID
+
+import pytest
+
+from libs.messages.common import DossierKind
+from libs.messages.dossier_events import DossierStatusChanged
+from services.notifications.mailer import FakeMailer, MailDeliveryError
+from services.notifications.rendering import TEMPLATES, EmailRenderer
+from services.notifications.repository import SentNotifications
+from services.notifications.service import Delivery, Outcome, handle_dossier_event
+from tests.unit.notifications.conftest import DossierReceived
+
+
+def status_url_for(dossier_id: UUID) -> str:
+    return f"https://eig.example.org/api/v1/dossiers/{dossier_id}?token=t"
+
+
+async def handle(
+    event: DossierStatusChanged,
+    sent_notifications: SentNotifications,
+    mailer: FakeMailer,
+    renderer: EmailRenderer | None = None,
+) -> Outcome:
+    return await handle_dossier_event(
+        event,
+        sent_notifications=sent_notifications,
+        mailer=mailer,
+        renderer=renderer or EmailRenderer(),
+        status_url_for=status_url_for,
+    )
+
+
+class TestReceivedDossier:
+    async def test_the_acknowledgement_is_sent_to_the_contact_and_recorded(
+        self, dossier_received: DossierReceived, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer()
+        event = dossier_received(kind=DossierKind.PROJECT)
+
+        outcome = await handle(event, sent_notifications, mailer)
+
+        assert outcome.delivery is Delivery.SENT
+        assert outcome.template == "received/project"
+        [email] = mailer.sent
+        assert email.to == event.contact
+        assert status_url_for(event.dossier_id) in email.text
+        assert await sent_notifications.contains(event.event_id)
+
+    async def test_the_same_event_twice_sends_one_e_mail(
+        self, dossier_received: DossierReceived, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer()
+        event = dossier_received()
+
+        first = await handle(event, sent_notifications, mailer)
+        second = await handle(event, sent_notifications, mailer)
+
+        assert (first.delivery, second.delivery) == (Delivery.SENT, Delivery.DUPLICATE)
+        assert len(mailer.sent) == 1
+
+    async def test_two_events_of_one_dossier_send_two_e_mails(
+        self, dossier_received: DossierReceived, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer()
+        event = dossier_received()
+        resubmitted = event.model_copy(update={"event_id": UUID(int=event.event_id.int ^ 1)})
+
+        await handle(event, sent_notifications, mailer)
+        await handle(resubmitted, sent_notifications, mailer)
+
+        assert [email.event_id for email in mailer.sent] == [event.event_id, resubmitted.event_id]
+
+
+class TestStatusWithoutTemplate:
+    async def test_nothing_is_sent_nor_recorded(
+        self, dossier_received: DossierReceived, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer()
+        projects_only = EmailRenderer(
+            templates={k: v for k, v in TEMPLATES.items() if k[1] == DossierKind.PROJECT}
+        )
+        event = dossier_received(kind=DossierKind.CANDIDATE)
+
+        outcome = await handle(event, sent_notifications, mailer, projects_only)
+
+        assert outcome.delivery is Delivery.NO_TEMPLATE
+        assert mailer.attempts == 0
+        assert not await sent_notifications.contains(event.event_id)
+
+
+class TestSmtpFailure:
+    async def test_it_raises_records_nothing_and_the_next_attempt_sends(
+        self, dossier_received: DossierReceived, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer(failures=1)
+        event = dossier_received()
+
+        with pytest.raises(MailDeliveryError):
+            await handle(event, sent_notifications, mailer)
+        assert not await sent_notifications.contains(event.event_id)
+
+        outcome = await handle(event, sent_notifications, mailer)
+
+        assert outcome.delivery is Delivery.SENT
+        assert len(mailer.sent) == 1
+        assert await sent_notifications.contains(event.event_id)

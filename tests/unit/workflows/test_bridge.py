@@ -1,0 +1,82 @@
+"""The bridge's translation of application messages, without engines (see the integration tests)."""
+
+import pytest
+from pydantic import ValidationError
+
+from libs.kafka import POISON_ERRORS
+from libs.messages.common import DossierKind
+from tests.unit.workflows.dossiers import (
+    candidate_application_submitted,
+    project_application_submitted,
+)
+from workflows.bridge import APPLICATION_SUBMITTED, dossier_input
+from workflows.settings import WorkflowsSettings
+
+
+class TestReadingApplicationMessages:
+    @pytest.mark.parametrize(
+        "event", [candidate_application_submitted(), project_application_submitted()]
+    )
+    def test_a_published_application_reads_back_as_the_same_event(self, event) -> None:
+        assert APPLICATION_SUBMITTED.validate_json(event.model_dump_json().encode()) == event
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"not json",
+            b'{"type": "SomethingElse"}',
+            b"\xff\xfe",
+            b'{"type": "ProjectApplicationSubmitted"}',
+        ],
+    )
+    def test_a_malformed_message_is_an_error_retrying_cannot_fix(self, body: bytes) -> None:
+        with pytest.raises(ValidationError) as raised:
+            APPLICATION_SUBMITTED.validate_json(body)
+        assert isinstance(raised.value, POISON_ERRORS)
+
+
+class TestDossierInputFromApplication:
+    def test_a_candidate_dossier_is_titled_by_role_and_addressed_to_the_candidate(self) -> None:
+        event = candidate_application_submitted()
+
+        dossier = dossier_input(event)
+
+        assert dossier.dossier_id == event.dossier_id
+        assert dossier.kind == DossierKind.CANDIDATE
+        assert dossier.title == event.payload.role.value
+        assert dossier.contact.email == event.payload.email
+        assert dossier.contact.name == f"{event.payload.first_name} {event.payload.last_name}"
+        assert dossier.contact.language == event.payload.preferred_language
+        assert dossier.submitted_at == event.occurred_at
+
+    def test_a_project_dossier_is_titled_by_project_and_addressed_to_its_contact(self) -> None:
+        event = project_application_submitted()
+
+        dossier = dossier_input(event)
+
+        assert dossier.dossier_id == event.dossier_id
+        assert dossier.kind == DossierKind.PROJECT
+        assert dossier.title == event.payload.project_title
+        assert dossier.contact.email == event.payload.contact_email
+        assert dossier.contact.name == event.payload.contact_name
+        assert dossier.submitted_at == event.occurred_at
+
+
+class TestWorkflowsSettings:
+    def test_defaults_name_the_bridge_group_and_the_health_port(self, monkeypatch) -> None:
+        for name in ("WORKFLOWS_HOST", "WORKFLOWS_PORT", "WORKFLOWS_BRIDGE_CONSUMER_GROUP"):
+            monkeypatch.delenv(name, raising=False)
+
+        settings = WorkflowsSettings(_env_file=None)
+
+        assert settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP == "workflows-bridge"
+        assert (settings.WORKFLOWS_HOST, settings.WORKFLOWS_PORT) == ("127.0.0.1", 8004)
+
+    def test_the_environment_overrides_them(self, monkeypatch) -> None:
+        monkeypatch.setenv("WORKFLOWS_PORT", "9104")
+        monkeypatch.setenv("WORKFLOWS_BRIDGE_CONSUMER_GROUP", "bridge-blue")
+
+        settings = WorkflowsSettings(_env_file=None)
+
+        assert settings.WORKFLOWS_PORT == 9104
+        assert settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP == "bridge-blue"

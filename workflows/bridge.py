@@ -1,0 +1,144 @@
+"""The applications → workflows bridge: each accepted application gets one dossier workflow.
+
+The offset of an application message is committed only once Temporal has the dossier's
+workflow (or the message was dead-lettered), so a crash re-reads it; re-reading is harmless
+because the workflow id is the dossier id and a second start finds the first workflow.
+"""
+
+import logging
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter
+from pydantic import TypeAdapter
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from libs.kafka import RetryPolicy, process_then_ack
+from libs.messages.applications import (
+    ApplicationSubmitted,
+    CandidateApplicationSubmitted,
+    ProjectApplicationSubmitted,
+)
+from libs.messages.dossier_events import DossierStatus
+from libs.messages.topics import APPLICATIONS, WORKFLOWS_BRIDGE_DLQ
+from workflows.dossier.models import DossierInput
+from workflows.dossier.workflows import DOSSIER_WORKFLOWS
+from workflows.naming import dossier_workflow_id
+from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
+
+logger = logging.getLogger(__name__)
+
+APPLICATION_SUBMITTED: TypeAdapter[ApplicationSubmitted] = TypeAdapter(ApplicationSubmitted)
+
+# Temporal being unreachable is transient: retry until it is back (or the process stops)
+# rather than dead-letter an accepted application.
+BRIDGE_RETRY_POLICY = RetryPolicy(max_attempts=None, initial_delay=0.5, max_delay=30.0)
+
+WORKFLOWS_STARTED = Counter(
+    "eig_workflows_bridge_started",
+    "Dossier workflows started by the applications bridge",
+    ["kind"],
+)
+WORKFLOWS_ALREADY_EXISTING = Counter(
+    "eig_workflows_bridge_already_existing",
+    "Application messages whose dossier workflow already existed (replayed messages)",
+    ["kind"],
+)
+MESSAGES_DEAD_LETTERED = Counter(
+    "eig_workflows_bridge_dead_lettered",
+    "Application messages the bridge sent to its dead-letter topic",
+)
+
+
+def dossier_input(
+    event: CandidateApplicationSubmitted | ProjectApplicationSubmitted,
+) -> DossierInput:
+    """What the workflow keeps of an application: who to tell, and what to call the dossier."""
+    return DossierInput(
+        dossier_id=event.dossier_id,
+        kind=event.kind,
+        title=event.payload.title,
+        contact=event.payload.contact,
+        submitted_at=event.occurred_at,
+    )
+
+
+async def start_dossier_workflow(
+    client: Client,
+    task_queue: str,
+    event: CandidateApplicationSubmitted | ProjectApplicationSubmitted,
+) -> bool:
+    """Start the dossier's workflow; True if this call started it, False if it already existed.
+
+    USE_EXISTING makes a start against a running workflow return that workflow instead of
+    failing; REJECT_DUPLICATE refuses a new run once the dossier's workflow has closed. Either
+    way a dossier never gets a second workflow, however often its application is replayed.
+    """
+    workflow_class = DOSSIER_WORKFLOWS[event.kind]
+    try:
+        handle = await client.start_workflow(
+            workflow_class.run,
+            dossier_input(event),
+            id=dossier_workflow_id(event.dossier_id),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            # Searchable from the start; the workflow itself upserts them on every change.
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(DOSSIER_KIND, event.kind.value),
+                    SearchAttributePair(DOSSIER_STATUS, DossierStatus.RECEIVED.value),
+                ]
+            ),
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return _started_by_this_call(handle)
+
+
+def _started_by_this_call(handle: WorkflowHandle[Any, Any]) -> bool:
+    # The server says whether the start created a run or found the running one (``started``),
+    # but the SDK only keeps that answer on a private attribute; without it, assume started
+    # (it only feeds a metric and a log line: the one-workflow guarantee does not depend on it).
+    response = getattr(handle, "_start_workflow_response", None)
+    return bool(getattr(response, "started", True))
+
+
+def subscribe_bridge(
+    broker: KafkaBroker, client: Client, *, task_queue: str, group_id: str
+) -> None:
+    """Register the bridge's consumer of ``eig.applications.v1`` on ``broker``."""
+
+    @broker.subscriber(
+        APPLICATIONS,
+        group_id=group_id,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+    )
+    async def on_application_submitted(message: KafkaMessage) -> None:
+        async def start_workflow() -> None:
+            event = APPLICATION_SUBMITTED.validate_json(message.body)
+            if await start_dossier_workflow(client, task_queue, event):
+                WORKFLOWS_STARTED.labels(kind=event.kind.value).inc()
+                logger.info("dossier %s: workflow started", event.dossier_id)
+            else:
+                WORKFLOWS_ALREADY_EXISTING.labels(kind=event.kind.value).inc()
+                logger.info("dossier %s: workflow already exists", event.dossier_id)
+
+        await process_then_ack(
+            message,
+            start_workflow,
+            broker=broker,
+            dlq_topic=WORKFLOWS_BRIDGE_DLQ,
+            retry=BRIDGE_RETRY_POLICY,
+            on_dead_letter=lambda _error: MESSAGES_DEAD_LETTERED.inc(),
+        )

@@ -1,0 +1,1 @@
+"""The dossier workflows (one per dossier), their inputs and their activities."""

@@ -1,0 +1,166 @@
+"""The workflows process: Temporal worker, applications bridge, and health endpoints, wired once.
+
+``run(settings)`` is the whole process; ``python -m workflows`` calls it with the environment's
+settings and stops it on SIGINT/SIGTERM, tests call it with their own.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from typing import TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from libs.kafka import RetryPolicy, create_broker
+from libs.observability import health_router
+from workflows.bridge import subscribe_bridge
+from workflows.dossier.activities import DossierActivities
+from workflows.dossier.workflows import DOSSIER_WORKFLOWS
+from workflows.settings import WorkflowsSettings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CONNECT_RETRY_POLICY = RetryPolicy(max_attempts=None, initial_delay=0.5, max_delay=10.0)
+# Long enough for an in-flight publish to finish; an interrupted one is retried by the next
+# worker with the same event id.
+WORKER_GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+
+
+def build_worker(client: Client, task_queue: str, activities: DossierActivities) -> Worker:
+    """A worker for every dossier workflow and the activities they call."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=list(DOSSIER_WORKFLOWS.values()),
+        activities=[activities.publish_status_change],
+        graceful_shutdown_timeout=WORKER_GRACEFUL_SHUTDOWN,
+    )
+
+
+async def connect_temporal(settings: WorkflowsSettings) -> Client:
+    return await Client.connect(
+        settings.TEMPORAL_ADDRESS,
+        namespace=settings.TEMPORAL_NAMESPACE,
+        data_converter=pydantic_data_converter,
+    )
+
+
+class _HealthServer(uvicorn.Server):
+    """Uvicorn without its own signal handling: the process decides when everything stops."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set (or the task is cancelled), then shut down in order.
+
+    Consuming stops first, so no workflow is started while the worker drains; the broker's
+    producer closes last, after the worker's in-flight activities have published.
+    """
+    stop = stop or asyncio.Event()
+    broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, client_id="eig-workflows")
+    client: Client | None = None
+
+    async def temporal_reachable() -> None:
+        if client is None or not await client.service_client.check_health():
+            raise ConnectionError("Temporal is not reachable")
+
+    async def kafka_reachable() -> None:
+        if not await broker.ping(timeout=2.0):
+            raise ConnectionError("Kafka is not reachable")
+
+    app = FastAPI(title="EIG workflows", docs_url=None, redoc_url=None)
+    app.include_router(health_router({"temporal": temporal_reachable, "kafka": kafka_reachable}))
+    http = _HealthServer(
+        uvicorn.Config(
+            app,
+            host=settings.WORKFLOWS_HOST,
+            port=settings.WORKFLOWS_PORT,
+            log_config=None,
+            access_log=False,
+        )
+    )
+    http_task = asyncio.create_task(http.serve(), name="health-http")
+    worker_task: asyncio.Task[None] | None = None
+    try:
+        client = await _until_reachable("Temporal", lambda: connect_temporal(settings), stop)
+        if client is None:
+            return
+        subscribe_bridge(
+            broker,
+            client,
+            task_queue=settings.TEMPORAL_TASK_QUEUE,
+            group_id=settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP,
+        )
+        if await _until_reachable("Kafka", broker.connect, stop) is None:
+            return
+        worker = build_worker(client, settings.TEMPORAL_TASK_QUEUE, DossierActivities(broker))
+        worker_task = asyncio.create_task(worker.run(), name="temporal-worker")
+        await broker.start()
+        logger.info(
+            "workflows running: task queue %s, bridge group %s",
+            settings.TEMPORAL_TASK_QUEUE,
+            settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP,
+        )
+        stopping = asyncio.create_task(stop.wait(), name="stop-requested")
+        try:
+            await asyncio.wait(
+                {stopping, worker_task, http_task}, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            stopping.cancel()
+    finally:
+        logger.info("workflows stopping")
+        for subscriber in broker.subscribers:
+            await subscriber.stop()
+        if worker_task is not None:
+            if not worker_task.done():
+                await worker.shutdown()
+            await asyncio.gather(worker_task, return_exceptions=True)
+        await broker.stop()
+        http.should_exit = True
+        await asyncio.gather(http_task, return_exceptions=True)
+        logger.info("workflows stopped")
+    # A component that ended by itself (not on request) is a failure the supervisor must see.
+    for task in (worker_task, http_task):
+        if task is not None and task.done() and not task.cancelled() and task.exception():
+            raise RuntimeError(f"{task.get_name()} failed") from task.exception()
+    if not stop.is_set():
+        raise RuntimeError("a component of the workflows process stopped unexpectedly")
+
+
+async def _until_reachable(
+    name: str, connect: Callable[[], Awaitable[T]], stop: asyncio.Event
+) -> T | None:
+    """Connect, retrying with backoff until it works; None if stopped meanwhile."""
+    attempt = 0
+    while not stop.is_set():
+        attempt += 1
+        try:
+            connection = await connect()
+        except Exception as error:  # noqa: BLE001 - any failure to connect is retried
+            delay = CONNECT_RETRY_POLICY.delay(attempt)
+            logger.warning(
+                "%s unreachable (attempt %d: %s), retrying in %.1fs",
+                name,
+                attempt,
+                type(error).__name__,
+                delay,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+        else:
+            if attempt > 1:
+                logger.info("%s reachable after %d attempts", name, attempt)
+            return connection
+    return None
