@@ -58,15 +58,24 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-def health_router(checks: Mapping[str, ReadinessCheck], timeout_seconds: float = 2.0) -> APIRouter:
-    """``/healthz`` (process alive), ``/readyz`` (dependencies reachable), ``/metrics``."""
+def health_router(
+    checks: Mapping[str, ReadinessCheck],
+    timeout_seconds: float = 2.0,
+    optional: frozenset[str] = frozenset(),
+) -> APIRouter:
+    """``/healthz`` (process alive), ``/readyz`` (dependencies reachable), ``/metrics``.
+
+    ``/readyz`` answers 503 ``not_ready`` when a required dependency fails, and 200 ``degraded``
+    when only ``optional`` ones do: a service that can still do its main job (intake accepting
+    applications into its outbox while Kafka is down) must stay in the load balancer.
+    """
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: every dependency reachable")
+    @router.get("/readyz", summary="Readiness: dependencies reachable")
     async def readyz() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks.items():
@@ -75,9 +84,14 @@ def health_router(checks: Mapping[str, ReadinessCheck], timeout_seconds: float =
                 results[name] = "ok"
             except Exception as error:  # noqa: BLE001 - any failure means not ready
                 results[name] = f"unreachable: {type(error).__name__}"
-        ready = all(value == "ok" for value in results.values())
-        body = {"status": "ready" if ready else "not_ready", "checks": results}
-        return JSONResponse(body, status_code=200 if ready else 503)
+        failed = {name for name, value in results.items() if value != "ok"}
+        if not failed:
+            status, code = "ready", 200
+        elif failed <= optional:
+            status, code = "degraded", 200
+        else:
+            status, code = "not_ready", 503
+        return JSONResponse({"status": status, "checks": results}, status_code=code)
 
     @router.get("/metrics", summary="Prometheus metrics")
     async def metrics() -> Response:

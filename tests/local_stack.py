@@ -30,6 +30,22 @@ PORT_SETTINGS = (
 StackState = dict[str, Any]
 
 
+def is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def free_ports() -> dict[str, int]:
+    """A distinct free port for each of :data:`PORT_SETTINGS`."""
+    ports: dict[str, int] = {}
+    while len(set(ports.values())) < len(PORT_SETTINGS):
+        ports = {name: free_port() for name in PORT_SETTINGS}
+    return ports
+
+
 def read_state(stack_file: Path) -> StackState | None:
     try:
         state: StackState = json.loads(stack_file.read_text())
@@ -60,11 +76,8 @@ async def local_stack(
 ) -> AsyncIterator[RunningStack]:
     """Start the launcher, wait for ``stack.json`` (everything healthy), SIGTERM it at the end."""
     data_dir = workdir / "eig"
-    ports: dict[str, int] = {}
-    while len(set(ports.values())) < len(PORT_SETTINGS):
-        ports = {name: free_port() for name in PORT_SETTINGS}
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    environment.update({name: str(port) for name, port in ports.items()})
+    environment.update({name: str(port) for name, port in free_ports().items()})
     environment["DATA_DIR"] = str(data_dir)
     environment.update(extra_env or {})
     output = workdir / "launcher.out"

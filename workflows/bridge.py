@@ -8,9 +8,7 @@ because the workflow id is the dossier id and a second start finds the first wor
 import logging
 from typing import Any
 
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 from pydantic import TypeAdapter
 from temporalio.client import Client, WorkflowHandle
@@ -22,7 +20,7 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from libs.kafka import RetryPolicy, process_then_ack
+from libs.kafka import RetryPolicy, subscribe_reliably
 from libs.messages.applications import (
     ApplicationSubmitted,
     CandidateApplicationSubmitted,
@@ -118,27 +116,21 @@ def subscribe_bridge(
 ) -> None:
     """Register the bridge's consumer of ``eig.applications.v1`` on ``broker``."""
 
-    @broker.subscriber(
-        APPLICATIONS,
-        group_id=group_id,
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
-    )
-    async def on_application_submitted(message: KafkaMessage) -> None:
-        async def start_workflow() -> None:
-            event = APPLICATION_SUBMITTED.validate_json(message.body)
-            if await start_dossier_workflow(client, task_queue, event):
-                WORKFLOWS_STARTED.labels(kind=event.kind.value).inc()
-                logger.info("dossier %s: workflow started", event.dossier_id)
-            else:
-                WORKFLOWS_ALREADY_EXISTING.labels(kind=event.kind.value).inc()
-                logger.info("dossier %s: workflow already exists", event.dossier_id)
+    async def on_application_submitted(body: bytes) -> None:
+        event = APPLICATION_SUBMITTED.validate_json(body)
+        if await start_dossier_workflow(client, task_queue, event):
+            WORKFLOWS_STARTED.labels(kind=event.kind.value).inc()
+            logger.info("dossier %s: workflow started", event.dossier_id)
+        else:
+            WORKFLOWS_ALREADY_EXISTING.labels(kind=event.kind.value).inc()
+            logger.info("dossier %s: workflow already exists", event.dossier_id)
 
-        await process_then_ack(
-            message,
-            start_workflow,
-            broker=broker,
-            dlq_topic=WORKFLOWS_BRIDGE_DLQ,
-            retry=BRIDGE_RETRY_POLICY,
-            on_dead_letter=lambda _error: MESSAGES_DEAD_LETTERED.inc(),
-        )
+    subscribe_reliably(
+        broker,
+        APPLICATIONS,
+        on_application_submitted,
+        group_id=group_id,
+        dlq_topic=WORKFLOWS_BRIDGE_DLQ,
+        retry=BRIDGE_RETRY_POLICY,
+        on_dead_letter=lambda _error: MESSAGES_DEAD_LETTERED.inc(),
+    )

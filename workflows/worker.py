@@ -18,7 +18,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from libs.kafka import RetryPolicy, create_broker
-from libs.observability import health_router
+from libs.observability import ReadinessCheck, health_router
+from libs.readiness import KafkaProbe, TemporalProbe
 from workflows.bridge import subscribe_bridge
 from workflows.dossier.activities import DossierActivities
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
@@ -71,16 +72,13 @@ async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) ->
     broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, client_id="eig-workflows")
     client: Client | None = None
 
-    async def temporal_reachable() -> None:
-        if client is None or not await client.service_client.check_health():
-            raise ConnectionError("Temporal is not reachable")
-
-    async def kafka_reachable() -> None:
-        if not await broker.ping(timeout=2.0):
-            raise ConnectionError("Kafka is not reachable")
-
+    readiness: dict[str, ReadinessCheck] = {
+        # Ready once the worker's own client is connected (None until then).
+        "temporal": TemporalProbe(client=lambda: client),
+        "kafka": KafkaProbe(broker, timeout=2.0),
+    }
     app = FastAPI(title="EIG workflows", docs_url=None, redoc_url=None)
-    app.include_router(health_router({"temporal": temporal_reachable, "kafka": kafka_reachable}))
+    app.include_router(health_router(readiness))
     http = _HealthServer(
         uvicorn.Config(
             app,

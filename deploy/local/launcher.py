@@ -49,7 +49,9 @@ class Service:
     module: str
     port_setting: str
     purpose: str
-    health_path: str = "/healthz"
+    # Readiness, not liveness: a service counts as started once its dependencies answer and
+    # its consumers hold partitions, so the first application is handled at once.
+    health_path: str = "/readyz"
 
 
 SERVICES = (

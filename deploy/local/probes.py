@@ -39,12 +39,19 @@ def smtp_probe(host: str, port: int) -> ReadinessProbe:
 
 
 def http_probe(url: str) -> ReadinessProbe:
-    """Ready once ``url`` answers 200 (a service's ``/healthz``)."""
+    """Ready once ``url`` (a service's ``/readyz``) answers 200 and, if it says, ``ready``.
+
+    At start-up every dependency must answer, optional ones included (not ``degraded``).
+    """
 
     async def probe() -> None:
-        async with httpx.AsyncClient(timeout=2.0) as client:
+        async with httpx.AsyncClient(timeout=3.0) as client:
             response = await client.get(url)
         response.raise_for_status()
+        if "json" in response.headers.get("content-type", ""):
+            status = response.json().get("status", "ready")
+            if status not in ("ok", "ready"):
+                raise ConnectionError(f"{url} answers {status}")
 
     return probe
 

@@ -1,20 +1,20 @@
 """``python -m services.contracts``: serve the contracts API with uvicorn."""
 
-import uvicorn
+from functools import partial
 
-from libs.observability import configure_logging
+from libs.http_service import serve
 from services.contracts.app import create_app
 from services.contracts.settings import ContractsSettings
 
 
 def main() -> None:
     settings = ContractsSettings()
-    configure_logging("contracts", settings.LOG_LEVEL)
-    uvicorn.run(
-        create_app(settings),
+    serve(
+        partial(create_app, settings),
+        service="contracts",
         host=settings.CONTRACTS_HOST,
         port=settings.CONTRACTS_PORT,
-        log_config=None,
+        log_level=settings.LOG_LEVEL,
     )
 
 

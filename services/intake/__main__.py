@@ -1,20 +1,20 @@
 """``python -m services.intake``: serve the intake API with uvicorn."""
 
-import uvicorn
+from functools import partial
 
-from libs.observability import configure_logging
+from libs.http_service import serve
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 
 
 def main() -> None:
     settings = IntakeSettings()
-    configure_logging("intake", settings.LOG_LEVEL)
-    uvicorn.run(
-        create_app(settings),
+    serve(
+        partial(create_app, settings),
+        service="intake",
         host=settings.INTAKE_HOST,
         port=settings.INTAKE_PORT,
-        log_config=None,
+        log_level=settings.LOG_LEVEL,
     )
 
 

@@ -42,7 +42,11 @@ def create_app(settings: IntakeSettings | None = None, *, intake: Intake | None 
     app.state.intake = intake
     install_error_handlers(app)
     app.include_router(router)
-    app.include_router(health_router(intake.readiness_checks()))
+    # Applications are accepted with the database alone (the outbox waits for Kafka), so
+    # Kafka and Temporal being down degrades intake without taking it out of service.
+    app.include_router(
+        health_router(intake.readiness_checks(), optional=frozenset({"kafka", "temporal"}))
+    )
     # Added last = outermost: the body limit runs before routing, and rejections it answers
     # are still counted.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=intake.settings.MAX_BODY_BYTES)

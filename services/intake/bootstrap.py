@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,9 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.database import create_engine, is_sqlite, session_factory
 from libs.kafka import RetryPolicy, create_broker
 from libs.observability import ReadinessCheck
+from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
 from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.intake.outbox import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
 from services.intake.reconciler import (
+    TEMPORAL_RPC_TIMEOUT,
     Reconciler,
     TemporalConnection,
     TemporalWorkflowLookup,
@@ -77,21 +78,14 @@ class Intake:
         self._tasks.append(asyncio.create_task(work, name=name))
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
-        checks: dict[str, ReadinessCheck] = {"database": self._ping_database}
+        checks: dict[str, ReadinessCheck] = {"database": DatabaseProbe(self.engine)}
         if self.broker is not None:
-            checks["kafka"] = self._ping_broker
+            checks["kafka"] = KafkaProbe(self.broker)
         if self.reconciler is not None:
-            checks["temporal"] = self.temporal.check_health
+            checks["temporal"] = TemporalProbe(
+                client=self.temporal.client, rpc_timeout=TEMPORAL_RPC_TIMEOUT
+            )
         return checks
-
-    async def _ping_database(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    async def _ping_broker(self) -> None:
-        assert self.broker is not None
-        if not await self.broker.ping(timeout=1.5):
-            raise ConnectionError("Kafka broker unreachable")
 
 
 async def _try_starting(broker: KafkaBroker) -> bool:

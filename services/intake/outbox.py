@@ -131,7 +131,8 @@ class OutboxRelay:
         # records can overtake each other.
         # SQLite has no row locks, and holding its single write lock while talking to the broker
         # would stall every application: there rows are read, published, then marked sent in
-        # short transactions, which is safe because SQLite means one intake process, one relay.
+        # one short transaction per batch, which is safe because SQLite means one intake
+        # process, one relay.
         self.skip_locked = skip_locked
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
@@ -152,7 +153,8 @@ class OutboxRelay:
     async def _publish_rows(
         self, rows: Sequence[OutboxMessage], outbox: OutboxRepository | None
     ) -> RelayRound:
-        published = 0
+        sent: list[int] = []
+        failure: tuple[int, str] | None = None
         for row in rows:
             assert row.id is not None
             try:
@@ -163,15 +165,23 @@ class OutboxRelay:
                 logger.warning(
                     "outbox relay: publish failed, row %d stays pending: %s", row.id, reason
                 )
-                async with self._writing(outbox) as repository:
-                    await repository.record_failure(row.id, reason)
-                return RelayRound(published=published, failed=True, batch_full=False)
+                failure = (row.id, reason)
+                break
+            sent.append(row.id)
+        # One write for the whole batch: on SQLite every write takes the database's single
+        # lock, and applications being submitted wait for it. A crash before this write only
+        # republishes the batch, which consumers deduplicate.
+        if sent or failure:
             async with self._writing(outbox) as repository:
-                await repository.mark_sent(row.id, datetime.now(UTC))
-            metrics.OUTBOX_PUBLISHED.inc()
-            published += 1
+                if sent:
+                    await repository.mark_sent(sent, datetime.now(UTC))
+                if failure:
+                    await repository.record_failure(*failure)
+        metrics.OUTBOX_PUBLISHED.inc(len(sent))
         return RelayRound(
-            published=published, failed=False, batch_full=len(rows) >= self.batch_size
+            published=len(sent),
+            failed=failure is not None,
+            batch_full=failure is None and len(rows) >= self.batch_size,
         )
 
     @contextlib.asynccontextmanager

@@ -58,12 +58,6 @@ class TemporalConnection:
                 )
             return self._client
 
-    async def check_health(self) -> None:
-        client = await self.client()
-        healthy = await client.service_client.check_health(timeout=TEMPORAL_RPC_TIMEOUT)
-        if not healthy:
-            raise RuntimeError("Temporal workflow service is not serving")
-
 
 class TemporalWorkflowLookup:
     def __init__(self, connection: TemporalConnection) -> None:

@@ -97,10 +97,10 @@ class OutboxRepository:
         statement = select(func.count()).where(col(OutboxMessage.sent_at).is_(None))
         return int((await self.session.exec(statement)).one())
 
-    async def mark_sent(self, message_id: int, at: datetime) -> None:
+    async def mark_sent(self, message_ids: Sequence[int], at: datetime) -> None:
         await self.session.exec(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id)
+            .where(col(OutboxMessage.id).in_(message_ids))
             .values(sent_at=at, attempts=OutboxMessage.attempts + 1, last_error=None)
         )
 

@@ -1,13 +1,11 @@
 """Kafka entrypoint: keeps the applicants' status view up to date from ``eig.dossier-events``."""
 
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.kafka import RetryPolicy, process_then_ack
+from libs.kafka import RetryPolicy, subscribe_reliably
 from libs.messages.dossier_events import DossierEvent
 from libs.messages.topics import DOSSIER_EVENTS, INTAKE_STATUS_VIEW_DLQ
 from services.intake import metrics
@@ -30,25 +28,19 @@ def subscribe_status_view(
     partition rather than skipping a status change.
     """
 
-    @broker.subscriber(
+    async def on_dossier_event(body: bytes) -> None:
+        event = DOSSIER_EVENT.validate_json(body)
+        is_new = await record_dossier_event(sessions, event)
+        metrics.STATUS_VIEW_EVENTS.labels(outcome="recorded" if is_new else "duplicate").inc()
+
+    subscribe_reliably(
+        broker,
         DOSSIER_EVENTS,
+        on_dossier_event,
         group_id=group_id,
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
+        dlq_topic=INTAKE_STATUS_VIEW_DLQ,
+        retry=RetryPolicy(),
+        on_dead_letter=_count_dead_letter,
         title="intake-status-view",
         description="Applicant status view: timeline and current status of each dossier",
     )
-    async def on_dossier_event(message: KafkaMessage) -> None:
-        async def update_view() -> None:
-            event = DOSSIER_EVENT.validate_json(message.body)
-            is_new = await record_dossier_event(sessions, event)
-            metrics.STATUS_VIEW_EVENTS.labels(outcome="recorded" if is_new else "duplicate").inc()
-
-        await process_then_ack(
-            message,
-            update_view,
-            broker=broker,
-            dlq_topic=INTAKE_STATUS_VIEW_DLQ,
-            retry=RetryPolicy(),
-            on_dead_letter=_count_dead_letter,
-        )

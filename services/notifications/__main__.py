@@ -1,20 +1,20 @@
 """``python -m services.notifications``: the consumer and its health endpoints under uvicorn."""
 
-import uvicorn
+from functools import partial
 
-from libs.observability import configure_logging
+from libs.http_service import serve
 from services.notifications.app import create_app
 from services.notifications.settings import NotificationsSettings
 
 
 def main() -> None:
     settings = NotificationsSettings()
-    configure_logging("notifications", settings.LOG_LEVEL)
-    uvicorn.run(
-        create_app(settings),
+    serve(
+        partial(create_app, settings),
+        service="notifications",
         host=settings.NOTIFICATIONS_HOST,
         port=settings.NOTIFICATIONS_PORT,
-        log_config=None,  # keep the JSON logging configured above
+        log_level=settings.LOG_LEVEL,
     )
 
 

@@ -5,16 +5,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from libs.observability import health_router
+from libs.readiness import DatabaseProbe, KafkaProbe
 from services.notifications.bootstrap import Notifications, bootstrap
 from services.notifications.mailer import Mailer
 from services.notifications.models import SentNotification
 from services.notifications.settings import NotificationsSettings
-
-BROKER_PING_TIMEOUT = 1.5
 
 
 def create_app(
@@ -33,21 +31,13 @@ def create_app(
             await notifications.broker.stop()
             await notifications.engine.dispose()
 
-    async def database_reachable() -> None:
-        async with notifications.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    async def kafka_reachable() -> None:
-        if not await notifications.broker.ping(timeout=BROKER_PING_TIMEOUT):
-            raise ConnectionError("Kafka broker unreachable")
-
     app = FastAPI(title="EIG notifications", lifespan=lifespan)
     app.state.notifications = notifications
     app.include_router(
         health_router(
             {
-                "database": database_reachable,
-                "kafka": kafka_reachable,
+                "database": DatabaseProbe(notifications.engine),
+                "kafka": KafkaProbe(notifications.broker),
                 "smtp": notifications.mailer.check,
             }
         )

@@ -2,12 +2,10 @@
 
 import logging
 
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pydantic import TypeAdapter
 
-from libs.kafka import RetryPolicy, process_then_ack
+from libs.kafka import RetryPolicy, subscribe_reliably
 from libs.messages.dossier_events import DossierEvent
 from libs.messages.topics import DOSSIER_EVENTS, NOTIFICATIONS_DLQ
 from services.notifications import metrics
@@ -34,7 +32,7 @@ def subscribe_to_dossier_events(
     """Register the consumer: offsets are committed only once the e-mail is sent, skipped, or
     dead-lettered (unparseable events at once, SMTP failures after the last attempt)."""
 
-    async def handle(body: bytes) -> None:
+    async def on_dossier_event(body: bytes) -> None:
         # Parsed inside the retried work so that a bad message is recognised as poison.
         event = DOSSIER_EVENT.validate_json(body)
         try:
@@ -56,19 +54,12 @@ def subscribe_to_dossier_events(
         else:
             metrics.WITHOUT_TEMPLATE.labels(status=event.status.value).inc()
 
-    @broker.subscriber(
+    subscribe_reliably(
+        broker,
         DOSSIER_EVENTS,
+        on_dossier_event,
         group_id=group_id,
-        ack_policy=AckPolicy.MANUAL,
-        # A new group starts from the oldest event, so nothing published before it is missed.
-        auto_offset_reset="earliest",
+        dlq_topic=NOTIFICATIONS_DLQ,
+        retry=retry,
+        on_dead_letter=lambda _error: metrics.DEAD_LETTERED.inc(),
     )
-    async def on_dossier_event(message: KafkaMessage) -> None:
-        await process_then_ack(
-            message,
-            lambda: handle(message.body),
-            broker=broker,
-            dlq_topic=NOTIFICATIONS_DLQ,
-            retry=retry,
-            on_dead_letter=lambda _error: metrics.DEAD_LETTERED.inc(),
-        )

@@ -1,20 +1,20 @@
 """``python -m services.selection``: serve the selection API with uvicorn."""
 
-import uvicorn
+from functools import partial
 
-from libs.observability import configure_logging
+from libs.http_service import serve
 from services.selection.app import create_app
 from services.selection.settings import SelectionSettings
 
 
 def main() -> None:
     settings = SelectionSettings()
-    configure_logging("selection", settings.LOG_LEVEL)
-    uvicorn.run(
-        create_app(settings),
+    serve(
+        partial(create_app, settings),
+        service="selection",
         host=settings.SELECTION_HOST,
         port=settings.SELECTION_PORT,
-        log_config=None,
+        log_level=settings.LOG_LEVEL,
     )
 
 

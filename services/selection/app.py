@@ -1,39 +1,22 @@
 """FastAPI application of the selection service."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
-from libs.api_errors import install_error_handlers
 from libs.database import create_engine
-from libs.observability import health_router
-from services.selection.readiness import DatabaseProbe, TemporalProbe
+from libs.http_service import create_service_app
+from libs.readiness import DatabaseProbe, TemporalProbe
 from services.selection.settings import SelectionSettings
 
 
 def create_app(settings: SelectionSettings | None = None) -> FastAPI:
     settings = settings or SelectionSettings()
     engine = create_engine(settings.DATABASE_URL)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
-
-    app = FastAPI(
+    return create_service_app(
         title="EIG selection",
         summary="Investigations, evaluations, selection rounds and committee decisions.",
-        version="0.1.0",
-        lifespan=lifespan,
+        engine=engine,
+        checks={
+            "database": DatabaseProbe(engine),
+            "temporal": TemporalProbe(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE),
+        },
     )
-    install_error_handlers(app)
-    app.include_router(
-        health_router(
-            {
-                "database": DatabaseProbe(engine),
-                "temporal": TemporalProbe(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE),
-            }
-        )
-    )
-    return app

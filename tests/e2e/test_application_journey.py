@@ -5,14 +5,15 @@ status at the private link; then replays and crashes that must lose nothing and 
 """
 
 import email
-import json
 import email.policy
+import json
 import os
 import signal
 import time
 import uuid
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,16 @@ async def replay(bootstrap: str, topic: str) -> int:
     return len(records)
 
 
+async def every_consumer_caught_up(bootstrap: str) -> None:
+    """Wait until each consumer group has acknowledged everything on the topic it reads."""
+    for group, topic in (
+        (ConsumerGroups.WORKFLOWS_BRIDGE, APPLICATIONS),
+        (ConsumerGroups.NOTIFICATIONS, DOSSIER_EVENTS),
+        (ConsumerGroups.INTAKE_STATUS_VIEW, DOSSIER_EVENTS),
+    ):
+        await eventually(partial(group_caught_up, bootstrap, group, topic), timeout=60)
+
+
 async def workflow_ids(temporal: Client) -> list[str]:
     return [execution.id async for execution in temporal.list_workflows()]
 
@@ -201,12 +212,7 @@ class TestApplicantJourney:
         response = await http.post(stack.urls["intake"] + CANDIDATES, json=candidate_form(address))
         status_url = response.json()["status_url"]
         await eventually(lambda: _async(mails_to(maildir, address)), timeout=30)
-        for group, topic in (
-            (ConsumerGroups.WORKFLOWS_BRIDGE, APPLICATIONS),
-            (ConsumerGroups.NOTIFICATIONS, DOSSIER_EVENTS),
-            (ConsumerGroups.INTAKE_STATUS_VIEW, DOSSIER_EVENTS),
-        ):
-            await eventually(lambda g=group, t=topic: group_caught_up(bootstrap, g, t))
+        await every_consumer_caught_up(bootstrap)
         temporal = await Client.connect(stack.urls["temporal"])
         workflows_before = sorted(await workflow_ids(temporal))
         mails_before = len(read_mails(maildir))
@@ -214,12 +220,7 @@ class TestApplicantJourney:
 
         assert await replay(bootstrap, APPLICATIONS) >= 1
         assert await replay(bootstrap, DOSSIER_EVENTS) >= 1
-        for group, topic in (
-            (ConsumerGroups.WORKFLOWS_BRIDGE, APPLICATIONS),
-            (ConsumerGroups.NOTIFICATIONS, DOSSIER_EVENTS),
-            (ConsumerGroups.INTAKE_STATUS_VIEW, DOSSIER_EVENTS),
-        ):
-            await eventually(lambda g=group, t=topic: group_caught_up(bootstrap, g, t), timeout=60)
+        await every_consumer_caught_up(bootstrap)
 
         assert sorted(await workflow_ids(temporal)) == workflows_before
         assert len(read_mails(maildir)) == mails_before
@@ -269,7 +270,7 @@ class TestCrashes:
         status = await eventually(
             lambda: _status_when(http, response.json()["status_url"]), timeout=60
         )
-        assert status["status"] == "received"
+        assert status is not None and status["status"] == "received"
 
 
 class TestOperations:

@@ -19,21 +19,13 @@ from deploy.local.launcher import (
 )
 from libs.messages.topics import PARTITIONS
 from tests.eventually import eventually
-from tests.local_stack import StackState, local_stack, read_state
+from tests.local_stack import StackState, is_running, local_stack, read_state
 
 pytestmark = pytest.mark.integration
 
 
 def file_names(directory: Path) -> set[str]:
     return {path.name for path in directory.iterdir()}
-
-
-def is_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 async def topic_names(bootstrap: str) -> set[str]:

@@ -14,9 +14,9 @@ from sqlmodel import SQLModel
 
 from libs.config import Environment
 from libs.database import create_engine
-from services.intake.app import create_app
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.settings import IntakeSettings
+from tests.unit.intake.forms import served
 
 
 def intake_settings(database_url: str, kafka_bootstrap: str, **overrides: Any) -> IntakeSettings:
@@ -55,13 +55,7 @@ async def running_intake(settings: IntakeSettings) -> AsyncIterator[RunningIntak
     """The whole app with its lifespan (broker, relay, consumers), served over ASGI."""
     await create_tables(settings.DATABASE_URL)
     intake = bootstrap(settings)
-    app = create_app(intake=intake)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://intake.test"
-        ) as client,
-    ):
+    async with served(intake) as client:
         yield RunningIntake(intake, client)
 
 

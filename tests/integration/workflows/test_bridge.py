@@ -1,12 +1,13 @@
 """Applications on Kafka become dossier workflows, once each (real broker, real Temporal)."""
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from libs.kafka import publish_event
@@ -58,6 +59,18 @@ async def received_event(bootstrap: str, dossier_id: uuid.UUID) -> DossierStatus
     return event
 
 
+async def submitted(
+    producer: KafkaBroker, bootstrap: str, event: ApplicationEvent
+) -> DossierStatusChanged:
+    """Publish the application, then wait for its dossier's ``received`` event."""
+    await publish_event(producer, APPLICATIONS, event)
+    return await received_event(bootstrap, event.dossier_id)
+
+
+def dossier_workflow(client: Client, dossier_id: uuid.UUID) -> WorkflowHandle[Any, Any]:
+    return client.get_workflow_handle(dossier_workflow_id(dossier_id))
+
+
 class TestAnApplicationStartsItsDossierWorkflow:
     @pytest.mark.parametrize(
         "application", [candidate_application_submitted, project_application_submitted]
@@ -73,16 +86,13 @@ class TestAnApplicationStartsItsDossierWorkflow:
         event: ApplicationEvent = application()
         started_before = counter("eig_workflows_bridge_started_total", kind=event.kind.value)
 
-        await publish_event(producer, APPLICATIONS, event)
+        received = await submitted(producer, kafka_bootstrap, event)
 
-        received = await received_event(kafka_bootstrap, event.dossier_id)
         assert received.status == DossierStatus.RECEIVED
         assert received.kind == event.kind
         assert received.title == event.payload.title
         assert received.contact == event.payload.contact
-        handle = temporal_dev_server.client.get_workflow_handle(
-            dossier_workflow_id(event.dossier_id)
-        )
+        handle = dossier_workflow(temporal_dev_server.client, event.dossier_id)
         snapshot = await handle.query(DossierWorkflow.snapshot)
         assert snapshot.status == DossierStatus.RECEIVED
         assert (await handle.describe()).workflow_type == (
@@ -105,15 +115,12 @@ class TestAnApplicationStartsItsDossierWorkflow:
         temporal_dev_server: WorkflowEnvironment,
     ) -> None:
         event = candidate_application_submitted()
-        await publish_event(producer, APPLICATIONS, event)
-        first_read = await received_event(kafka_bootstrap, event.dossier_id)
+        first_read = await submitted(producer, kafka_bootstrap, event)
 
         second_read = await status_events(kafka_bootstrap, event.dossier_id)
 
         assert [read.event_id for read in second_read] == [first_read.event_id]
-        await temporal_dev_server.client.get_workflow_handle(
-            dossier_workflow_id(event.dossier_id)
-        ).terminate()
+        await dossier_workflow(temporal_dev_server.client, event.dossier_id).terminate()
 
     async def test_the_process_reports_ready_and_exposes_the_bridge_metrics(
         self, workflows_process: WorkflowsProcess
@@ -135,11 +142,8 @@ class TestAReplayedApplication:
         temporal_dev_server: WorkflowEnvironment,
     ) -> None:
         event = project_application_submitted()
-        await publish_event(producer, APPLICATIONS, event)
-        received = await received_event(kafka_bootstrap, event.dossier_id)
-        handle = temporal_dev_server.client.get_workflow_handle(
-            dossier_workflow_id(event.dossier_id)
-        )
+        received = await submitted(producer, kafka_bootstrap, event)
+        handle = dossier_workflow(temporal_dev_server.client, event.dossier_id)
         first_run = (await handle.describe()).run_id
         existing_before = counter("eig_workflows_bridge_already_existing_total", kind="project")
 
@@ -165,10 +169,9 @@ class TestAReplayedApplication:
         temporal_dev_server: WorkflowEnvironment,
     ) -> None:
         event = candidate_application_submitted()
-        await publish_event(producer, APPLICATIONS, event)
-        await received_event(kafka_bootstrap, event.dossier_id)
+        await submitted(producer, kafka_bootstrap, event)
         client = temporal_dev_server.client
-        handle = client.get_workflow_handle(dossier_workflow_id(event.dossier_id))
+        handle = dossier_workflow(client, event.dossier_id)
         first_run = (await handle.describe()).run_id
         await handle.terminate()
 
@@ -200,9 +203,8 @@ class TestPoisonMessages:
         valid = candidate_application_submitted()
         await producer.publish(b'{"type": "Candidate', topic=APPLICATIONS, key=valid.key)
         await producer.publish(b"not json at all", topic=APPLICATIONS, key=poison_key)
-        await publish_event(producer, APPLICATIONS, valid)
+        await submitted(producer, kafka_bootstrap, valid)
 
-        await received_event(kafka_bootstrap, valid.dossier_id)
         await eventually(lambda: bridge_caught_up(kafka_bootstrap, workflows_process))
 
         [dead_letter] = await read_records(kafka_bootstrap, WORKFLOWS_BRIDGE_DLQ, poison_key)
@@ -213,9 +215,7 @@ class TestPoisonMessages:
         same_partition = await read_records(kafka_bootstrap, WORKFLOWS_BRIDGE_DLQ, valid.key)
         assert [record.value for record in same_partition] == [b'{"type": "Candidate']
         assert counter("eig_workflows_bridge_dead_lettered_total") == dead_lettered_before + 2
-        await temporal_dev_server.client.get_workflow_handle(
-            dossier_workflow_id(valid.dossier_id)
-        ).terminate()
+        await dossier_workflow(temporal_dev_server.client, valid.dossier_id).terminate()
 
 
 class TestStartDossierWorkflow:
@@ -228,10 +228,10 @@ class TestStartDossierWorkflow:
 
         first = await start_dossier_workflow(client, task_queue, event)
         while_running = await start_dossier_workflow(client, task_queue, event)
-        await client.get_workflow_handle(dossier_workflow_id(event.dossier_id)).terminate()
+        await dossier_workflow(client, event.dossier_id).terminate()
         after_close = await start_dossier_workflow(client, task_queue, event)
 
         assert (first, while_running, after_close) == (True, False, False)
-        latest = await client.get_workflow_handle(dossier_workflow_id(event.dossier_id)).describe()
+        latest = await dossier_workflow(client, event.dossier_id).describe()
         assert latest.status == WorkflowExecutionStatus.TERMINATED
         assert latest.typed_search_attributes.get(DOSSIER_KIND) == "project"

@@ -13,9 +13,12 @@ from libs.messages.topics import APPLICATIONS
 from tests.eventually import eventually
 from tests.integration.workflows.conftest import StartWorkflowsProcess
 from tests.integration.workflows.tcp_gate import TcpGate
-from tests.integration.workflows.test_bridge import bridge_caught_up, received_event
+from tests.integration.workflows.test_bridge import (
+    bridge_caught_up,
+    dossier_workflow,
+    received_event,
+)
 from tests.unit.workflows.dossiers import candidate_application_submitted
-from workflows.naming import dossier_workflow_id
 
 pytestmark = pytest.mark.integration
 
@@ -62,9 +65,7 @@ class TestTemporalUnreachable:
             assert received.status == DossierStatus.RECEIVED
             assert await eventually(lambda: bridge_caught_up(kafka_bootstrap, process))
             assert await eventually(process.is_ready)
-        handle = temporal_dev_server.client.get_workflow_handle(
-            dossier_workflow_id(event.dossier_id)
-        )
+        handle = dossier_workflow(temporal_dev_server.client, event.dossier_id)
         assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
         await handle.terminate()
 
@@ -97,8 +98,6 @@ class TestTemporalUnreachable:
 
                 await received_event(kafka_bootstrap, event.dossier_id)
                 assert await eventually(lambda: bridge_caught_up(kafka_bootstrap, process))
-        handle = temporal_dev_server.client.get_workflow_handle(
-            dossier_workflow_id(event.dossier_id)
-        )
+        handle = dossier_workflow(temporal_dev_server.client, event.dossier_id)
         assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
         await handle.terminate()

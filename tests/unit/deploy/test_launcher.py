@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from deploy.local.engines import free_port
 from deploy.local.launcher import (
     PORT_CONFLICT_EXIT_CODE,
     REPO_ROOT,
@@ -20,18 +19,7 @@ from deploy.local.launcher import (
 )
 from deploy.local.settings import LocalStackSettings, child_environment
 from deploy.local.supervisor import ProcessSpec, TaskSpec
-
-PORT_SETTINGS = (
-    "KAFKA_PORT",
-    "TEMPORAL_PORT",
-    "TEMPORAL_UI_PORT",
-    "SMTP_PORT",
-    "INTAKE_PORT",
-    "SELECTION_PORT",
-    "CONTRACTS_PORT",
-    "NOTIFICATIONS_PORT",
-    "WORKFLOWS_PORT",
-)
+from tests.local_stack import PORT_SETTINGS, free_ports
 
 
 @pytest.fixture(autouse=True)
@@ -39,13 +27,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's own settings must not leak into what these tests build."""
     for name in (*PORT_SETTINGS, "DATABASE_URL", "PUBLIC_INTAKE_URL", "DATA_DIR", "BIND_HOST"):
         monkeypatch.delenv(name, raising=False)
-
-
-def free_ports() -> dict[str, int]:
-    ports: dict[str, int] = {}
-    while len(set(ports.values())) < len(PORT_SETTINGS):
-        ports = {name: free_port() for name in PORT_SETTINGS}
-    return ports
 
 
 def stack_settings(data_dir: Path, **overrides: object) -> LocalStackSettings:

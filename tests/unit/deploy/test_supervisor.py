@@ -9,6 +9,7 @@ import pytest
 
 from deploy.local.supervisor import Backoff, ProcessSpec, StartupFailed, Supervisor, TaskSpec
 from tests.eventually import eventually
+from tests.local_stack import is_running
 
 # A child that marks itself ready, then runs until SIGTERM, recording that it stopped.
 SERVING = """
@@ -67,14 +68,6 @@ def serving(name: str, workdir: Path) -> ProcessSpec:
         ready=file_exists(workdir / f"{name}.ready"),
         start_timeout=10,
     )
-
-
-def is_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture

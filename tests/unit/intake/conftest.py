@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import SQLModel
 
 from libs.config import Environment
-from services.intake.app import create_app
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.settings import IntakeSettings
+from tests.unit.intake.forms import served
 
 
 def offline_settings(database_url: str, **overrides: Any) -> IntakeSettings:
@@ -37,11 +37,5 @@ async def intake(sqlite_url: str) -> AsyncIterator[Intake]:
 
 @pytest.fixture
 async def client(intake: Intake) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(intake=intake)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://intake.test"
-        ) as client,
-    ):
+    async with served(intake) as client:
         yield client

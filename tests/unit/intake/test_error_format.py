@@ -30,6 +30,17 @@ def small_app(max_bytes: int = 100) -> FastAPI:
     return app
 
 
+def post_scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """The ASGI scope of a ``POST /items`` with these raw headers."""
+    return {
+        "type": "http",
+        "method": "POST",
+        "path": "/items",
+        "headers": headers,
+        "query_string": b"",
+    }
+
+
 async def post(app: FastAPI, content: bytes):
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -82,13 +93,7 @@ async def test_a_declared_oversized_body_is_refused_without_reading_it() -> None
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope: dict[str, Any] = {
-        "type": "http",
-        "method": "POST",
-        "path": "/items",
-        "headers": [(b"content-length", b"1000000"), (b"content-type", b"application/json")],
-        "query_string": b"",
-    }
+    scope = post_scope([(b"content-length", b"1000000"), (b"content-type", b"application/json")])
     middleware = BodySizeLimitMiddleware(app, max_bytes=10)
     await middleware(scope, receive, send)
     assert received == []
@@ -108,13 +113,7 @@ async def test_a_body_streamed_past_the_limit_is_cut_off() -> None:
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope: dict[str, Any] = {
-        "type": "http",
-        "method": "POST",
-        "path": "/items",
-        "headers": [],
-        "query_string": b"",
-    }
+    scope = post_scope([])
     await BodySizeLimitMiddleware(small_app(), max_bytes=100)(scope, receive, send)
     assert chunks_read == 3
     assert sent[0]["status"] == 413

@@ -37,7 +37,7 @@ async def new_dossier(intake: Intake, *, sent: bool) -> UUID:
             outbox = OutboxRepository(session)
             row = await outbox.submission_of(dossier_id)
             assert row is not None and row.id is not None
-            await outbox.mark_sent(row.id, datetime.now(UTC))
+            await outbox.mark_sent([row.id], datetime.now(UTC))
     return dossier_id
 
 

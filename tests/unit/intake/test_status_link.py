@@ -8,12 +8,16 @@ import httpx
 import pytest
 
 from libs.dossier_links import status_url
-from libs.messages.common import Contact, DossierKind
-from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
 from services.intake.api import prefers_html
 from services.intake.bootstrap import Intake
 from services.intake.service_layer import record_dossier_event
-from tests.unit.intake.forms import CANDIDATES, PROJECTS, candidate_body, project_body
+from tests.unit.intake.forms import (
+    CANDIDATES,
+    PROJECTS,
+    candidate_body,
+    project_body,
+    status_changed,
+)
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -147,15 +151,3 @@ class TestWrongLinks:
 )
 def test_html_is_chosen_only_when_ranked_above_json(accept: str | None, expected: bool) -> None:
     assert prefers_html(accept) is expected
-
-
-def status_changed(dossier_id: str, at: datetime, note: str = "") -> DossierStatusChanged:
-    return DossierStatusChanged(
-        dossier_id=dossier_id,
-        occurred_at=at,
-        kind=DossierKind.CANDIDATE,
-        status=DossierStatus.RECEIVED,
-        title="technical_director",
-        contact=Contact(name="Camille Martin", email="camille.martin@example.fr"),
-        note=note,
-    )

@@ -3,26 +3,12 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from libs.messages.common import Contact, DossierKind
-from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
 from services.intake.bootstrap import Intake
 from services.intake.service_layer import record_dossier_event, submit_application
 from services.intake.views import dossier_status
-from tests.unit.intake.forms import candidate_form
+from tests.unit.intake.forms import candidate_form, status_changed
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-
-def status_changed(dossier_id, at: datetime, note: str = "") -> DossierStatusChanged:
-    return DossierStatusChanged(
-        dossier_id=dossier_id,
-        occurred_at=at,
-        kind=DossierKind.CANDIDATE,
-        status=DossierStatus.RECEIVED,
-        title="technical_director",
-        contact=Contact(name="Camille Martin", email="camille.martin@example.fr"),
-        note=note,
-    )
 
 
 async def new_dossier(intake: Intake):

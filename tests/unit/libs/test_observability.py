@@ -42,3 +42,44 @@ class TestHealthEndpoints:
             metrics = await client.get("/metrics")
             assert metrics.status_code == 200
             assert "python_info" in metrics.text
+
+
+class TestDegradedReadiness:
+    async def test_an_optional_dependency_down_leaves_the_service_degraded_but_in_service(
+        self,
+    ) -> None:
+        async def reachable() -> None:
+            return None
+
+        async def unreachable() -> None:
+            raise ConnectionRefusedError
+
+        app = FastAPI()
+        app.include_router(
+            health_router(
+                {"database": reachable, "kafka": unreachable}, optional=frozenset({"kafka"})
+            )
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://test"
+        ) as client:
+            ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "degraded"
+
+    async def test_a_required_dependency_down_takes_the_service_out(self) -> None:
+        async def unreachable() -> None:
+            raise ConnectionRefusedError
+
+        app = FastAPI()
+        app.include_router(
+            health_router(
+                {"database": unreachable, "kafka": unreachable}, optional=frozenset({"kafka"})
+            )
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://test"
+        ) as client:
+            ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "not_ready"

@@ -1,0 +1,1 @@
+"""Benchmarks with the platform's speed and memory targets (``make bench``)."""
