@@ -1,7 +1,12 @@
-"""Dossier status changes, published by the dossier workflows on ``eig.dossier-events.v1``."""
+"""Dossier events, published by the dossier workflows on ``eig.dossier-events.v1``.
 
+Schema changes inside v1 are additive only (new optional fields, new event types); consumers
+ignore event types they do not handle.
+"""
+
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -10,9 +15,38 @@ from libs.messages.envelope import Event
 
 
 class DossierStatus(StrEnum):
-    """Statuses a dossier can be in; later stages add theirs here."""
+    """Every status a dossier can be in (project and candidate paths)."""
 
     RECEIVED = "received"
+    WITHDRAWN = "withdrawn"
+    # Project dossiers.
+    IN_EVALUATION = "in_evaluation"
+    INVESTIGATION_REQUESTED = "investigation_requested"
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    SCHEDULED = "scheduled"
+    DEFENDED = "defended"
+    NOT_SELECTED = "not_selected"
+    PARTNERSHIP_SIGNED = "partnership_signed"
+    # Candidate dossiers.
+    IN_REVIEW = "in_review"
+    INTERVIEW = "interview"
+    REJECTED = "rejected"
+    IN_POOL = "in_pool"
+    MATCHED = "matched"
+    # Both.
+    SELECTED = "selected"
+
+
+FINAL_STATUSES = frozenset(
+    {
+        DossierStatus.WITHDRAWN,
+        DossierStatus.INELIGIBLE,
+        DossierStatus.NOT_SELECTED,
+        DossierStatus.REJECTED,
+    }
+)
+"""Statuses no action leaves."""
 
 
 class DossierStatusChanged(Event):
@@ -25,8 +59,31 @@ class DossierStatusChanged(Event):
     title: str = Field(description="Project title, or the candidate's role")
     contact: Contact = Field(description="Who is told about it")
     note: str = Field(default="", description="Staff note shown to the applicant, if any")
+    action: str = Field(
+        default="",
+        description="The action that caused it (e.g. record_review); empty for automatic steps",
+    )
+    outcome: str = Field(
+        default="",
+        description="The action's outcome when it names more than the status "
+        "(e.g. deferred, back_to_pool)",
+    )
+    actor: str = Field(default="system", description="Who acted: staff id, applicant or system")
+    details: dict[str, str] = Field(
+        default_factory=dict,
+        description="Facts the applicant is told (e.g. round_id, defence_date, project_title)",
+    )
 
 
-# Later stages add event types here and turn this alias into a discriminated union on "type".
-DossierEvent = DossierStatusChanged
+class DossierDeadlinePassed(Event):
+    """A stage that waits for staff passed its deadline: staff get a reminder."""
+
+    type: Literal["DossierDeadlinePassed"] = "DossierDeadlinePassed"
+    kind: DossierKind = Field(description="Candidate or project dossier")
+    status: DossierStatus = Field(description="The stage that is overdue")
+    title: str = Field(description="Project title, or the candidate's role")
+    deadline_at: datetime = Field(description="When the stage was due")
+
+
+DossierEvent = Annotated[DossierStatusChanged | DossierDeadlinePassed, Field(discriminator="type")]
 """What travels on ``eig.dossier-events.v1``."""

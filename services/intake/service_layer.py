@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import transaction
 from libs.messages.common import DossierKind
-from libs.messages.dossier_events import DossierEvent
+from libs.messages.dossier_events import DossierStatusChanged
 from libs.messages.topics import APPLICATIONS
 from services.intake import metrics
 from services.intake.domain import (
@@ -118,7 +118,7 @@ async def _earlier_answer(
 
 
 async def record_dossier_event(
-    sessions: async_sessionmaker[AsyncSession], event: DossierEvent
+    sessions: async_sessionmaker[AsyncSession], event: DossierStatusChanged
 ) -> bool:
     """Add the event to its dossier's timeline and move the status forward if it is newer.
 

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.kafka import RetryPolicy, subscribe_reliably
-from libs.messages.dossier_events import DossierEvent
+from libs.messages.dossier_events import DossierEvent, DossierStatusChanged
 from libs.messages.topics import DOSSIER_EVENTS, INTAKE_STATUS_VIEW_DLQ
 from services.intake import metrics
 from services.intake.service_layer import record_dossier_event
@@ -30,6 +30,8 @@ def subscribe_status_view(
 
     async def on_dossier_event(body: bytes) -> None:
         event = DOSSIER_EVENT.validate_json(body)
+        if not isinstance(event, DossierStatusChanged):
+            return  # staff-side events (deadline reminders) are not the applicant's timeline
         is_new = await record_dossier_event(sessions, event)
         metrics.STATUS_VIEW_EVENTS.labels(outcome="recorded" if is_new else "duplicate").inc()
 

@@ -1,0 +1,76 @@
+"""Inputs and results of the promotion workflow and of the activities dossiers call it through.
+
+This module is the contract between the dossier workflows and the promotion workflow.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from libs.messages.common import DossierKind
+
+ENROL_IN_ROUND: Final = "enrol_in_round"
+RESERVE_SEAT: Final = "reserve_seat"
+RELEASE_SEAT: Final = "release_seat"
+"""Activity names: dossier workflows call them by name, so they never import client code."""
+
+
+def promotion_workflow_id(number: int) -> str:
+    return f"promotion-{number}"
+
+
+class RoundState(StrEnum):
+    OPEN = "open"
+    DELIBERATING = "deliberating"
+    CLOSED = "closed"
+
+
+class RoundPlan(BaseModel):
+    """A selection round as planned: it opens at once, deliberates at cut-off, then closes."""
+
+    round_id: str = Field(description="Stable id, e.g. 7-project-2024-03")
+    kind: DossierKind = Field(description="Project or candidate round")
+    cutoff_at: datetime = Field(description="Dossiers arriving after it go to the next round")
+    deliberation_at: datetime = Field(description="When the jury deliberates (after cut-off)")
+
+
+class RoundRef(RoundPlan):
+    state: RoundState = RoundState.OPEN
+
+
+class PromotionInput(BaseModel):
+    number: int = Field(ge=1, description="Promotion number (7 for 2024)")
+    year: int = Field(ge=2016, description="Year of the promotion")
+    seat_cap: int = Field(ge=0, description="Maximum number of EIG selected in the promotion")
+    rounds: list[RoundPlan] = Field(default_factory=list, description="Initial calendar")
+
+
+class EnrolInput(BaseModel):
+    """Put a dossier in the open round of its kind with the earliest cut-off after not_before."""
+
+    promotion_number: int
+    dossier_id: UUID
+    kind: DossierKind
+    not_before: datetime
+
+
+class EnrolResult(BaseModel):
+    round: RoundRef | None = Field(
+        description="The round joined; None when no round is open (the promotion signals "
+        "the dossier with round_opened when one is added)"
+    )
+
+
+class SeatInput(BaseModel):
+    promotion_number: int
+    dossier_id: UUID
+
+
+class SeatResult(BaseModel):
+    granted: bool
+    seats_taken: int
+    seat_cap: int
+    message: str = Field(description="e.g. '30/30 seats taken' when refused")
