@@ -6,7 +6,8 @@ because the workflow id is the dossier id and a second start finds the first wor
 """
 
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 from faststream.kafka import KafkaBroker
 from prometheus_client import Counter
@@ -23,6 +24,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from libs.kafka import RetryPolicy, subscribe_reliably
 from libs.messages.applications import (
     ApplicationSubmitted,
+    BetaGouvPhase,
     CandidateApplicationSubmitted,
     ProjectApplicationSubmitted,
 )
@@ -32,6 +34,7 @@ from workflows.dossier.models import DossierInput
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
 from workflows.naming import dossier_workflow_id
 from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
+from workflows.settings import WorkflowsSettings
 
 logger = logging.getLogger(__name__)
 
@@ -57,16 +60,47 @@ MESSAGES_DEAD_LETTERED = Counter(
 )
 
 
+@dataclass(frozen=True)
+class DossierDefaults:
+    """What every new dossier gets from the process's settings rather than from its form."""
+
+    promotion_number: int = 7
+    stage_deadline_days: int = 14
+
+    @classmethod
+    def from_settings(cls, settings: WorkflowsSettings) -> Self:
+        return cls(
+            promotion_number=settings.CURRENT_PROMOTION_NUMBER,
+            stage_deadline_days=settings.STAGE_DEADLINE_DAYS,
+        )
+
+
 def dossier_input(
     event: CandidateApplicationSubmitted | ProjectApplicationSubmitted,
+    defaults: DossierDefaults = DossierDefaults(),
 ) -> DossierInput:
-    """What the workflow keeps of an application: who to tell, and what to call the dossier."""
+    """What the workflow keeps of an application: who to tell, what to call the dossier, and
+    the facts its stages depend on (role, profiles wanted, whether it needs an investigation)."""
+    common = {
+        "dossier_id": event.dossier_id,
+        "kind": event.kind,
+        "title": event.payload.title,
+        "contact": event.payload.contact,
+        "submitted_at": event.occurred_at,
+        "promotion_number": defaults.promotion_number,
+        "stage_deadline_days": defaults.stage_deadline_days,
+    }
+    if isinstance(event, CandidateApplicationSubmitted):
+        return DossierInput(**common, role=event.payload.role)
+    project = event.payload
     return DossierInput(
-        dossier_id=event.dossier_id,
-        kind=event.kind,
-        title=event.payload.title,
-        contact=event.payload.contact,
-        submitted_at=event.occurred_at,
+        **common,
+        profiles_wanted=list(project.profiles_wanted),
+        # beta.gouv.fr vouches for a project that is in its approach and has a product page;
+        # any other project is investigated before it can be evaluated.
+        requires_investigation=(
+            project.beta_gouv_phase == BetaGouvPhase.NONE or project.beta_gouv_product_url is None
+        ),
     )
 
 
@@ -74,6 +108,7 @@ async def start_dossier_workflow(
     client: Client,
     task_queue: str,
     event: CandidateApplicationSubmitted | ProjectApplicationSubmitted,
+    defaults: DossierDefaults = DossierDefaults(),
 ) -> bool:
     """Start the dossier's workflow; True if this call started it, False if it already existed.
 
@@ -85,7 +120,7 @@ async def start_dossier_workflow(
     try:
         handle = await client.start_workflow(
             workflow_class.run,
-            dossier_input(event),
+            dossier_input(event, defaults),
             id=dossier_workflow_id(event.dossier_id),
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -112,13 +147,18 @@ def _started_by_this_call(handle: WorkflowHandle[Any, Any]) -> bool:
 
 
 def subscribe_bridge(
-    broker: KafkaBroker, client: Client, *, task_queue: str, group_id: str
+    broker: KafkaBroker,
+    client: Client,
+    *,
+    task_queue: str,
+    group_id: str,
+    defaults: DossierDefaults = DossierDefaults(),
 ) -> None:
     """Register the bridge's consumer of ``eig.applications.v1`` on ``broker``."""
 
     async def on_application_submitted(body: bytes) -> None:
         event = APPLICATION_SUBMITTED.validate_json(body)
-        if await start_dossier_workflow(client, task_queue, event):
+        if await start_dossier_workflow(client, task_queue, event, defaults):
             WORKFLOWS_STARTED.labels(kind=event.kind.value).inc()
             logger.info("dossier %s: workflow started", event.dossier_id)
         else:

@@ -9,7 +9,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -20,9 +20,12 @@ from temporalio.worker import Worker
 from libs.kafka import RetryPolicy, create_broker
 from libs.observability import ReadinessCheck, health_router
 from libs.readiness import KafkaProbe, TemporalProbe
-from workflows.bridge import subscribe_bridge
+from workflows.bridge import DossierDefaults, subscribe_bridge
 from workflows.dossier.activities import DossierActivities
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
+from workflows.promotion.activities import PromotionActivities
+from workflows.promotion.seed import ensure_current_promotion
+from workflows.promotion.workflows import PromotionWorkflow
 from workflows.settings import WorkflowsSettings
 
 logger = logging.getLogger(__name__)
@@ -35,13 +38,32 @@ CONNECT_RETRY_POLICY = RetryPolicy(max_attempts=None, initial_delay=0.5, max_del
 WORKER_GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 
 
-def build_worker(client: Client, task_queue: str, activities: DossierActivities) -> Worker:
-    """A worker for every dossier workflow and the activities they call."""
+def build_worker(
+    client: Client,
+    task_queue: str,
+    activities: DossierActivities,
+    promotion_activities: PromotionActivities | None = None,
+) -> Worker:
+    """A worker for every dossier workflow, the promotion workflow and the activities they call."""
+    # --- promotion (seats and rounds) ---
+    promotion = promotion_activities or PromotionActivities(client)
+    promotion_workflows: list[type] = [PromotionWorkflow]
+    promotion_activity_methods: list[Callable[..., Any]] = [
+        promotion.enrol_in_round,
+        promotion.reserve_seat,
+        promotion.release_seat,
+    ]
+    # --- end promotion ---
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=list(DOSSIER_WORKFLOWS.values()),
-        activities=[activities.publish_status_change],
+        workflows=[*DOSSIER_WORKFLOWS.values(), *promotion_workflows],
+        activities=[
+            activities.publish_status_change,
+            activities.publish_deadline_passed,
+            activities.describe_dossier,
+            *promotion_activity_methods,
+        ],
         graceful_shutdown_timeout=WORKER_GRACEFUL_SHUTDOWN,
     )
 
@@ -90,6 +112,7 @@ async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) ->
     )
     http_task = asyncio.create_task(http.serve(), name="health-http")
     worker_task: asyncio.Task[None] | None = None
+    seed_task: asyncio.Task[object] | None = None  # promotion
     try:
         client = await _until_reachable("Temporal", lambda: connect_temporal(settings), stop)
         if client is None:
@@ -99,11 +122,24 @@ async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) ->
             client,
             task_queue=settings.TEMPORAL_TASK_QUEUE,
             group_id=settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP,
+            defaults=DossierDefaults.from_settings(settings),
         )
         if await _until_reachable("Kafka", broker.connect, stop) is None:
             return
-        worker = build_worker(client, settings.TEMPORAL_TASK_QUEUE, DossierActivities(broker))
+        worker = build_worker(
+            client, settings.TEMPORAL_TASK_QUEUE, DossierActivities(broker, client)
+        )
         worker_task = asyncio.create_task(worker.run(), name="temporal-worker")
+        # --- promotion: the current promotion exists (idempotent), retried in the background ---
+        seed_task = asyncio.create_task(
+            _until_reachable(
+                "Current promotion",
+                lambda: ensure_current_promotion(client, settings.TEMPORAL_TASK_QUEUE, settings),
+                stop,
+            ),
+            name="seed-current-promotion",
+        )
+        # --- end promotion ---
         await broker.start()
         logger.info(
             "workflows running: task queue %s, bridge group %s",
@@ -119,6 +155,9 @@ async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) ->
             stopping.cancel()
     finally:
         logger.info("workflows stopping")
+        if seed_task is not None:  # promotion
+            seed_task.cancel()
+            await asyncio.gather(seed_task, return_exceptions=True)
         for subscriber in broker.subscribers:
             await subscriber.stop()
         if worker_task is not None:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from libs import dossier_links
 from libs.database import create_engine, session_factory
 from libs.kafka import RetryPolicy, create_broker
+from services.notifications.addressing import Addressing, staff_dossier_url
 from services.notifications.consumer import subscribe_to_dossier_events
 from services.notifications.mailer import Mailer, SmtpMailer
 from services.notifications.rendering import EmailRenderer
@@ -41,6 +42,18 @@ def smtp_mailer(settings: NotificationsSettings) -> SmtpMailer:
     )
 
 
+def addressing(settings: NotificationsSettings) -> Addressing:
+    return Addressing(
+        status_url_for=partial(
+            dossier_links.status_url,
+            settings.PUBLIC_INTAKE_URL,
+            settings.DOSSIER_LINK_SECRET.get_secret_value(),
+        ),
+        staff_email=settings.STAFF_EMAIL,
+        staff_dossier_url_for=partial(staff_dossier_url, settings.PUBLIC_SELECTION_URL),
+    )
+
+
 def bootstrap(
     settings: NotificationsSettings,
     *,
@@ -62,10 +75,6 @@ def bootstrap(
         sent_notifications=sent_notifications,
         mailer=mailer,
         renderer=renderer or EmailRenderer(),
-        status_url_for=partial(
-            dossier_links.status_url,
-            settings.PUBLIC_INTAKE_URL,
-            settings.DOSSIER_LINK_SECRET.get_secret_value(),
-        ),
+        addressing=addressing(settings),
     )
     return Notifications(settings, engine, broker, mailer, sent_notifications)

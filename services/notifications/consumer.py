@@ -9,10 +9,11 @@ from libs.kafka import RetryPolicy, subscribe_reliably
 from libs.messages.dossier_events import DossierEvent
 from libs.messages.topics import DOSSIER_EVENTS, NOTIFICATIONS_DLQ
 from services.notifications import metrics
+from services.notifications.addressing import Addressing
 from services.notifications.mailer import MailDeliveryError, Mailer
 from services.notifications.rendering import EmailRenderer
 from services.notifications.repository import SentNotifications
-from services.notifications.service import Delivery, StatusUrlFor, handle_dossier_event
+from services.notifications.service import Delivery, handle_dossier_event
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def subscribe_to_dossier_events(
     sent_notifications: SentNotifications,
     mailer: Mailer,
     renderer: EmailRenderer,
-    status_url_for: StatusUrlFor,
+    addressing: Addressing,
 ) -> None:
     """Register the consumer: offsets are committed only once the e-mail is sent, skipped, or
     dead-lettered (unparseable events at once, SMTP failures after the last attempt)."""
@@ -41,7 +42,7 @@ def subscribe_to_dossier_events(
                 sent_notifications=sent_notifications,
                 mailer=mailer,
                 renderer=renderer,
-                status_url_for=status_url_for,
+                addressing=addressing,
             )
         except MailDeliveryError as error:
             metrics.SMTP_FAILURES.inc()

@@ -1,51 +1,135 @@
-"""Domain: which dossier outcomes the applicant is e-mailed about, and the bilingual e-mails.
+"""Domain: which dossier events are e-mailed, and the bilingual e-mails.
 
-Adding an outcome = adding its template files under ``templates/<status>/<kind>/`` (for each
-language: ``<lang>.subject.txt``, ``<lang>.txt``, ``<lang>.html``) and one :data:`TEMPLATES` entry.
-Statuses without an entry are not e-mailed.
+Adding an e-mail = adding its template folder ``templates/<outcome>/<kind or audience>/`` (for
+each language: ``<lang>.subject.txt``, ``<lang>.txt``, ``<lang>.html``) and one
+:data:`TEMPLATES` entry. Events without an entry are not e-mailed.
 """
 
+import logging
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Final, assert_never
 from uuid import UUID
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from libs.messages.common import Contact, DossierKind, Language, Role
-from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
+from libs.messages.common import Contact, DossierKind, Language
+from libs.messages.dossier_events import (
+    DossierDeadlinePassed,
+    DossierEvent,
+    DossierStatus,
+    DossierStatusChanged,
+)
+from services.notifications.addressing import Recipient
+from services.notifications.wording import (
+    KIND_LABELS,
+    date_and_time,
+    long_date,
+    parse_day,
+    role_label,
+    status_label,
+)
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE_DIRECTORY = Path(__file__).parent / "templates"
 
 MESSAGE_ID_DOMAIN = "notifications.eig.beta.gouv.fr"
 
+DEFERRED: Final = "deferred"
+"""Outcome of a project moved to the next selection round (its status stays ``scheduled``)."""
+BACK_TO_POOL: Final = "back_to_pool"
+"""Outcome of a matched candidate whose joint interview did not lead to a recruitment."""
+
+_EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
+"""Left by optional paragraphs (a note, dates) that are absent."""
+
+ROUND_DATES: Final[Mapping[str, tuple[str, ...]]] = {
+    "cutoff_date": ("cutoff_at", "cutoff_date"),
+    "defence_date": ("defence_date",),
+    "deliberation_date": ("deliberation_date",),
+}
+"""Dates of the dossier's selection round the templates show, and the ``details`` keys (ISO
+date or date-time) they are read from, the first present winning."""
+
 
 @dataclass(frozen=True)
 class EmailTemplate:
-    """The template set of one applicant-visible outcome (a folder under ``templates/``)."""
+    """The template set of one e-mailed outcome (a folder under ``templates/``)."""
 
     name: str
 
 
-TEMPLATES: Mapping[tuple[DossierStatus, DossierKind], EmailTemplate] = {
-    (DossierStatus.RECEIVED, DossierKind.CANDIDATE): EmailTemplate("received/candidate"),
-    (DossierStatus.RECEIVED, DossierKind.PROJECT): EmailTemplate("received/project"),
+@dataclass(frozen=True)
+class TemplateKey:
+    """What an e-mail answers: an event type and, for status changes, the dossier's kind, its
+    new status and the action's outcome. ``outcome=None`` stands for every outcome without an
+    entry of its own, so a new outcome name still gets the status's e-mail."""
+
+    event_type: type[DossierStatusChanged] | type[DossierDeadlinePassed]
+    kind: DossierKind | None = None
+    status: DossierStatus | None = None
+    outcome: str | None = None
+
+
+def status_changed(
+    kind: DossierKind, status: DossierStatus, outcome: str | None = None
+) -> TemplateKey:
+    return TemplateKey(DossierStatusChanged, kind, status, outcome)
+
+
+_CANDIDATE, _PROJECT = DossierKind.CANDIDATE, DossierKind.PROJECT
+
+TEMPLATES: Mapping[TemplateKey, EmailTemplate] = {
+    # Both kinds.
+    status_changed(_CANDIDATE, DossierStatus.RECEIVED): EmailTemplate("received/candidate"),
+    status_changed(_PROJECT, DossierStatus.RECEIVED): EmailTemplate("received/project"),
+    status_changed(_CANDIDATE, DossierStatus.WITHDRAWN): EmailTemplate("withdrawn/candidate"),
+    status_changed(_PROJECT, DossierStatus.WITHDRAWN): EmailTemplate("withdrawn/project"),
+    # Project dossiers.
+    status_changed(_PROJECT, DossierStatus.INVESTIGATION_REQUESTED): EmailTemplate(
+        "investigation_requested/project"
+    ),
+    status_changed(_PROJECT, DossierStatus.INELIGIBLE): EmailTemplate("ineligible/project"),
+    status_changed(_PROJECT, DossierStatus.SCHEDULED): EmailTemplate("scheduled/project"),
+    status_changed(_PROJECT, DossierStatus.SCHEDULED, DEFERRED): EmailTemplate("deferred/project"),
+    # Deferred while no next round is open yet: it waits in eligible, but was still deferred.
+    status_changed(_PROJECT, DossierStatus.ELIGIBLE, DEFERRED): EmailTemplate("deferred/project"),
+    status_changed(_PROJECT, DossierStatus.SELECTED): EmailTemplate("selected/project"),
+    status_changed(_PROJECT, DossierStatus.NOT_SELECTED): EmailTemplate("not_selected/project"),
+    # Candidate dossiers.
+    status_changed(_CANDIDATE, DossierStatus.INTERVIEW): EmailTemplate("shortlisted/candidate"),
+    status_changed(_CANDIDATE, DossierStatus.REJECTED): EmailTemplate("rejected/candidate"),
+    status_changed(_CANDIDATE, DossierStatus.IN_POOL): EmailTemplate("in_pool/candidate"),
+    status_changed(_CANDIDATE, DossierStatus.IN_POOL, BACK_TO_POOL): EmailTemplate(
+        "back_to_pool/candidate"
+    ),
+    status_changed(_CANDIDATE, DossierStatus.MATCHED): EmailTemplate("matched/candidate"),
+    status_changed(_CANDIDATE, DossierStatus.SELECTED): EmailTemplate("selected/candidate"),
+    # Staff.
+    TemplateKey(DossierDeadlinePassed): EmailTemplate("deadline_passed/staff"),
 }
+"""Every e-mailed event. Statuses absent here (in_evaluation, eligible unless deferred,
+defended, partnership_signed, in_review) are steps the applicant sees on the status page only."""
+
+
+def keys_for(event: DossierEvent) -> tuple[TemplateKey, ...]:
+    """The registry keys that may answer the event, the most specific first."""
+    match event:
+        case DossierStatusChanged():
+            exact = status_changed(event.kind, event.status, event.outcome)
+            return (exact, replace(exact, outcome=None))
+        case DossierDeadlinePassed():
+            return (TemplateKey(DossierDeadlinePassed),)
+        case _:
+            assert_never(event)
+
 
 SECOND_LANGUAGE: Mapping[Language, Language] = {Language.FR: Language.EN, Language.EN: Language.FR}
-"""Every e-mail is in the applicant's language first, followed by the other one."""
-
-ROLE_LABELS: Mapping[Language, Mapping[Role, str]] = {
-    Language.FR: {
-        Role.PRODUCT_DIRECTOR: "directeur·rice produit",
-        Role.TECHNICAL_DIRECTOR: "directeur·rice technique",
-    },
-    Language.EN: {
-        Role.PRODUCT_DIRECTOR: "product director",
-        Role.TECHNICAL_DIRECTOR: "technical director",
-    },
-}
+"""Every e-mail is in the recipient's language first, followed by the other one."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +157,7 @@ class OutgoingEmail:
 
 
 class NoTemplateError(LookupError):
-    """The event's outcome is not one the applicant is e-mailed about."""
+    """The event is not one anybody is e-mailed about."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +172,7 @@ class EmailRenderer:
 
     def __init__(
         self,
-        templates: Mapping[tuple[DossierStatus, DossierKind], EmailTemplate] = TEMPLATES,
+        templates: Mapping[TemplateKey, EmailTemplate] = TEMPLATES,
         directory: Path = TEMPLATE_DIRECTORY,
     ) -> None:
         self._templates = dict(templates)
@@ -100,17 +184,20 @@ class EmailRenderer:
             lstrip_blocks=True,
         )
 
-    def template_for(self, event: DossierStatusChanged) -> EmailTemplate | None:
-        return self._templates.get((event.status, event.kind))
+    def template_for(self, event: DossierEvent) -> EmailTemplate | None:
+        for key in keys_for(event):
+            if (template := self._templates.get(key)) is not None:
+                return template
+        return None
 
-    def render(self, event: DossierStatusChanged, status_url: str) -> OutgoingEmail:
+    def render(self, event: DossierEvent, recipient: Recipient) -> OutgoingEmail:
         template = self.template_for(event)
         if template is None:
             raise NoTemplateError(f"no e-mail for status {event.status!r} of a {event.kind!r}")
-        primary_language = event.contact.language
+        primary_language = recipient.contact.language
         secondary_language = SECOND_LANGUAGE[primary_language]
-        primary = self._section(template, primary_language, event, status_url)
-        secondary = self._section(template, secondary_language, event, status_url)
+        primary = self._section(template, primary_language, event, recipient)
+        secondary = self._section(template, secondary_language, event, recipient)
         layout = {
             "primary": primary,
             "secondary": secondary,
@@ -121,7 +208,7 @@ class EmailRenderer:
             event_id=event.event_id,
             dossier_id=event.dossier_id,
             template=template.name,
-            to=event.contact,
+            to=recipient.contact,
             subject=primary.subject,
             text=self._jinja.get_template("layout.txt").render(layout),
             html=self._jinja.get_template("layout.html").render(layout),
@@ -131,25 +218,54 @@ class EmailRenderer:
         self,
         template: EmailTemplate,
         language: Language,
-        event: DossierStatusChanged,
-        status_url: str,
+        event: DossierEvent,
+        recipient: Recipient,
     ) -> _Section:
-        context = {
-            "name": one_line(event.contact.name),
-            "title": _title_in(language, event),
-            "status_url": status_url,
-            "note": event.note,
-            "kind": event.kind.value,
-            "status": event.status.value,
-        }
+        context = template_context(event, language, recipient)
         prefix = f"{template.name}/{language.value}"
         subject = self._jinja.get_template(f"{prefix}.subject.txt").render(context)
         return _Section(
             subject=one_line(subject),
-            text=self._jinja.get_template(f"{prefix}.txt").render(context).strip(),
+            text=_EXTRA_BLANK_LINES.sub(
+                "\n\n", self._jinja.get_template(f"{prefix}.txt").render(context)
+            ).strip(),
             # Already autoescaped by the .html template, so the layout must not escape it again.
             html=Markup(self._jinja.get_template(f"{prefix}.html").render(context).strip()),  # noqa: S704
         )
+
+
+def template_context(
+    event: DossierEvent, language: Language, recipient: Recipient
+) -> dict[str, str]:
+    """What the templates may use, already in words of ``language`` (empty when unknown)."""
+    title = _title_in(language, event.kind, event.title)
+    match event:
+        case DossierStatusChanged():
+            details = event.details
+            return {
+                "name": one_line(recipient.contact.name),
+                "title": title,
+                "status_url": recipient.link,
+                "note": event.note.strip(),
+                "kind": event.kind.value,
+                "status": event.status.value,
+                "previous_status": event.previous_status.value if event.previous_status else "",
+                "outcome": event.outcome,
+                "project_title": one_line(details.get("project_title", "")),
+            } | {name: _round_date(event, keys, language) for name, keys in ROUND_DATES.items()}
+        case DossierDeadlinePassed():
+            return {
+                "dossier_id": str(event.dossier_id),
+                "kind": event.kind.value,
+                "kind_label": KIND_LABELS[language][event.kind],
+                "title": title,
+                "status": event.status.value,
+                "status_label": status_label(language, event.status),
+                "deadline": date_and_time(language, event.deadline_at),
+                "staff_url": recipient.link,
+            }
+        case _:
+            assert_never(event)
 
 
 def one_line(value: str) -> str:
@@ -157,12 +273,20 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def _title_in(language: Language, event: DossierStatusChanged) -> str:
-    """What was received, in words: the project title, or the candidate's role."""
-    if event.kind != DossierKind.CANDIDATE:
-        return one_line(event.title)
-    try:
-        return ROLE_LABELS[language][Role(event.title)]
-    except ValueError:
-        # A role added upstream before its label here: better its code than no e-mail.
-        return event.title
+def _title_in(language: Language, kind: DossierKind, title: str) -> str:
+    """The dossier in words: the project title, or the candidate's role."""
+    if kind == DossierKind.CANDIDATE:
+        return role_label(language, title)
+    return one_line(title)
+
+
+def _round_date(event: DossierStatusChanged, keys: tuple[str, ...], language: Language) -> str:
+    key = next((key for key in keys if event.details.get(key)), None)
+    if key is None:
+        return ""
+    day = parse_day(event.details[key])
+    if day is None:
+        # Better an e-mail without that date than no e-mail; the workflow's bug shows in logs.
+        logger.warning("event %s: details[%s] is not an ISO date, left out", event.event_id, key)
+        return ""
+    return long_date(language, day)

@@ -1,21 +1,17 @@
 """Service layer: one dossier event in, at most one e-mail out."""
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from uuid import UUID
 
-from libs.messages.dossier_events import DossierStatusChanged
+from libs.messages.dossier_events import DossierEvent
+from services.notifications.addressing import Addressing
 from services.notifications.mailer import Mailer
 from services.notifications.models import SentNotification
 from services.notifications.rendering import EmailRenderer
 from services.notifications.repository import SentNotifications
 
 logger = logging.getLogger(__name__)
-
-StatusUrlFor = Callable[[UUID], str]
-"""Builds a dossier's private status link."""
 
 
 class Delivery(StrEnum):
@@ -31,14 +27,15 @@ class Outcome:
 
 
 async def handle_dossier_event(
-    event: DossierStatusChanged,
+    event: DossierEvent,
     *,
     sent_notifications: SentNotifications,
     mailer: Mailer,
     renderer: EmailRenderer,
-    status_url_for: StatusUrlFor,
+    addressing: Addressing,
 ) -> Outcome:
-    """Send the event's e-mail unless it has none or was already sent.
+    """Send the event's e-mail (to the applicant, or to staff for a reminder) unless it has
+    none or was already sent.
 
     Raises MailDeliveryError when SMTP refuses, so the caller retries. The record is written
     only after SMTP accepted the e-mail: a crash in between re-sends (at least once) rather
@@ -46,13 +43,13 @@ async def handle_dossier_event(
     """
     template = renderer.template_for(event)
     if template is None:
-        # Not an applicant-visible outcome: nothing to send, nothing worth recording.
+        # Not an e-mailed outcome (a step shown on the status page only): nothing to record.
         logger.info("no e-mail for status %s (event %s)", event.status, event.event_id)
         return Outcome(Delivery.NO_TEMPLATE)
     if await sent_notifications.contains(event.event_id):
         logger.info("event %s already e-mailed, skipped", event.event_id)
         return Outcome(Delivery.DUPLICATE, template.name)
-    email = renderer.render(event, status_url_for(event.dossier_id))
+    email = renderer.render(event, addressing.recipient_of(event))
     await mailer.send(email)
     await sent_notifications.add(
         SentNotification(

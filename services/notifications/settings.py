@@ -1,5 +1,7 @@
 """Settings of the notifications service (environment variables of the same name)."""
 
+from pydantic import EmailStr
+
 from libs.config import PlatformSettings
 from libs.messages.topics import ConsumerGroups
 
@@ -11,6 +13,11 @@ class NotificationsSettings(PlatformSettings):
     """Overridable so that tests sharing one broker each keep their own offsets."""
     NOTIFICATIONS_CREATE_TABLES: bool = False
     """Create the table at startup (tests, throwaway setups); Alembic owns it otherwise."""
+
+    STAFF_EMAIL: EmailStr = "eig-equipe@beta.gouv.fr"
+    """Where staff reminders go (a dossier stage waiting for staff passed its deadline)."""
+    PUBLIC_SELECTION_URL: str = "http://127.0.0.1:8001"
+    """Base of the staff selection API, which reminders link to."""
 
     SMTP_MAX_ATTEMPTS: int = 5
     """Attempts per event before it goes to the dead-letter topic."""

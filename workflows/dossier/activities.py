@@ -2,17 +2,31 @@
 
 from faststream.kafka import KafkaBroker
 from temporalio import activity
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from libs.kafka import publish_event
 from libs.messages.topics import DOSSIER_EVENTS
-from workflows.dossier.models import PUBLISH_STATUS_CHANGE, PublishStatusChangeInput
+from workflows.dossier.models import (
+    DESCRIBE_DOSSIER,
+    PUBLISH_DEADLINE_PASSED,
+    PUBLISH_STATUS_CHANGE,
+    SNAPSHOT,
+    DescribeDossierInput,
+    DossierSnapshot,
+    PublishDeadlinePassedInput,
+    PublishStatusChangeInput,
+)
+from workflows.naming import dossier_workflow_id
 
 
 class DossierActivities:
-    """Activities holding the clients they need; the worker registers its bound methods."""
+    """Activities holding the clients they need; the worker registers their bound methods."""
 
-    def __init__(self, broker: KafkaBroker) -> None:
+    def __init__(self, broker: KafkaBroker, client: Client) -> None:
         self._broker = broker
+        self._client = client
 
     @activity.defn(name=PUBLISH_STATUS_CHANGE)
     async def publish_status_change(self, input: PublishStatusChangeInput) -> None:
@@ -28,3 +42,37 @@ class DossierActivities:
             input.event.dossier_id,
             input.event.event_id,
         )
+
+    @activity.defn(name=PUBLISH_DEADLINE_PASSED)
+    async def publish_deadline_passed(self, input: PublishDeadlinePassedInput) -> None:
+        """Put the staff reminder on ``eig.dossier-events.v1`` (at least once, same event id)."""
+        await publish_event(self._broker, DOSSIER_EVENTS, input.event)
+        activity.logger.info(
+            "published deadline of %s for dossier %s (event %s)",
+            input.event.status,
+            input.event.dossier_id,
+            input.event.event_id,
+        )
+
+    @activity.defn(name=DESCRIBE_DOSSIER)
+    async def describe_dossier(self, input: DescribeDossierInput) -> DossierSnapshot:
+        """Another dossier's ``snapshot`` (read-only); DossierNotFound if it has no workflow."""
+        handle = self._client.get_workflow_handle(dossier_workflow_id(input.dossier_id))
+        try:
+            snapshot: DossierSnapshot = await handle.query(SNAPSHOT, result_type=DossierSnapshot)
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise ApplicationError(
+                    f"dossier {input.dossier_id} not found",
+                    type="DossierNotFound",
+                    non_retryable=True,
+                ) from None
+            raise
+        except WorkflowQueryFailedError as error:
+            # A workflow of another type (no snapshot query) is not a dossier either.
+            raise ApplicationError(
+                f"dossier {input.dossier_id} could not be described: {error}",
+                type="DossierNotFound",
+                non_retryable=True,
+            ) from None
+        return snapshot

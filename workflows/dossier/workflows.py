@@ -1,32 +1,65 @@
 """The dossier workflows: one long-running workflow per dossier, the authority on its status.
 
-Deterministic code only: no I/O, no clock, no randomness except through ``workflow.*``. Kafka
-is reached through the ``publish_status_change`` activity, called by name so this module never
-imports the Kafka client.
+Deterministic code only: no I/O, no clock, no randomness except through ``workflow.*``. Kafka,
+the promotion and other dossiers are reached through activities called by name, so this module
+never imports their clients. What may happen when is decided by ``transitions`` (pure rules);
+this module applies those decisions, one at a time, and records them.
 """
 
 import asyncio
-from datetime import timedelta
+import dataclasses
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     # Contact's EmailStr imports email_validator lazily, mid-workflow: pass it through up front
     # rather than let the sandbox reload it on every run.
     import email_validator  # noqa: F401
+    from pydantic import BaseModel
 
     from libs.messages.common import DossierKind
-    from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
+    from libs.messages.dossier_events import (
+        DossierDeadlinePassed,
+        DossierStatus,
+        DossierStatusChanged,
+    )
+    from workflows.dossier import transitions
+    from workflows.dossier.actions import SYSTEM, ProposeMatch
     from workflows.dossier.models import (
+        DESCRIBE_DOSSIER,
+        PUBLISH_DEADLINE_PASSED,
         PUBLISH_STATUS_CHANGE,
+        ActionRequest,
+        ActionResult,
+        DescribeDossierInput,
         DossierInput,
         DossierSnapshot,
+        PublishDeadlinePassedInput,
         PublishStatusChangeInput,
         TimelineEntry,
     )
+    from workflows.dossier.transitions import ActionRule, DossierFacts, Effect
+    from workflows.promotion.models import (
+        ENROL_IN_ROUND,
+        RELEASE_SEAT,
+        RESERVE_SEAT,
+        ROUND_OPENED,
+        EnrolInput,
+        EnrolResult,
+        RoundRef,
+        SeatInput,
+        SeatResult,
+    )
     from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
+
+AUTOMATIC_FIRST_STAGE = "automatic-first-stage"
+"""Patch id: dossiers started before the staff-driven stages stay in ``received`` (their
+recorded history has no automatic step); new ones go on to their first stage by themselves.
+Once no dossier from before is left, replace ``patched`` with ``deprecate_patch``."""
 
 PUBLISH_TIMEOUT = timedelta(seconds=30)
 # Publishing is idempotent for consumers (same event id on every attempt), so retrying
@@ -37,13 +70,37 @@ PUBLISH_RETRY_POLICY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=0,
 )
+# Calls made while staff wait for an answer (or while the dossier holds its action lock) give
+# up after about a minute: the action is then refused, or the dossier waits for round_opened.
+PROMOTION_TIMEOUT = timedelta(seconds=30)
+PROMOTION_RETRY_POLICY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=20),
+    maximum_attempts=6,
+)
+DESCRIBE_TIMEOUT = timedelta(seconds=10)
+DESCRIBE_RETRY_POLICY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=5),
+    maximum_attempts=3,
+    non_retryable_error_types=["DossierNotFound"],
+)
+# Giving a seat back must happen whatever the delay (the dossier is final, nobody waits).
+RELEASE_RETRY_POLICY = PUBLISH_RETRY_POLICY
 
 
 class DossierWorkflow:
-    """What every dossier does, whatever its kind: keep its timeline and announce each change.
+    """What every dossier does, whatever its kind.
+
+    It records ``received``, goes on to its first stage by itself, then moves only through the
+    ``apply_action`` update (staff and applicant actions, checked by ``transitions``) and the
+    ``round_opened`` signal, until a final status. Every change is recorded in the timeline,
+    made searchable and published. A stage that waits for staff has a deadline: once it passes,
+    the dossier is flagged overdue and a reminder event is published.
 
     Subclasses only declare their kind and their ``@workflow.run`` method (Temporal requires it
-    on the registered class); later stages add their updates, signals and transition table.
+    on the registered class).
     """
 
     KIND: ClassVar[DossierKind]
@@ -52,13 +109,29 @@ class DossierWorkflow:
     def __init__(self, input: DossierInput) -> None:
         self._input = input
         self._timeline: list[TimelineEntry] = []
-        self._closed = False
-        # Status changes leave in the order they were recorded, even if handlers overlap.
+        self._facts = DossierFacts(requires_investigation=input.requires_investigation)
+        # Deferred projects join a round whose cut-off is after this.
+        self._enrol_not_before: datetime | None = None
+        self._matched_project: DossierSnapshot | None = None
+        self._seat_held = False
+        # Each transition is a new stage visit: a deadline belongs to one visit.
+        self._visits = 0
+        self._deadline_at: datetime | None = None
+        self._overdue = False
+        # One action (or automatic step) at a time: each sees the status the previous left.
+        self._acting = asyncio.Lock()
+        # Events leave in the order they were recorded, even if handlers overlap.
         self._publishing = asyncio.Lock()
 
     @property
     def _status(self) -> DossierStatus | None:
         return self._timeline[-1].status if self._timeline else None
+
+    @property
+    def _allowed_actions(self) -> list[str]:
+        return transitions.allowed_actions(self.KIND, self._status, self._facts)
+
+    # Messages.
 
     @workflow.query
     def snapshot(self) -> DossierSnapshot:
@@ -67,20 +140,174 @@ class DossierWorkflow:
             kind=self._input.kind,
             status=self._status,
             timeline=list(self._timeline),
+            title=self._input.title,
+            allowed_actions=self._allowed_actions,
+            overdue=self._overdue,
+            deadline_at=self._deadline_at,
+            round=self._facts.round,
+            promotion_number=self._input.promotion_number,
+            role=self._input.role,
+            profiles_wanted=list(self._input.profiles_wanted),
+            requires_investigation=self._facts.requires_investigation,
+            investigation_done=self._facts.investigation_done,
+            matched_project_id=(
+                self._matched_project.dossier_id if self._matched_project is not None else None
+            ),
         )
+
+    @workflow.update
+    async def apply_action(self, request: ActionRequest) -> ActionResult:
+        """Apply one action; fails with ActionRefused / SeatsExhausted when the world says no."""
+        async with self._acting:
+            # Checked again: an action admitted by the validator may have waited for the lock
+            # while another one moved the dossier on.
+            rule, body = self._admit(request)
+            await self._apply(request, rule, body)
+            status = self._status
+            assert status is not None  # admitted actions need a status
+            return ActionResult(status=status, allowed_actions=self._allowed_actions)
+
+    @apply_action.validator
+    def _validate_action(self, request: ActionRequest) -> None:
+        """Refuse before anything is written to history: unknown, not allowed now, bad body."""
+        self._admit(request)
+
+    @workflow.signal(name=ROUND_OPENED)
+    async def round_opened(self, round: RoundRef) -> None:
+        """A round of this dossier's kind opened: a dossier waiting for one enrols now."""
+        if round.kind != self.KIND:
+            return
+        async with self._acting:
+            await self._enrol_if_needed()
+
+    # Life of a dossier.
 
     async def run(self, input: DossierInput) -> None:
         """The common life of a dossier; subclasses re-declare it with ``@workflow.run``."""
-        await self._transition(DossierStatus.RECEIVED)
-        # Later stages drive the dossier through updates and signals from here on.
-        await workflow.wait_condition(lambda: self._closed)
+        async with self._acting:
+            await self._transition(DossierStatus.RECEIVED)
+            if workflow.patched(AUTOMATIC_FIRST_STAGE):
+                await self._transition(transitions.FIRST_STAGE[self.KIND])
+                await self._enrol_if_needed()
+        await self._wait_until_final()
+        if self._seat_held:
+            await self._release_seat()
         await workflow.wait_condition(workflow.all_handlers_finished)
 
-    async def _transition(self, to_status: DossierStatus, note: str = "") -> None:
-        """Record the new status, make it searchable, and publish it."""
+    async def _wait_until_final(self) -> None:
+        """Wait for each stage to end, flagging it overdue once if its deadline passes first."""
+        while not transitions.is_final(self._status):
+            visit = self._visits
+
+            def moved_on(visit: int = visit) -> bool:
+                return self._visits != visit
+
+            deadline = self._deadline_at
+            if deadline is None or self._overdue:
+                await workflow.wait_condition(moved_on)
+                continue
+            try:
+                await workflow.wait_condition(
+                    moved_on,
+                    timeout=max(deadline - workflow.now(), timedelta(0)),
+                    timeout_summary=f"{self._status} due",
+                )
+            except TimeoutError:
+                async with self._acting:
+                    if not moved_on():
+                        await self._flag_overdue()
+
+    async def _apply(self, request: ActionRequest, rule: ActionRule, body: BaseModel) -> None:
+        status = self._status
+        assert status is not None
+        decision = rule.decide(
+            body, transitions.Situation(status=status, facts=self._facts, now=workflow.now())
+        )
+        details = dict(decision.details)
+        to_status = decision.status
+        facts = decision.facts or self._facts
+        if decision.effect == Effect.CHECK_PROJECT:
+            assert isinstance(body, ProposeMatch)
+            project = await self._matchable_project(body)
+            details["project_title"] = project.title
+            self._matched_project = project
+        elif decision.effect == Effect.RESERVE_SEAT:
+            seat = await self._reserve_seat()
+            details["seats"] = f"{seat.seats_taken}/{seat.seat_cap}"
+            self._seat_held = True
+        elif decision.effect == Effect.ENROL_IN_NEXT_ROUND:
+            current = self._facts.round
+            self._enrol_not_before = current.cutoff_at if current is not None else None
+            round = await self._enrol()
+            to_status = transitions.deferred_status(round is not None)
+            facts = dataclasses.replace(facts, round=round)
+            if round is not None:
+                details.update(transitions.round_details(round))
+        self._facts = facts
+        if to_status == DossierStatus.IN_POOL:
+            self._matched_project = None
+        await self._transition(
+            to_status,
+            action=request.action,
+            actor=request.actor,
+            outcome=decision.outcome,
+            note=decision.note,
+            details=details,
+        )
+        if decision.effect != Effect.ENROL_IN_NEXT_ROUND:  # it just tried: now round_opened
+            await self._enrol_if_needed()
+
+    async def _enrol_if_needed(self) -> None:
+        """The automatic step to a round: eligible → scheduled, or a candidate's round."""
+        status = self._status
+        if status is None or not transitions.needs_round(
+            self.KIND, status, self._facts.round is not None
+        ):
+            return
+        round = await self._enrol()
+        if round is None:
+            return  # waits for round_opened
+        self._facts = dataclasses.replace(self._facts, round=round)
+        next_status = transitions.status_once_enrolled(self.KIND, status)
+        if next_status != status:
+            await self._transition(next_status, details=transitions.round_details(round))
+
+    # Recording.
+
+    async def _transition(
+        self,
+        to_status: DossierStatus,
+        *,
+        action: str = "",
+        actor: str = SYSTEM,
+        outcome: str = "",
+        note: str = "",
+        details: dict[str, str] | None = None,
+    ) -> None:
+        """Record the new status, arm its deadline, make it searchable, and publish it."""
         previous_status = self._status
         now = workflow.now()
-        self._timeline.append(TimelineEntry(status=to_status, at=now, note=note))
+        details = details or {}
+        self._timeline.append(
+            TimelineEntry(
+                status=to_status,
+                at=now,
+                note=note,
+                action=action,
+                outcome=outcome,
+                actor=actor,
+                details=details,
+            )
+        )
+        self._visits += 1
+        self._overdue = False
+        self._deadline_at = transitions.stage_deadline(
+            self.KIND,
+            to_status,
+            entered_at=now,
+            round=self._facts.round,
+            days=self._input.stage_deadline_days,
+        )
         workflow.upsert_search_attributes(
             [
                 DOSSIER_STATUS.value_set(to_status.value),
@@ -99,6 +326,10 @@ class DossierWorkflow:
             title=self._input.title,
             contact=self._input.contact,
             note=note,
+            action=action,
+            outcome=outcome,
+            actor=actor,
+            details=details,
         )
         async with self._publishing:
             await workflow.execute_activity(
@@ -107,6 +338,151 @@ class DossierWorkflow:
                 start_to_close_timeout=PUBLISH_TIMEOUT,
                 retry_policy=PUBLISH_RETRY_POLICY,
             )
+
+    async def _flag_overdue(self) -> None:
+        """Flag the stage overdue and remind staff, once per stage visit."""
+        status, deadline = self._status, self._deadline_at
+        assert status is not None and deadline is not None
+        self._overdue = True
+        event = DossierDeadlinePassed(
+            event_id=workflow.uuid4(),
+            occurred_at=workflow.now(),
+            dossier_id=self._input.dossier_id,
+            kind=self._input.kind,
+            status=status,
+            title=self._input.title,
+            deadline_at=deadline,
+        )
+        workflow.logger.info("dossier %s: %s overdue", self._input.dossier_id, status)
+        async with self._publishing:
+            await workflow.execute_activity(
+                PUBLISH_DEADLINE_PASSED,
+                PublishDeadlinePassedInput(event=event),
+                start_to_close_timeout=PUBLISH_TIMEOUT,
+                retry_policy=PUBLISH_RETRY_POLICY,
+            )
+
+    # Checks and calls.
+
+    def _admit(self, request: ActionRequest) -> tuple[ActionRule, BaseModel]:
+        """The action's rule and body; ApplicationError (typed for callers) if refused."""
+        try:
+            return transitions.admit(
+                self.KIND, self._status, self._facts, request.action, request.payload
+            )
+        except transitions.UnknownAction as error:
+            raise ApplicationError(str(error), type="UnknownAction", non_retryable=True) from None
+        except transitions.ActionNotAllowed as error:
+            raise ApplicationError(
+                str(error),
+                {"status": error.status, "allowed_actions": error.allowed},
+                type="ActionNotAllowed",
+                non_retryable=True,
+            ) from None
+        except transitions.InvalidActionBody as error:
+            raise ApplicationError(
+                str(error), {"errors": error.errors}, type="InvalidActionBody", non_retryable=True
+            ) from None
+
+    async def _matchable_project(self, body: ProposeMatch) -> DossierSnapshot:
+        project_id = body.project_dossier_id
+        try:
+            project: DossierSnapshot = await workflow.execute_activity(
+                DESCRIBE_DOSSIER,
+                DescribeDossierInput(dossier_id=project_id),
+                result_type=DossierSnapshot,
+                start_to_close_timeout=DESCRIBE_TIMEOUT,
+                retry_policy=DESCRIBE_RETRY_POLICY,
+            )
+        except ActivityError as error:
+            if _application_error_type(error) == "DossierNotFound":
+                raise _refused(f"project {project_id} not found") from None
+            raise ApplicationError(
+                f"project {project_id} could not be read; try again",
+                type="DossierUnavailable",
+                non_retryable=True,
+            ) from None
+        reason = transitions.match_refusal(self._input.role, project_id, project)
+        if reason is not None:
+            raise _refused(reason)
+        return project
+
+    async def _reserve_seat(self) -> SeatResult:
+        try:
+            seat: SeatResult = await workflow.execute_activity(
+                RESERVE_SEAT,
+                SeatInput(
+                    promotion_number=self._input.promotion_number,
+                    dossier_id=self._input.dossier_id,
+                ),
+                result_type=SeatResult,
+                start_to_close_timeout=PROMOTION_TIMEOUT,
+                retry_policy=PROMOTION_RETRY_POLICY,
+            )
+        except ActivityError:
+            # Reserving is keyed by dossier id on the promotion's side: trying again is safe.
+            raise ApplicationError(
+                "the promotion could not be reached to reserve a seat; try again",
+                type="PromotionUnavailable",
+                non_retryable=True,
+            ) from None
+        if not seat.granted:
+            raise ApplicationError(
+                seat.message,
+                {"seats_taken": seat.seats_taken, "seat_cap": seat.seat_cap},
+                type="SeatsExhausted",
+                non_retryable=True,
+            )
+        return seat
+
+    async def _enrol(self) -> RoundRef | None:
+        """Join the open round with the earliest cut-off; None if none is open (or reachable).
+
+        An unreachable promotion is treated like no open round: the dossier waits for the
+        promotion's ``round_opened`` signal rather than fail.
+        """
+        try:
+            result: EnrolResult = await workflow.execute_activity(
+                ENROL_IN_ROUND,
+                EnrolInput(
+                    promotion_number=self._input.promotion_number,
+                    dossier_id=self._input.dossier_id,
+                    kind=self.KIND,
+                    not_before=self._enrol_not_before or workflow.now(),
+                ),
+                result_type=EnrolResult,
+                start_to_close_timeout=PROMOTION_TIMEOUT,
+                retry_policy=PROMOTION_RETRY_POLICY,
+            )
+        except ActivityError as error:
+            workflow.logger.warning(
+                "dossier %s: could not enrol in a round (%s); waiting for round_opened",
+                self._input.dossier_id,
+                _application_error_type(error) or type(error.cause).__name__,
+            )
+            return None
+        return result.round
+
+    async def _release_seat(self) -> None:
+        await workflow.execute_activity(
+            RELEASE_SEAT,
+            SeatInput(
+                promotion_number=self._input.promotion_number, dossier_id=self._input.dossier_id
+            ),
+            result_type=SeatResult,
+            start_to_close_timeout=PROMOTION_TIMEOUT,
+            retry_policy=RELEASE_RETRY_POLICY,
+        )
+        self._seat_held = False
+
+
+def _application_error_type(error: ActivityError) -> str | None:
+    cause = error.cause
+    return cause.type if isinstance(cause, ApplicationError) else None
+
+
+def _refused(message: str) -> ApplicationError:
+    return ApplicationError(message, type="ActionRefused", non_retryable=True)
 
 
 @workflow.defn

@@ -17,6 +17,9 @@ RESERVE_SEAT: Final = "reserve_seat"
 RELEASE_SEAT: Final = "release_seat"
 """Activity names: dossier workflows call them by name, so they never import client code."""
 
+ROUND_OPENED: Final = "round_opened"
+"""Signal the promotion sends a waiting dossier's workflow, with the RoundRef it was enrolled in."""
+
 
 def promotion_workflow_id(number: int) -> str:
     return f"promotion-{number}"
@@ -41,11 +44,35 @@ class RoundRef(RoundPlan):
     state: RoundState = RoundState.OPEN
 
 
+class Waiter(BaseModel):
+    """A dossier that asked for a round of its kind when none was open."""
+
+    dossier_id: UUID
+    kind: DossierKind
+    not_before: datetime
+
+
+class PromotionState(BaseModel):
+    """What a promotion carries over to its next run (continue-as-new)."""
+
+    rounds: list[RoundRef] = Field(default_factory=list)
+    seats: list[UUID] = Field(default_factory=list, description="Seat holders, in order")
+    enrolments: dict[str, list[UUID]] = Field(
+        default_factory=dict, description="Round id → enrolled dossiers, in order"
+    )
+    waiters: list[Waiter] = Field(default_factory=list)
+
+
 class PromotionInput(BaseModel):
     number: int = Field(ge=1, description="Promotion number (7 for 2024)")
     year: int = Field(ge=2016, description="Year of the promotion")
     seat_cap: int = Field(ge=0, description="Maximum number of EIG selected in the promotion")
     rounds: list[RoundPlan] = Field(default_factory=list, description="Initial calendar")
+    carried_state: PromotionState | None = Field(
+        default=None,
+        description="State carried over by continue-as-new; None on a first start (then the "
+        "calendar is ``rounds``)",
+    )
 
 
 class EnrolInput(BaseModel):
@@ -74,3 +101,18 @@ class SeatResult(BaseModel):
     seats_taken: int
     seat_cap: int
     message: str = Field(description="e.g. '30/30 seats taken' when refused")
+
+
+class RoundDetail(BaseModel):
+    """Result of the ``round`` query: a round and the dossiers enrolled in it."""
+
+    round: RoundRef
+    dossier_ids: list[UUID] = Field(default_factory=list, description="In enrolment order")
+
+
+class SeatsSummary(BaseModel):
+    """Result of the ``seats`` query."""
+
+    seats_taken: int
+    seat_cap: int
+    dossier_ids: list[UUID] = Field(default_factory=list, description="Seat holders, in order")

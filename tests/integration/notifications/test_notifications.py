@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -21,7 +22,11 @@ from deploy.local.engines import free_port
 from libs.dossier_links import status_url
 from libs.kafka import create_broker, publish_event
 from libs.messages.common import Contact, DossierKind, Language
-from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
+from libs.messages.dossier_events import (
+    DossierDeadlinePassed,
+    DossierStatus,
+    DossierStatusChanged,
+)
 from libs.messages.topics import DOSSIER_EVENTS, NOTIFICATIONS_DLQ, Headers
 from services.notifications.app import create_app
 from services.notifications.settings import NotificationsSettings
@@ -35,6 +40,8 @@ T = TypeVar("T")
 
 PUBLIC_INTAKE_URL = "https://candidater.eig.example.org"
 LINK_SECRET = "integration-link-secret"
+PUBLIC_SELECTION_URL = "https://selection.eig.example.org"
+STAFF_EMAIL = "equipe-integration@example.org"
 
 
 def settings_for(
@@ -49,6 +56,8 @@ def settings_for(
         "DOSSIER_LINK_SECRET": LINK_SECRET,
         "NOTIFICATIONS_CONSUMER_GROUP": group_id,
         "NOTIFICATIONS_CREATE_TABLES": True,
+        "PUBLIC_SELECTION_URL": PUBLIC_SELECTION_URL,
+        "STAFF_EMAIL": STAFF_EMAIL,
         # Other tests' events are on the shared topic too: keep failures quick to go through.
         "SMTP_RETRY_INITIAL_DELAY": 0.01,
         "SMTP_RETRY_MAX_DELAY": 0.05,
@@ -161,6 +170,72 @@ class TestAcknowledgementEmail:
             assert 'eig_notifications_sent_total{template="received/project"}' in metrics
 
 
+class TestSelectionOutcomesAndReminders:
+    async def test_an_outcome_and_a_staff_reminder_each_land_exactly_once(
+        self,
+        kafka_bootstrap: str,
+        database_url: str,
+        smtp_server: SmtpServer,
+        publisher: KafkaBroker,
+        group_id: str,
+    ) -> None:
+        settings = settings_for(kafka_bootstrap, database_url, smtp_server.port, group_id)
+        shortlisted = DossierStatusChanged(
+            dossier_id=uuid4(),
+            kind=DossierKind.CANDIDATE,
+            status=DossierStatus.INTERVIEW,
+            previous_status=DossierStatus.IN_REVIEW,
+            action="record_review",
+            outcome="shortlisted",
+            actor="staff-42",
+            note="Interviews take place in Paris.",
+            title="technical_director",
+            contact=Contact(
+                name="Alex Dupont",
+                email=f"alex-{uuid4().hex[:12]}@example.org",
+                language=Language.EN,
+            ),
+        )
+        overdue = DossierDeadlinePassed(
+            dossier_id=uuid4(),
+            kind=DossierKind.PROJECT,
+            status=DossierStatus.IN_EVALUATION,
+            title="Dites-le-nous une fois",
+            deadline_at=datetime(2025, 3, 12, 13, 0, tzinfo=UTC),
+        )
+
+        async with running(create_app(settings)):
+            for event in (shortlisted, overdue, shortlisted, overdue):  # with redeliveries
+                await publish_event(publisher, DOSSIER_EVENTS, event)
+            [outcome_mail] = await eventually(
+                lambda: _async(mails_about(smtp_server, shortlisted.dossier_id))
+            )
+            [reminder] = await eventually(
+                lambda: _async(mails_about(smtp_server, overdue.dossier_id))
+            )
+            await eventually(lambda: group_caught_up(kafka_bootstrap, group_id, DOSSIER_EVENTS))
+
+            assert len(mails_about(smtp_server, shortlisted.dossier_id)) == 1
+            assert len(mails_about(smtp_server, overdue.dossier_id)) == 1
+
+        assert outcome_mail["To"].addresses[0].addr_spec == shortlisted.contact.email
+        assert outcome_mail["Subject"] == (
+            "EIG — Your application is shortlisted: invitation to an interview"
+        )
+        text = body_text(outcome_mail)
+        assert status_url(PUBLIC_INTAKE_URL, LINK_SECRET, shortlisted.dossier_id) in text
+        assert text.index("We are pleased to invite you to an interview") < text.index(
+            "Nous avons le plaisir de vous inviter à un entretien"
+        )
+        assert "Message from the team:\nInterviews take place in Paris." in text
+
+        assert reminder["To"].addresses[0].addr_spec == STAFF_EMAIL
+        assert reminder["Subject"].startswith("EIG — Relance : échéance dépassée")
+        reminder_text = body_text(reminder)
+        assert f"{PUBLIC_SELECTION_URL}/api/v1/dossiers/{overdue.dossier_id}" in reminder_text
+        assert "12 mars 2025 à 14 h 00 (heure de Paris)" in reminder_text
+
+
 class TestSmtpDown:
     async def test_the_event_is_dead_lettered_and_the_consumer_moves_on(
         self,
@@ -212,6 +287,12 @@ def smtp_listening(smtp: SmtpServer) -> Iterator[None]:
         yield
     finally:
         controller.stop()
+
+
+def body_text(message: EmailMessage) -> str:
+    text = message.get_body(preferencelist=("plain",))
+    assert text is not None
+    return str(text.get_content())
 
 
 async def _async(value: T) -> T:

@@ -23,6 +23,7 @@ from tests.unit.workflows.dossiers import (
     project_application_submitted,
 )
 from workflows.bridge import start_dossier_workflow
+from workflows.dossier.transitions import FIRST_STAGE
 from workflows.dossier.workflows import DossierWorkflow
 from workflows.naming import dossier_workflow_id
 from workflows.search_attributes import DOSSIER_KIND
@@ -51,20 +52,25 @@ async def bridge_caught_up(bootstrap: str, process: WorkflowsProcess) -> bool:
     return await group_caught_up(bootstrap, group, APPLICATIONS)
 
 
-async def received_event(bootstrap: str, dossier_id: uuid.UUID) -> DossierStatusChanged:
-    async def published() -> list[DossierStatusChanged]:
-        return await status_events(bootstrap, dossier_id)
+async def first_events(bootstrap: str, dossier_id: uuid.UUID) -> list[DossierStatusChanged]:
+    """Wait for the dossier's ``received`` event and its automatic first stage's."""
 
-    [event] = await eventually(published)
-    return event
+    async def published() -> list[DossierStatusChanged]:
+        events = await status_events(bootstrap, dossier_id)
+        return events if len(events) >= 2 else []
+
+    events = await eventually(published)
+    kind = events[0].kind
+    assert [event.status for event in events] == [DossierStatus.RECEIVED, FIRST_STAGE[kind]]
+    return events
 
 
 async def submitted(
     producer: KafkaBroker, bootstrap: str, event: ApplicationEvent
-) -> DossierStatusChanged:
-    """Publish the application, then wait for its dossier's ``received`` event."""
+) -> list[DossierStatusChanged]:
+    """Publish the application, then wait for its dossier's first two events."""
     await publish_event(producer, APPLICATIONS, event)
-    return await received_event(bootstrap, event.dossier_id)
+    return await first_events(bootstrap, event.dossier_id)
 
 
 def dossier_workflow(client: Client, dossier_id: uuid.UUID) -> WorkflowHandle[Any, Any]:
@@ -86,15 +92,17 @@ class TestAnApplicationStartsItsDossierWorkflow:
         event: ApplicationEvent = application()
         started_before = counter("eig_workflows_bridge_started_total", kind=event.kind.value)
 
-        received = await submitted(producer, kafka_bootstrap, event)
+        received, first_stage = await submitted(producer, kafka_bootstrap, event)
 
         assert received.status == DossierStatus.RECEIVED
         assert received.kind == event.kind
         assert received.title == event.payload.title
         assert received.contact == event.payload.contact
+        assert first_stage.previous_status == DossierStatus.RECEIVED
         handle = dossier_workflow(temporal_dev_server.client, event.dossier_id)
         snapshot = await handle.query(DossierWorkflow.snapshot)
-        assert snapshot.status == DossierStatus.RECEIVED
+        assert snapshot.status == FIRST_STAGE[event.kind]
+        assert [entry.status for entry in snapshot.timeline][0] == DossierStatus.RECEIVED
         assert (await handle.describe()).workflow_type == (
             "CandidateDossierWorkflow"
             if event.kind == DossierKind.CANDIDATE
@@ -119,7 +127,7 @@ class TestAnApplicationStartsItsDossierWorkflow:
 
         second_read = await status_events(kafka_bootstrap, event.dossier_id)
 
-        assert [read.event_id for read in second_read] == [first_read.event_id]
+        assert [read.event_id for read in second_read] == [read.event_id for read in first_read]
         await dossier_workflow(temporal_dev_server.client, event.dossier_id).terminate()
 
     async def test_the_process_reports_ready_and_exposes_the_bridge_metrics(
@@ -142,7 +150,7 @@ class TestAReplayedApplication:
         temporal_dev_server: WorkflowEnvironment,
     ) -> None:
         event = project_application_submitted()
-        received = await submitted(producer, kafka_bootstrap, event)
+        published = await submitted(producer, kafka_bootstrap, event)
         handle = dossier_workflow(temporal_dev_server.client, event.dossier_id)
         first_run = (await handle.describe()).run_id
         existing_before = counter("eig_workflows_bridge_already_existing_total", kind="project")
@@ -154,7 +162,7 @@ class TestAReplayedApplication:
         assert (latest.run_id, latest.status) == (first_run, WorkflowExecutionStatus.RUNNING)
         client = temporal_dev_server.client
         assert await executions(client, event.dossier_id) == [WorkflowExecutionStatus.RUNNING]
-        assert await status_events(kafka_bootstrap, event.dossier_id) == [received]
+        assert await status_events(kafka_bootstrap, event.dossier_id) == published
         assert (
             counter("eig_workflows_bridge_already_existing_total", kind="project")
             == existing_before + 1
@@ -186,7 +194,7 @@ class TestAReplayedApplication:
             return statuses == [WorkflowExecutionStatus.TERMINATED]
 
         assert await eventually(only_the_terminated_run)
-        assert len(await status_events(kafka_bootstrap, event.dossier_id)) == 1
+        assert len(await status_events(kafka_bootstrap, event.dossier_id)) == 2
 
 
 class TestPoisonMessages:

@@ -16,7 +16,7 @@ from tests.integration.workflows.tcp_gate import TcpGate
 from tests.integration.workflows.test_bridge import (
     bridge_caught_up,
     dossier_workflow,
-    received_event,
+    first_events,
 )
 from tests.unit.workflows.dossiers import candidate_application_submitted
 
@@ -61,7 +61,7 @@ class TestTemporalUnreachable:
 
             gate.open()
 
-            received = await received_event(kafka_bootstrap, event.dossier_id)
+            received, _in_review = await first_events(kafka_bootstrap, event.dossier_id)
             assert received.status == DossierStatus.RECEIVED
             assert await eventually(lambda: bridge_caught_up(kafka_bootstrap, process))
             assert await eventually(process.is_ready)
@@ -96,7 +96,7 @@ class TestTemporalUnreachable:
 
                 gate.open()
 
-                await received_event(kafka_bootstrap, event.dossier_id)
+                await first_events(kafka_bootstrap, event.dossier_id)
                 assert await eventually(lambda: bridge_caught_up(kafka_bootstrap, process))
         handle = dossier_workflow(temporal_dev_server.client, event.dossier_id)
         assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING

@@ -8,12 +8,19 @@ from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import REGISTRY
 
 from libs.kafka import publish_event
+from libs.messages.common import DossierKind
+from libs.messages.dossier_events import DossierStatus
 from libs.messages.topics import DOSSIER_EVENTS, NOTIFICATIONS_DLQ, Headers
 from services.notifications.app import create_tables
 from services.notifications.bootstrap import bootstrap
 from services.notifications.mailer import FakeMailer
 from services.notifications.settings import NotificationsSettings
-from tests.unit.notifications.conftest import DossierReceived
+from tests.unit.notifications.conftest import (
+    STAFF_EMAIL,
+    DeadlinePassed,
+    DossierReceived,
+    StatusChanged,
+)
 
 MAX_ATTEMPTS = 3
 
@@ -34,6 +41,7 @@ async def running_consumer(sqlite_url: str, mailer: FakeMailer) -> AsyncIterator
         SMTP_RETRY_INITIAL_DELAY=0.001,
         SMTP_RETRY_MAX_DELAY=0.001,
         NOTIFICATIONS_CREATE_TABLES=True,
+        STAFF_EMAIL=STAFF_EMAIL,
     )
     notifications = bootstrap(settings, mailer=mailer)
     dead_letters: list[KafkaMessage] = []
@@ -89,6 +97,36 @@ class TestDossierEventConsumer:
 
         assert len(working_smtp.mailer.sent) == 1
         assert counter("skipped_duplicates") == duplicates_before + 1
+
+    async def test_a_deadline_event_sends_the_staff_reminder_once(
+        self, working_smtp: Harness, deadline_passed: DeadlinePassed
+    ) -> None:
+        event = deadline_passed()
+        sent_before = counter("sent", template="deadline_passed/staff")
+
+        await publish_event(working_smtp.broker, DOSSIER_EVENTS, event)
+        await publish_event(working_smtp.broker, DOSSIER_EVENTS, event)
+
+        [email] = working_smtp.mailer.sent
+        assert email.event_id == event.event_id
+        assert email.to.email == STAFF_EMAIL
+        assert working_smtp.dead_letters == []
+        assert counter("sent", template="deadline_passed/staff") == sent_before + 1
+
+    async def test_a_silent_step_is_acknowledged_without_e_mail(
+        self, working_smtp: Harness, status_changed: StatusChanged
+    ) -> None:
+        silent_before = counter("without_template", status="eligible")
+
+        await publish_event(
+            working_smtp.broker,
+            DOSSIER_EVENTS,
+            status_changed(DossierKind.PROJECT, DossierStatus.ELIGIBLE),
+        )
+
+        assert working_smtp.mailer.attempts == 0
+        assert working_smtp.dead_letters == []
+        assert counter("without_template", status="eligible") == silent_before + 1
 
     async def test_an_unparseable_event_goes_to_the_dead_letters_without_retry(
         self, working_smtp: Harness

@@ -1,14 +1,22 @@
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
 
 from libs.messages.common import DossierKind
-from libs.messages.dossier_events import DossierStatusChanged
+from libs.messages.dossier_events import DossierEvent, DossierStatus
 from services.notifications.mailer import FakeMailer, MailDeliveryError
 from services.notifications.rendering import TEMPLATES, EmailRenderer
 from services.notifications.repository import SentNotifications
 from services.notifications.service import Delivery, Outcome, handle_dossier_event
-from tests.unit.notifications.conftest import DossierReceived
+from tests.unit.notifications.conftest import (
+    ADDRESSING,
+    SELECTION_URL,
+    STAFF_EMAIL,
+    DeadlinePassed,
+    DossierReceived,
+    StatusChanged,
+)
 
 
 def status_url_for(dossier_id: UUID) -> str:
@@ -16,7 +24,7 @@ def status_url_for(dossier_id: UUID) -> str:
 
 
 async def handle(
-    event: DossierStatusChanged,
+    event: DossierEvent,
     sent_notifications: SentNotifications,
     mailer: FakeMailer,
     renderer: EmailRenderer | None = None,
@@ -26,7 +34,7 @@ async def handle(
         sent_notifications=sent_notifications,
         mailer=mailer,
         renderer=renderer or EmailRenderer(),
-        status_url_for=status_url_for,
+        addressing=replace(ADDRESSING, status_url_for=status_url_for),
     )
 
 
@@ -77,7 +85,7 @@ class TestStatusWithoutTemplate:
     ) -> None:
         mailer = FakeMailer()
         projects_only = EmailRenderer(
-            templates={k: v for k, v in TEMPLATES.items() if k[1] == DossierKind.PROJECT}
+            templates={k: v for k, v in TEMPLATES.items() if k.kind == DossierKind.PROJECT}
         )
         event = dossier_received(kind=DossierKind.CANDIDATE)
 
@@ -86,6 +94,76 @@ class TestStatusWithoutTemplate:
         assert outcome.delivery is Delivery.NO_TEMPLATE
         assert mailer.attempts == 0
         assert not await sent_notifications.contains(event.event_id)
+
+
+class TestSelectionOutcome:
+    async def test_the_outcome_e_mail_goes_to_the_contact_once(
+        self, status_changed: StatusChanged, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer()
+        event = status_changed(
+            DossierKind.CANDIDATE, DossierStatus.INTERVIEW, outcome="shortlisted"
+        )
+
+        first = await handle(event, sent_notifications, mailer)
+        second = await handle(event, sent_notifications, mailer)
+
+        assert (first.delivery, second.delivery) == (Delivery.SENT, Delivery.DUPLICATE)
+        assert first.template == "shortlisted/candidate"
+        [email] = mailer.sent
+        assert email.to == event.contact
+        assert status_url_for(event.dossier_id) in email.text
+
+    @pytest.mark.parametrize(
+        "status",
+        [DossierStatus.IN_REVIEW, DossierStatus.ELIGIBLE, DossierStatus.DEFENDED],
+    )
+    async def test_a_silent_step_is_acknowledged_without_e_mail(
+        self,
+        status_changed: StatusChanged,
+        sent_notifications: SentNotifications,
+        status: DossierStatus,
+    ) -> None:
+        mailer = FakeMailer()
+        event = status_changed(DossierKind.PROJECT, status)
+
+        outcome = await handle(event, sent_notifications, mailer)
+
+        assert outcome.delivery is Delivery.NO_TEMPLATE
+        assert mailer.attempts == 0
+        assert not await sent_notifications.contains(event.event_id)
+
+
+class TestDeadlineReminder:
+    async def test_the_reminder_goes_to_staff_once_even_when_redelivered(
+        self, deadline_passed: DeadlinePassed, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer()
+        event = deadline_passed()
+
+        first = await handle(event, sent_notifications, mailer)
+        second = await handle(event, sent_notifications, mailer)
+
+        assert (first.delivery, second.delivery) == (Delivery.SENT, Delivery.DUPLICATE)
+        assert first.template == "deadline_passed/staff"
+        [email] = mailer.sent
+        assert email.to.email == STAFF_EMAIL
+        assert f"{SELECTION_URL}/api/v1/dossiers/{event.dossier_id}" in email.text
+        assert status_url_for(event.dossier_id) not in email.text
+        assert await sent_notifications.contains(event.event_id)
+
+    async def test_a_failed_reminder_is_not_recorded_so_the_retry_sends_it(
+        self, deadline_passed: DeadlinePassed, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer(failures=1)
+        event = deadline_passed()
+
+        with pytest.raises(MailDeliveryError):
+            await handle(event, sent_notifications, mailer)
+        outcome = await handle(event, sent_notifications, mailer)
+
+        assert outcome.delivery is Delivery.SENT
+        assert len(mailer.sent) == 1
 
 
 class TestSmtpFailure:

@@ -1,7 +1,12 @@
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from tests.unit.workflows.dossiers import StandIns
+from workflows.dossier.workflows import DOSSIER_WORKFLOWS
 
 
 @pytest.fixture(scope="session")
@@ -13,3 +18,22 @@ async def workflow_env(temporal_time_skipping: WorkflowEnvironment) -> WorkflowE
 @pytest.fixture
 def task_queue() -> str:
     return f"dossiers-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def stand_ins() -> StandIns:
+    return StandIns()
+
+
+@pytest.fixture
+async def dossier_worker(
+    workflow_env: WorkflowEnvironment, task_queue: str, stand_ins: StandIns
+) -> AsyncIterator[StandIns]:
+    """A worker for the dossier workflows on this test's task queue, with the stand-ins."""
+    async with Worker(
+        workflow_env.client,
+        task_queue=task_queue,
+        workflows=list(DOSSIER_WORKFLOWS.values()),
+        activities=stand_ins.activities(),
+    ):
+        yield stand_ins

@@ -1,10 +1,13 @@
-"""The dossier workflows on the time-skipping server, with a stand-in for the publish activity."""
+"""The dossier workflows on the time-skipping server: receipt, publishing, the first stage.
+
+The staff-driven stages are in test_dossier_stages.py.
+"""
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 
 import pytest
+from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -14,10 +17,12 @@ from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from tests.unit.workflows.dossiers import (
     StandInPublisher,
+    StandIns,
     sample_dossier,
-    wait_until_idle_after_publishing,
+    wait_until_idle,
 )
-from workflows.dossier.models import DossierInput
+from workflows.dossier.models import APPLY_ACTION, SNAPSHOT, DossierInput
+from workflows.dossier.transitions import FIRST_STAGE
 from workflows.dossier.workflows import (
     DOSSIER_WORKFLOWS,
     CandidateDossierWorkflow,
@@ -25,6 +30,7 @@ from workflows.dossier.workflows import (
     ProjectDossierWorkflow,
 )
 from workflows.naming import dossier_workflow_id
+from workflows.promotion.models import ROUND_OPENED
 from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
 
 KINDS = [DossierKind.CANDIDATE, DossierKind.PROJECT]
@@ -42,17 +48,8 @@ async def start_dossier(
 
 
 @pytest.fixture
-async def publisher(
-    workflow_env: WorkflowEnvironment, task_queue: str
-) -> AsyncIterator[StandInPublisher]:
-    publisher = StandInPublisher()
-    async with Worker(
-        workflow_env.client,
-        task_queue=task_queue,
-        workflows=list(DOSSIER_WORKFLOWS.values()),
-        activities=[publisher.publish_status_change],
-    ):
-        yield publisher
+def publisher(dossier_worker: StandIns) -> StandInPublisher:
+    return dossier_worker.publisher
 
 
 class TestDossierWorkflowClasses:
@@ -62,6 +59,15 @@ class TestDossierWorkflowClasses:
             DossierKind.PROJECT: ProjectDossierWorkflow,
         }
 
+    @pytest.mark.parametrize("workflow_class", list(DOSSIER_WORKFLOWS.values()))
+    def test_callers_address_the_messages_by_their_published_names(self, workflow_class) -> None:
+        definition = workflow._Definition.must_from_class(workflow_class)
+
+        assert set(definition.updates) == {APPLY_ACTION}
+        assert definition.updates[APPLY_ACTION].validator is not None
+        assert SNAPSHOT in definition.queries
+        assert set(definition.signals) == {ROUND_OPENED}
+
 
 @pytest.mark.parametrize("kind", KINDS)
 class TestReceivingADossier:
@@ -70,18 +76,35 @@ class TestReceivingADossier:
     ) -> None:
         dossier = sample_dossier(kind)
         handle = await start_dossier(workflow_env, task_queue, dossier)
-        await wait_until_idle_after_publishing(handle)
+        await wait_until_idle(handle)
 
         snapshot = await handle.query(DossierWorkflow.snapshot)
 
         started_at = (await handle.describe()).start_time
         assert snapshot.dossier_id == dossier.dossier_id
         assert snapshot.kind == kind
-        assert snapshot.status == DossierStatus.RECEIVED
-        assert [entry.status for entry in snapshot.timeline] == [DossierStatus.RECEIVED]
-        assert snapshot.timeline[0].note == ""
+        received = snapshot.timeline[0]
+        assert received.status == DossierStatus.RECEIVED
+        assert (received.note, received.action, received.actor) == ("", "", "system")
         # workflow.now() is the time of the first workflow task, just after the start.
-        assert 0 <= (snapshot.timeline[0].at - started_at).total_seconds() < 5
+        assert 0 <= (received.at - started_at).total_seconds() < 5
+        await handle.terminate()
+
+    async def test_the_dossier_then_goes_to_its_first_stage_by_itself(
+        self, workflow_env, task_queue, publisher, kind
+    ) -> None:
+        handle = await start_dossier(workflow_env, task_queue, sample_dossier(kind))
+        await wait_until_idle(handle)
+
+        snapshot = await handle.query(DossierWorkflow.snapshot)
+
+        assert [entry.status for entry in snapshot.timeline] == [
+            DossierStatus.RECEIVED,
+            FIRST_STAGE[kind],
+        ]
+        assert snapshot.status == FIRST_STAGE[kind]
+        assert snapshot.timeline[1].actor == "system"
+        assert "withdraw" in snapshot.allowed_actions
         await handle.terminate()
 
     async def test_the_received_status_is_published_once_with_the_dossier_details(
@@ -89,30 +112,33 @@ class TestReceivingADossier:
     ) -> None:
         dossier = sample_dossier(kind)
         handle = await start_dossier(workflow_env, task_queue, dossier)
-        event_types = await wait_until_idle_after_publishing(handle)
+        await wait_until_idle(handle)
 
-        assert event_types.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 1
-        [call] = publisher.calls
-        event = call.event
+        received, first_stage = (call.event for call in publisher.calls)
         snapshot = await handle.query(DossierWorkflow.snapshot)
-        assert event.dossier_id == dossier.dossier_id
-        assert event.kind == kind
-        assert event.status == DossierStatus.RECEIVED
-        assert event.previous_status is None
-        assert event.title == dossier.title
-        assert event.contact == dossier.contact
-        assert event.occurred_at == snapshot.timeline[0].at
+        assert received.dossier_id == dossier.dossier_id
+        assert received.kind == kind
+        assert received.status == DossierStatus.RECEIVED
+        assert received.previous_status is None
+        assert received.title == dossier.title
+        assert received.contact == dossier.contact
+        assert received.occurred_at == snapshot.timeline[0].at
+        assert (first_stage.status, first_stage.previous_status) == (
+            FIRST_STAGE[kind],
+            DossierStatus.RECEIVED,
+        )
+        assert (first_stage.action, first_stage.actor) == ("", "system")
         await handle.terminate()
 
     async def test_the_dossier_is_searchable_by_status_and_kind(
         self, workflow_env, task_queue, publisher, kind
     ) -> None:
         handle = await start_dossier(workflow_env, task_queue, sample_dossier(kind))
-        await wait_until_idle_after_publishing(handle)
+        await wait_until_idle(handle)
 
         attributes = (await handle.describe()).typed_search_attributes
 
-        assert attributes.get(DOSSIER_STATUS) == DossierStatus.RECEIVED.value
+        assert attributes.get(DOSSIER_STATUS) == FIRST_STAGE[kind].value
         assert attributes.get(DOSSIER_KIND) == kind.value
         await handle.terminate()
 
@@ -120,7 +146,7 @@ class TestReceivingADossier:
         self, workflow_env, task_queue, publisher, kind
     ) -> None:
         handle = await start_dossier(workflow_env, task_queue, sample_dossier(kind))
-        await wait_until_idle_after_publishing(handle)
+        await wait_until_idle(handle)
 
         description = await handle.describe()
 
@@ -132,23 +158,28 @@ class TestPublishingRetries:
     async def test_a_retried_publish_carries_the_same_event_id(
         self, workflow_env: WorkflowEnvironment, task_queue: str
     ) -> None:
-        publisher = StandInPublisher(failing_attempts=1)
+        stand_ins = StandIns(publisher=StandInPublisher(failing_attempts=1))
         async with Worker(
             workflow_env.client,
             task_queue=task_queue,
             workflows=list(DOSSIER_WORKFLOWS.values()),
-            activities=[publisher.publish_status_change],
+            activities=stand_ins.activities(),
         ):
             handle = await start_dossier(
                 workflow_env, task_queue, sample_dossier(DossierKind.CANDIDATE)
             )
-            await wait_until_idle_after_publishing(handle)
+            event_types = await wait_until_idle(handle)
 
-            first, second = publisher.calls
+            first, second, *later = stand_ins.publisher.calls
             assert second.event.event_id == first.event.event_id
             assert second == first
+            assert [call.event.status for call in later] == [DossierStatus.IN_REVIEW]
+            assert event_types.count(EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED) == 0
             snapshot = await handle.query(DossierWorkflow.snapshot)
-            assert [entry.status for entry in snapshot.timeline] == [DossierStatus.RECEIVED]
+            assert [entry.status for entry in snapshot.timeline] == [
+                DossierStatus.RECEIVED,
+                DossierStatus.IN_REVIEW,
+            ]
             await handle.terminate()
 
     async def test_two_dossiers_get_different_event_ids(
@@ -159,10 +190,11 @@ class TestPublishingRetries:
             for _ in range(2)
         ]
         for handle in handles:
-            await wait_until_idle_after_publishing(handle)
+            await wait_until_idle(handle)
 
         event_ids = {call.event.event_id for call in publisher.calls}
-        assert len(event_ids) == 2
+        assert len(publisher.calls) == 4  # received and in_evaluation, for each
+        assert len(event_ids) == 4
         for handle in handles:
             await handle.terminate()
 

@@ -1,0 +1,84 @@
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from libs.messages.common import Language
+from libs.messages.dossier_events import DossierStatus
+from services.notifications.wording import (
+    STATUS_LABELS,
+    date_and_time,
+    long_date,
+    parse_day,
+    role_label,
+)
+
+
+class TestLongDate:
+    @pytest.mark.parametrize(
+        ("day", "french", "english"),
+        [
+            (date(2025, 3, 12), "12 mars 2025", "12 March 2025"),
+            (date(2025, 4, 1), "1er avril 2025", "1 April 2025"),
+            (date(2025, 8, 15), "15 août 2025", "15 August 2025"),
+            (date(2025, 12, 31), "31 décembre 2025", "31 December 2025"),
+        ],
+    )
+    def test_a_day_is_written_out_as_in_a_letter(
+        self, day: date, french: str, english: str
+    ) -> None:
+        assert long_date(Language.FR, day) == french
+        assert long_date(Language.EN, day) == english
+
+
+class TestDateAndTime:
+    @pytest.mark.parametrize(
+        ("moment", "french", "english"),
+        [
+            (
+                datetime(2025, 1, 10, 9, 5, tzinfo=UTC),
+                "10 janvier 2025 à 10 h 05 (heure de Paris)",
+                "10 January 2025 at 10:05 (Paris time)",
+            ),
+            (
+                datetime(2025, 7, 10, 22, 30, tzinfo=UTC),  # summer time: already the 11th
+                "11 juillet 2025 à 00 h 30 (heure de Paris)",
+                "11 July 2025 at 00:30 (Paris time)",
+            ),
+        ],
+    )
+    def test_a_moment_is_read_in_paris(self, moment: datetime, french: str, english: str) -> None:
+        assert date_and_time(Language.FR, moment) == french
+        assert date_and_time(Language.EN, moment) == english
+
+
+class TestParseDay:
+    @pytest.mark.parametrize(
+        ("text", "day"),
+        [
+            ("2025-03-12", date(2025, 3, 12)),
+            ("2025-03-12T23:30:00", date(2025, 3, 12)),  # no zone: already Paris time
+            ("2025-03-31T22:30:00+00:00", date(2025, 4, 1)),
+            ("2025-03-31T22:30:00Z", date(2025, 4, 1)),
+            (" 2025-03-12 ", date(2025, 3, 12)),
+        ],
+    )
+    def test_an_iso_date_or_date_time_gives_the_day_in_paris(self, text: str, day: date) -> None:
+        assert parse_day(text) == day
+
+    def test_an_offset_far_from_paris_still_gives_the_paris_day(self) -> None:
+        moment = datetime(2025, 3, 12, 20, 0, tzinfo=timezone(timedelta(hours=-10)))
+
+        assert parse_day(moment.isoformat()) == date(2025, 3, 13)
+
+    @pytest.mark.parametrize("text", ["", "next Tuesday", "12/03/2025", "2025-13-01"])
+    def test_anything_else_gives_none(self, text: str) -> None:
+        assert parse_day(text) is None
+
+
+class TestLabels:
+    @pytest.mark.parametrize("language", list(Language))
+    def test_every_status_has_a_label_in_each_language(self, language: Language) -> None:
+        assert set(STATUS_LABELS[language]) == set(DossierStatus)
+
+    def test_an_unknown_role_is_shown_by_its_code_rather_than_failing(self) -> None:
+        assert role_label(Language.FR, "data_scientist") == "data_scientist"

@@ -1,0 +1,458 @@
+"""The dossier state machines as data: which action applies where, and where it leads.
+
+Pure and I/O-free (no Temporal, no clock): the workflow asks these rules, then does the I/O
+they call for (``Decision.effect``) and records the result. Tested on their own.
+"""
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ValidationError
+
+from libs.messages.common import DossierKind, Role
+from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
+from workflows.dossier.actions import (
+    ACTION_BODIES,
+    Action,
+    EvaluationOutcome,
+    InterviewOutcome,
+    InvestigationOutcome,
+    JointInterviewOutcome,
+    JuryDecision,
+    ProposeMatch,
+    RecordDecision,
+    RecordDefence,
+    RecordEvaluation,
+    RecordInterview,
+    RecordInvestigation,
+    RecordJointInterview,
+    RecordReview,
+    RequestInvestigation,
+    ReviewOutcome,
+    SignPartnership,
+    Withdraw,
+)
+from workflows.dossier.models import DossierSnapshot
+from workflows.promotion.models import RoundRef
+
+Status = DossierStatus
+
+
+@dataclass(frozen=True)
+class DossierFacts:
+    """What the rules need to know about a dossier besides its status."""
+
+    requires_investigation: bool = False
+    investigation_done: bool = False
+    round: RoundRef | None = None
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The dossier as an action finds it."""
+
+    status: DossierStatus
+    facts: DossierFacts
+    now: datetime
+
+
+class Effect(StrEnum):
+    """I/O the workflow must do before recording a decision (it may refuse or change it)."""
+
+    CHECK_PROJECT = "check_project"
+    """propose_match: the project must be partnership_signed and want the candidate's role."""
+    RESERVE_SEAT = "reserve_seat"
+    """A candidate's selection takes a seat of the promotion, or is refused."""
+    ENROL_IN_NEXT_ROUND = "enrol_in_next_round"
+    """A deferred project joins the round after the current one (``deferred_status``)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where an action leads and what the applicant is told about it."""
+
+    status: DossierStatus
+    outcome: str = ""
+    note: str = ""
+    details: Mapping[str, str] = field(default_factory=dict)
+    facts: DossierFacts | None = None
+    """The facts after the action; None when it changes none."""
+    effect: Effect | None = None
+
+
+def _never_refused(_facts: DossierFacts) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    allowed_from: frozenset[DossierStatus]
+    body: type[BaseModel]
+    decide: Callable[[Any, Situation], Decision]
+    refusal: Callable[[DossierFacts], str | None] = _never_refused
+    """Why the action is refused for now, even in an allowed status (None: it is not)."""
+
+
+class UnknownAction(ValueError):
+    """No action has this name."""
+
+
+class ActionNotAllowed(ValueError):
+    """The action exists but does not apply to this dossier in its current status."""
+
+    def __init__(self, message: str, status: DossierStatus | None, allowed: list[str]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.allowed = allowed
+
+
+class InvalidActionBody(ValueError):
+    """The body does not match the action's model; ``errors`` name the fields at fault."""
+
+    def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+STATUSES: Mapping[DossierKind, tuple[DossierStatus, ...]] = {
+    DossierKind.PROJECT: (
+        Status.RECEIVED,
+        Status.IN_EVALUATION,
+        Status.INVESTIGATION_REQUESTED,
+        Status.ELIGIBLE,
+        Status.INELIGIBLE,
+        Status.SCHEDULED,
+        Status.DEFENDED,
+        Status.SELECTED,
+        Status.NOT_SELECTED,
+        Status.PARTNERSHIP_SIGNED,
+        Status.WITHDRAWN,
+    ),
+    DossierKind.CANDIDATE: (
+        Status.RECEIVED,
+        Status.IN_REVIEW,
+        Status.INTERVIEW,
+        Status.REJECTED,
+        Status.IN_POOL,
+        Status.MATCHED,
+        Status.SELECTED,
+        Status.WITHDRAWN,
+    ),
+}
+"""Every status each kind of dossier goes through."""
+
+FIRST_STAGE: Mapping[DossierKind, DossierStatus] = {
+    DossierKind.PROJECT: Status.IN_EVALUATION,
+    DossierKind.CANDIDATE: Status.IN_REVIEW,
+}
+"""Where a dossier goes on its own right after ``received``."""
+
+STAFF_STAGES: Mapping[DossierKind, frozenset[DossierStatus]] = {
+    DossierKind.PROJECT: frozenset(
+        {
+            Status.IN_EVALUATION,
+            Status.INVESTIGATION_REQUESTED,
+            Status.SCHEDULED,
+            Status.DEFENDED,
+            Status.SELECTED,
+        }
+    ),
+    DossierKind.CANDIDATE: frozenset({Status.IN_REVIEW, Status.INTERVIEW, Status.MATCHED}),
+}
+"""Stages that wait for staff, hence have a deadline. The others wait for a round
+(eligible), for a match (in_pool, partnership_signed), or for later stages (a selected EIG's
+contract)."""
+
+ROUND_STAGES = frozenset({Status.SCHEDULED, Status.DEFENDED})
+"""Stages whose deadline counts from the round's deliberation, not from their start."""
+
+
+def is_final(status: DossierStatus | None) -> bool:
+    return status in FINAL_STATUSES
+
+
+def round_details(round: RoundRef) -> dict[str, str]:
+    return {
+        "round_id": round.round_id,
+        "cutoff_at": round.cutoff_at.isoformat(),
+        "deliberation_date": round.deliberation_at.date().isoformat(),
+    }
+
+
+# Project dossiers.
+
+
+def _investigation_missing(facts: DossierFacts) -> str | None:
+    if facts.requires_investigation and not facts.investigation_done:
+        return "the project requires an investigation before an outcome"
+    return None
+
+
+def _request_investigation(body: RequestInvestigation, _situation: Situation) -> Decision:
+    return Decision(Status.INVESTIGATION_REQUESTED, note=body.note)
+
+
+def _record_investigation(body: RecordInvestigation, situation: Situation) -> Decision:
+    facts = dataclasses.replace(situation.facts, investigation_done=True)
+    to_status = (
+        Status.IN_EVALUATION
+        if body.outcome == InvestigationOutcome.QUALIFIED
+        else Status.INELIGIBLE
+    )
+    return Decision(to_status, outcome=body.outcome, note=body.note, facts=facts)
+
+
+def _record_evaluation(body: RecordEvaluation, _situation: Situation) -> Decision:
+    to_status = Status.ELIGIBLE if body.outcome == EvaluationOutcome.ELIGIBLE else Status.INELIGIBLE
+    return Decision(to_status, outcome=body.outcome, note=body.note)
+
+
+def _with_round(situation: Situation, details: dict[str, str]) -> dict[str, str]:
+    round = situation.facts.round
+    return {**round_details(round), **details} if round is not None else details
+
+
+def _record_defence(body: RecordDefence, situation: Situation) -> Decision:
+    details = _with_round(situation, {"defence_date": situation.now.date().isoformat()})
+    return Decision(Status.DEFENDED, note=body.note, details=details)
+
+
+def _record_decision(body: RecordDecision, situation: Situation) -> Decision:
+    details = _with_round(situation, {})
+    if body.decision == JuryDecision.DEFERRED:
+        # Where it goes depends on the round it can join: see deferred_status.
+        return Decision(
+            Status.SCHEDULED,
+            outcome=body.decision,
+            note=body.note,
+            details={f"deferred_from_{name}": value for name, value in details.items()},
+            effect=Effect.ENROL_IN_NEXT_ROUND,
+        )
+    to_status = Status.SELECTED if body.decision == JuryDecision.SELECTED else Status.NOT_SELECTED
+    return Decision(to_status, outcome=body.decision, note=body.note, details=details)
+
+
+def _sign_partnership(body: SignPartnership, _situation: Situation) -> Decision:
+    return Decision(Status.PARTNERSHIP_SIGNED, details={"signed_on": body.signed_on.isoformat()})
+
+
+# Candidate dossiers.
+
+
+def _record_review(body: RecordReview, _situation: Situation) -> Decision:
+    to_status = Status.INTERVIEW if body.outcome == ReviewOutcome.SHORTLISTED else Status.REJECTED
+    return Decision(to_status, outcome=body.outcome, note=body.note)
+
+
+def _record_interview(body: RecordInterview, _situation: Situation) -> Decision:
+    to_status = Status.IN_POOL if body.outcome == InterviewOutcome.POOL else Status.REJECTED
+    return Decision(to_status, outcome=body.outcome, note=body.note)
+
+
+def _propose_match(body: ProposeMatch, _situation: Situation) -> Decision:
+    return Decision(
+        Status.MATCHED,
+        details={"project_dossier_id": str(body.project_dossier_id)},
+        effect=Effect.CHECK_PROJECT,
+    )
+
+
+def _record_joint_interview(body: RecordJointInterview, _situation: Situation) -> Decision:
+    if body.outcome == JointInterviewOutcome.SELECTED:
+        return Decision(
+            Status.SELECTED, outcome=body.outcome, note=body.note, effect=Effect.RESERVE_SEAT
+        )
+    return Decision(Status.IN_POOL, outcome=body.outcome, note=body.note)
+
+
+# Both.
+
+
+def _withdraw(_body: Withdraw, _situation: Situation) -> Decision:
+    return Decision(Status.WITHDRAWN)
+
+
+def _active(kind: DossierKind) -> frozenset[DossierStatus]:
+    return frozenset(status for status in STATUSES[kind] if not is_final(status))
+
+
+TRANSITIONS: Mapping[DossierKind, Mapping[str, ActionRule]] = {
+    DossierKind.PROJECT: {
+        Action.REQUEST_INVESTIGATION: ActionRule(
+            frozenset({Status.IN_EVALUATION}), RequestInvestigation, _request_investigation
+        ),
+        Action.RECORD_INVESTIGATION: ActionRule(
+            frozenset({Status.INVESTIGATION_REQUESTED}), RecordInvestigation, _record_investigation
+        ),
+        Action.RECORD_EVALUATION: ActionRule(
+            frozenset({Status.IN_EVALUATION}),
+            RecordEvaluation,
+            _record_evaluation,
+            refusal=_investigation_missing,
+        ),
+        Action.RECORD_DEFENCE: ActionRule(
+            frozenset({Status.SCHEDULED}), RecordDefence, _record_defence
+        ),
+        Action.RECORD_DECISION: ActionRule(
+            frozenset({Status.DEFENDED}), RecordDecision, _record_decision
+        ),
+        Action.SIGN_PARTNERSHIP: ActionRule(
+            frozenset({Status.SELECTED}), SignPartnership, _sign_partnership
+        ),
+        Action.WITHDRAW: ActionRule(_active(DossierKind.PROJECT), Withdraw, _withdraw),
+    },
+    DossierKind.CANDIDATE: {
+        Action.RECORD_REVIEW: ActionRule(
+            frozenset({Status.IN_REVIEW}), RecordReview, _record_review
+        ),
+        Action.RECORD_INTERVIEW: ActionRule(
+            frozenset({Status.INTERVIEW}), RecordInterview, _record_interview
+        ),
+        Action.PROPOSE_MATCH: ActionRule(frozenset({Status.IN_POOL}), ProposeMatch, _propose_match),
+        Action.RECORD_JOINT_INTERVIEW: ActionRule(
+            frozenset({Status.MATCHED}), RecordJointInterview, _record_joint_interview
+        ),
+        Action.WITHDRAW: ActionRule(_active(DossierKind.CANDIDATE), Withdraw, _withdraw),
+    },
+}
+"""Per kind of dossier: action name → the rule that applies it."""
+
+
+def allowed_actions(
+    kind: DossierKind, status: DossierStatus | None, facts: DossierFacts
+) -> list[str]:
+    """The actions that would be accepted now, in the table's order."""
+    if status is None:
+        return []
+    return [
+        name
+        for name, rule in TRANSITIONS[kind].items()
+        if status in rule.allowed_from and rule.refusal(facts) is None
+    ]
+
+
+def admit(
+    kind: DossierKind,
+    status: DossierStatus | None,
+    facts: DossierFacts,
+    action: str,
+    payload: Mapping[str, Any],
+) -> tuple[ActionRule, BaseModel]:
+    """The rule and the validated body of an action, or why it is refused.
+
+    Raises UnknownAction, ActionNotAllowed (names the status and the allowed actions) or
+    InvalidActionBody (names the fields at fault).
+    """
+    if action not in ACTION_BODIES:
+        raise UnknownAction(f"unknown action {action!r}; actions: {', '.join(ACTION_BODIES)}")
+    allowed = allowed_actions(kind, status, facts)
+    allowed_text = ", ".join(allowed) or "none"
+    rule = TRANSITIONS[kind].get(action)
+    if rule is None:
+        raise ActionNotAllowed(
+            f"{action} does not apply to {kind.value} dossiers; "
+            f"allowed in status {status}: {allowed_text}",
+            status,
+            allowed,
+        )
+    if status not in rule.allowed_from:
+        raise ActionNotAllowed(
+            f"{action} is not allowed in status {status}; allowed actions: {allowed_text}",
+            status,
+            allowed,
+        )
+    reason = rule.refusal(facts)
+    if reason is not None:
+        raise ActionNotAllowed(
+            f"{action} is not allowed in status {status}: {reason}; "
+            f"allowed actions: {allowed_text}",
+            status,
+            allowed,
+        )
+    try:
+        body = rule.body.model_validate(dict(payload))
+    except ValidationError as error:
+        # Field paths and messages only: the input values may hold personal data.
+        errors = [
+            {
+                "field": ".".join(str(part) for part in issue["loc"]) or "body",
+                "message": issue["msg"],
+            }
+            for issue in error.errors()
+        ]
+        described = "; ".join(f"{issue['field']}: {issue['message']}" for issue in errors)
+        raise InvalidActionBody(f"invalid body for {action}: {described}", errors) from None
+    return rule, body
+
+
+# Automatic steps.
+
+
+def needs_round(kind: DossierKind, status: DossierStatus | None, has_round: bool) -> bool:
+    """Whether the dossier should (try to) join a round now.
+
+    A project joins one once eligible (and after a deferral); a candidate joins one as soon as
+    it is reviewed, and keeps trying at each ``round_opened`` until it has one.
+    """
+    if kind == DossierKind.PROJECT:
+        return status == Status.ELIGIBLE
+    return not has_round and status in {
+        Status.IN_REVIEW,
+        Status.INTERVIEW,
+        Status.IN_POOL,
+        Status.MATCHED,
+    }
+
+
+def status_once_enrolled(kind: DossierKind, status: DossierStatus) -> DossierStatus:
+    """An eligible project is scheduled once it joined a round; a candidate stays where it is."""
+    if kind == DossierKind.PROJECT and status == Status.ELIGIBLE:
+        return Status.SCHEDULED
+    return status
+
+
+def deferred_status(joined_a_round: bool) -> DossierStatus:
+    """A deferred project is scheduled in the next round, or waits in eligible for one."""
+    return Status.SCHEDULED if joined_a_round else Status.ELIGIBLE
+
+
+def stage_deadline(
+    kind: DossierKind,
+    status: DossierStatus,
+    *,
+    entered_at: datetime,
+    round: RoundRef | None,
+    days: int,
+) -> datetime | None:
+    """When the stage is overdue; None for a stage that waits for no one on the staff."""
+    if status not in STAFF_STAGES[kind]:
+        return None
+    start = entered_at
+    if status in ROUND_STAGES and round is not None:
+        # Defence and decision happen around the deliberation, possibly months ahead.
+        start = max(entered_at, round.deliberation_at)
+    return start + timedelta(days=days)
+
+
+def match_refusal(
+    candidate_role: Role | None, project_id: UUID, project: DossierSnapshot
+) -> str | None:
+    """Why a candidate cannot be matched with this project (None: it can)."""
+    if project.kind != DossierKind.PROJECT:
+        return f"dossier {project_id} is not a project dossier"
+    if project.status != Status.PARTNERSHIP_SIGNED:
+        return (
+            f"project {project_id} is in status {project.status}; "
+            f"a match needs its partnership signed ({Status.PARTNERSHIP_SIGNED})"
+        )
+    if candidate_role is None:
+        return "the candidate's role is unknown"
+    if candidate_role not in project.profiles_wanted:
+        wanted = ", ".join(project.profiles_wanted) or "none"
+        return f"project {project_id} does not want a {candidate_role} (wants: {wanted})"
+    return None

@@ -1,0 +1,324 @@
+"""The promotion workflow: one per promotion, the single owner of its seats and its rounds.
+
+Every reservation goes through this one workflow, whose handlers run one at a time, so
+concurrent selections can never take more seats than the cap. Rounds move
+open → deliberating (at cut-off) → closed (at deliberation) on durable timers.
+
+Deterministic code only: no I/O, no clock, no randomness except through ``workflow.*``.
+"""
+
+import asyncio
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.naming import dossier_workflow_id
+    from workflows.promotion.models import (
+        ROUND_OPENED,
+        EnrolInput,
+        EnrolResult,
+        PromotionInput,
+        PromotionState,
+        RoundDetail,
+        RoundPlan,
+        RoundRef,
+        RoundState,
+        SeatInput,
+        SeatResult,
+        SeatsSummary,
+        Waiter,
+    )
+
+INVALID_ROUND = "InvalidRound"
+WRONG_PROMOTION = "WrongPromotion"
+NAIVE_DATETIME = "NaiveDatetime"
+"""Error types of refused updates (validators): nothing is written to the history."""
+
+
+def seats_message(taken: int, cap: int) -> str:
+    return f"{taken}/{cap} seats taken"
+
+
+def round_state_at(round_ref: RoundPlan, now: datetime) -> RoundState:
+    if now >= round_ref.deliberation_at:
+        return RoundState.CLOSED
+    if now >= round_ref.cutoff_at:
+        return RoundState.DELIBERATING
+    return RoundState.OPEN
+
+
+def _require_aware(field: str, value: datetime) -> None:
+    # A naive datetime cannot be compared with workflow time: refuse it before it is recorded.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ApplicationError(f"{field} must carry a time zone", type=NAIVE_DATETIME)
+
+
+def _check_round(plan: RoundPlan) -> None:
+    _require_aware("cutoff_at", plan.cutoff_at)
+    _require_aware("deliberation_at", plan.deliberation_at)
+    if plan.deliberation_at < plan.cutoff_at:
+        raise ApplicationError(
+            f"round {plan.round_id}: deliberation_at must not be before cutoff_at",
+            type=INVALID_ROUND,
+        )
+
+
+@workflow.defn
+class PromotionWorkflow:
+    """A promotion: its seat cap, its calendar of rounds, who is enrolled where, who holds a seat.
+
+    Updates: ``add_round``, ``enrol``, ``reserve_seat``, ``release_seat`` (refusals happen in
+    validators, so they leave no trace). Queries: ``calendar``, ``seats``, ``round``.
+    The workflow runs until cancelled, continuing as new when its history grows.
+    """
+
+    MAX_UPDATES_PER_RUN: ClassVar[int] = 1000
+    """Continue as new before the server's limit of 2,000 updates per run."""
+
+    @workflow.init
+    def __init__(self, input: PromotionInput) -> None:
+        self._number = input.number
+        self._year = input.year
+        self._seat_cap = input.seat_cap
+        state = input.carried_state or PromotionState(
+            rounds=[RoundRef(**plan.model_dump(exclude={"state"})) for plan in input.rounds]
+        )
+        self._rounds: dict[str, RoundRef] = {}
+        for round_ref in state.rounds:
+            # A calendar listing a round twice keeps the first: ids are the rounds' identity.
+            self._rounds.setdefault(round_ref.round_id, round_ref)
+        self._enrolments: dict[str, list[UUID]] = {
+            round_id: list(state.enrolments.get(round_id, [])) for round_id in self._rounds
+        }
+        # dicts rather than sets: insertion order is deterministic and shown in queries.
+        self._seats: dict[UUID, None] = dict.fromkeys(state.seats)
+        self._waiters: dict[UUID, Waiter] = {waiter.dossier_id: waiter for waiter in state.waiters}
+        self._calendar_changed = False
+        self._updates_this_run = 0
+
+    @workflow.run
+    async def run(self, input: PromotionInput) -> None:
+        for round_ref in self._rounds.values():
+            # Fails the workflow (not its task, which would retry forever) on a bad calendar.
+            _check_round(round_ref)
+        while not self._should_continue_as_new():
+            self._advance_rounds()
+            self._calendar_changed = False
+            deadline = self._next_deadline()
+            timeout = None if deadline is None else deadline - workflow.now()
+            try:
+                # A durable timer to the next cut-off or deliberation, cut short when a round
+                # is added (it may come first) or when it is time to continue as new.
+                await workflow.wait_condition(
+                    lambda: self._calendar_changed or self._should_continue_as_new(),
+                    timeout=timeout,
+                )
+            except TimeoutError:
+                pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(self._carried_input())
+
+    # --- Updates -------------------------------------------------------------------------
+
+    @workflow.update
+    async def add_round(self, plan: RoundPlan) -> RoundRef:
+        """Open a new round; waiting dossiers of its kind are enrolled and signalled."""
+        self._updates_this_run += 1
+        round_ref = RoundRef(**plan.model_dump(exclude={"state"}), state=RoundState.OPEN)
+        self._rounds[plan.round_id] = round_ref
+        self._enrolments[plan.round_id] = []
+        self._calendar_changed = True
+        workflow.logger.info("promotion %s: round %s added", self._number, plan.round_id)
+        joining = [
+            waiter
+            for waiter in self._waiters.values()
+            if waiter.kind == plan.kind and waiter.not_before < plan.cutoff_at
+        ]
+        # State is complete before the first await, so handlers running meanwhile see it.
+        for waiter in joining:
+            del self._waiters[waiter.dossier_id]
+            self._enrolments[plan.round_id].append(waiter.dossier_id)
+        await asyncio.gather(
+            *(self._tell_round_opened(waiter.dossier_id, round_ref) for waiter in joining)
+        )
+        return round_ref
+
+    @add_round.validator
+    def _validate_add_round(self, plan: RoundPlan) -> None:
+        _check_round(plan)
+        if plan.round_id in self._rounds:
+            raise ApplicationError(f"round_id {plan.round_id} already exists", type=INVALID_ROUND)
+        if plan.cutoff_at <= workflow.now():
+            raise ApplicationError(
+                f"cutoff_at {plan.cutoff_at.isoformat()} is in the past", type=INVALID_ROUND
+            )
+
+    @workflow.update
+    def enrol(self, input: EnrolInput) -> EnrolResult:
+        """The open round of the dossier's kind with the earliest cut-off after ``not_before``.
+
+        Idempotent: a dossier already in an open round of its kind gets that round again.
+        With no such round the dossier waits, and is enrolled and signalled ``round_opened``
+        when one is added.
+        """
+        self._updates_this_run += 1
+        self._advance_rounds()
+        open_rounds = sorted(
+            (
+                round_ref
+                for round_ref in self._rounds.values()
+                if round_ref.kind == input.kind and round_ref.state == RoundState.OPEN
+            ),
+            key=lambda round_ref: (round_ref.cutoff_at, round_ref.round_id),
+        )
+        for round_ref in open_rounds:
+            if input.dossier_id in self._enrolments[round_ref.round_id]:
+                return EnrolResult(round=round_ref)
+        joinable = [
+            round_ref for round_ref in open_rounds if round_ref.cutoff_at > input.not_before
+        ]
+        if not joinable:
+            self._waiters[input.dossier_id] = Waiter(
+                dossier_id=input.dossier_id, kind=input.kind, not_before=input.not_before
+            )
+            workflow.logger.info(
+                "promotion %s: dossier %s waits for a %s round",
+                self._number,
+                input.dossier_id,
+                input.kind,
+            )
+            return EnrolResult(round=None)
+        round_ref = joinable[0]
+        self._waiters.pop(input.dossier_id, None)
+        self._enrolments[round_ref.round_id].append(input.dossier_id)
+        return EnrolResult(round=round_ref)
+
+    @enrol.validator
+    def _validate_enrol(self, input: EnrolInput) -> None:
+        self._require_this_promotion(input.promotion_number)
+        _require_aware("not_before", input.not_before)
+
+    @workflow.update
+    def reserve_seat(self, input: SeatInput) -> SeatResult:
+        """Take a seat for the dossier, unless all are taken (then ``granted`` is False).
+
+        Idempotent: a dossier already holding a seat keeps it and is granted again. A full
+        promotion is an answer, not an error: the dossier workflow decides what follows.
+        """
+        self._updates_this_run += 1
+        if input.dossier_id not in self._seats and len(self._seats) >= self._seat_cap:
+            return self._seat_result(granted=False)
+        self._seats[input.dossier_id] = None
+        return self._seat_result(granted=True)
+
+    @reserve_seat.validator
+    def _validate_reserve_seat(self, input: SeatInput) -> None:
+        self._require_this_promotion(input.promotion_number)
+
+    @workflow.update
+    def release_seat(self, input: SeatInput) -> SeatResult:
+        """Free the dossier's seat (``granted`` is False: it holds none any more). Idempotent."""
+        self._updates_this_run += 1
+        self._seats.pop(input.dossier_id, None)
+        return self._seat_result(granted=False)
+
+    @release_seat.validator
+    def _validate_release_seat(self, input: SeatInput) -> None:
+        self._require_this_promotion(input.promotion_number)
+
+    # --- Queries -------------------------------------------------------------------------
+
+    @workflow.query
+    def calendar(self) -> list[RoundRef]:
+        """Every round, by cut-off."""
+        return sorted(
+            self._rounds.values(), key=lambda round_ref: (round_ref.cutoff_at, round_ref.round_id)
+        )
+
+    @workflow.query
+    def seats(self) -> SeatsSummary:
+        return SeatsSummary(
+            seats_taken=len(self._seats), seat_cap=self._seat_cap, dossier_ids=list(self._seats)
+        )
+
+    @workflow.query(name="round")
+    def round_detail(self, round_id: str) -> RoundDetail | None:
+        """A round and its enrolled dossiers; None for an unknown round id."""
+        round_ref = self._rounds.get(round_id)
+        if round_ref is None:
+            return None
+        return RoundDetail(round=round_ref, dossier_ids=list(self._enrolments[round_id]))
+
+    # --- Internals -----------------------------------------------------------------------
+
+    def _advance_rounds(self) -> None:
+        """Move every round to its state at workflow time (handlers may run before a timer)."""
+        now = workflow.now()
+        for round_id, round_ref in list(self._rounds.items()):
+            state = round_state_at(round_ref, now)
+            if state != round_ref.state:
+                self._rounds[round_id] = round_ref.model_copy(update={"state": state})
+                workflow.logger.info(
+                    "promotion %s: round %s is %s", self._number, round_id, state.value
+                )
+
+    def _next_deadline(self) -> datetime | None:
+        deadlines = [
+            round_ref.cutoff_at if round_ref.state == RoundState.OPEN else round_ref.deliberation_at
+            for round_ref in self._rounds.values()
+            if round_ref.state != RoundState.CLOSED
+        ]
+        return min(deadlines, default=None)
+
+    async def _tell_round_opened(self, dossier_id: UUID, round_ref: RoundRef) -> None:
+        handle = workflow.get_external_workflow_handle(dossier_workflow_id(dossier_id))
+        try:
+            await handle.signal(ROUND_OPENED, round_ref)
+        except FailureError as error:
+            # The dossier's workflow is gone (withdrawn, closed): nobody is left to tell.
+            workflow.logger.warning(
+                "promotion %s: dossier %s not signalled of round %s (%s)",
+                self._number,
+                dossier_id,
+                round_ref.round_id,
+                error.message,
+            )
+
+    def _seat_result(self, *, granted: bool) -> SeatResult:
+        taken = len(self._seats)
+        return SeatResult(
+            granted=granted,
+            seats_taken=taken,
+            seat_cap=self._seat_cap,
+            message=seats_message(taken, self._seat_cap),
+        )
+
+    def _require_this_promotion(self, promotion_number: int) -> None:
+        if promotion_number != self._number:
+            raise ApplicationError(
+                f"promotion_number {promotion_number} is not promotion {self._number}",
+                type=WRONG_PROMOTION,
+            )
+
+    def _should_continue_as_new(self) -> bool:
+        return (
+            workflow.info().is_continue_as_new_suggested()
+            or self._updates_this_run >= self.MAX_UPDATES_PER_RUN
+        )
+
+    def _carried_input(self) -> PromotionInput:
+        return PromotionInput(
+            number=self._number,
+            year=self._year,
+            seat_cap=self._seat_cap,
+            carried_state=PromotionState(
+                rounds=list(self._rounds.values()),
+                seats=list(self._seats),
+                enrolments={round_id: list(ids) for round_id, ids in self._enrolments.items()},
+                waiters=list(self._waiters.values()),
+            ),
+        )
