@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
 
 from deploy.local.engines import (
@@ -27,6 +28,10 @@ from deploy.local.engines import (
 )
 from libs.kafka import ensure_topics
 from workflows.search_attributes import SEARCH_ATTRIBUTES
+
+# The test server does not advertise a capability the SDK core warns about at every worker
+# start; errors still show.
+QUIET_TEMPORAL_RUNTIME = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter="ERROR")))
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -73,6 +78,7 @@ async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server_binary(),
         data_converter=pydantic_data_converter,
+        runtime=QUIET_TEMPORAL_RUNTIME,
     )
     try:
         await register_search_attributes(env.client)

@@ -49,6 +49,25 @@ FINAL_STATUSES = frozenset(
 """Statuses no action leaves."""
 
 
+class Outcome(StrEnum):
+    """Action outcomes that say more than the status they lead to (``outcome`` field)."""
+
+    DEFERRED = "deferred"
+    """The jury moved a project to the next round."""
+    BACK_TO_POOL = "back_to_pool"
+    """A joint interview did not lead to a recruitment: the candidate is back in the pool."""
+
+
+class Detail(StrEnum):
+    """Keys of ``DossierStatusChanged.details`` (values are text; dates in ISO 8601)."""
+
+    ROUND_ID = "round_id"
+    CUTOFF_AT = "cutoff_at"
+    DELIBERATION_DATE = "deliberation_date"
+    DEFENCE_DATE = "defence_date"
+    PROJECT_TITLE = "project_title"
+
+
 class DossierStatusChanged(Event):
     """A dossier moved to a new status (the workflow is the authority on it)."""
 

@@ -18,10 +18,12 @@ from markupsafe import Markup
 
 from libs.messages.common import Contact, DossierKind, Language
 from libs.messages.dossier_events import (
+    Detail,
     DossierDeadlinePassed,
     DossierEvent,
     DossierStatus,
     DossierStatusChanged,
+    Outcome,
 )
 from services.notifications.addressing import Recipient
 from services.notifications.wording import (
@@ -39,18 +41,16 @@ TEMPLATE_DIRECTORY = Path(__file__).parent / "templates"
 
 MESSAGE_ID_DOMAIN = "notifications.eig.beta.gouv.fr"
 
-DEFERRED: Final = "deferred"
-"""Outcome of a project moved to the next selection round (its status stays ``scheduled``)."""
-BACK_TO_POOL: Final = "back_to_pool"
-"""Outcome of a matched candidate whose joint interview did not lead to a recruitment."""
+DEFERRED: Final = Outcome.DEFERRED.value
+BACK_TO_POOL: Final = Outcome.BACK_TO_POOL.value
 
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 """Left by optional paragraphs (a note, dates) that are absent."""
 
 ROUND_DATES: Final[Mapping[str, tuple[str, ...]]] = {
-    "cutoff_date": ("cutoff_at", "cutoff_date"),
-    "defence_date": ("defence_date",),
-    "deliberation_date": ("deliberation_date",),
+    "cutoff_date": (Detail.CUTOFF_AT, "cutoff_date"),
+    "defence_date": (Detail.DEFENCE_DATE,),
+    "deliberation_date": (Detail.DELIBERATION_DATE,),
 }
 """Dates of the dossier's selection round the templates show, and the ``details`` keys (ISO
 date or date-time) they are read from, the first present winning."""
@@ -251,7 +251,7 @@ def template_context(
                 "status": event.status.value,
                 "previous_status": event.previous_status.value if event.previous_status else "",
                 "outcome": event.outcome,
-                "project_title": one_line(details.get("project_title", "")),
+                "project_title": one_line(details.get(Detail.PROJECT_TITLE, "")),
             } | {name: _round_date(event, keys, language) for name, keys in ROUND_DATES.items()}
         case DossierDeadlinePassed():
             return {

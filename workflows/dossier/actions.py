@@ -12,6 +12,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from libs.messages.dossier_events import Outcome
+
 APPLICANT: Final = "applicant"
 """Actor of the actions the applicant takes through their private link (withdraw)."""
 SYSTEM: Final = "system"
@@ -59,7 +61,7 @@ class InvestigationOutcome(StrEnum):
 class JuryDecision(StrEnum):
     SELECTED = "selected"
     NOT_SELECTED = "not_selected"
-    DEFERRED = "deferred"
+    DEFERRED = Outcome.DEFERRED.value
 
 
 class ReviewOutcome(StrEnum):
@@ -74,7 +76,7 @@ class InterviewOutcome(StrEnum):
 
 class JointInterviewOutcome(StrEnum):
     SELECTED = "selected"
-    BACK_TO_POOL = "back_to_pool"
+    BACK_TO_POOL = Outcome.BACK_TO_POOL.value
 
 
 class RequestInvestigation(ActionBody):

@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel, ValidationError
 
 from libs.messages.common import DossierKind, Role
-from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
+from libs.messages.dossier_events import FINAL_STATUSES, Detail, DossierStatus
 from workflows.dossier.actions import (
     ACTION_BODIES,
     Action,
@@ -178,9 +178,9 @@ def is_final(status: DossierStatus | None) -> bool:
 
 def round_details(round: RoundRef) -> dict[str, str]:
     return {
-        "round_id": round.round_id,
-        "cutoff_at": round.cutoff_at.isoformat(),
-        "deliberation_date": round.deliberation_at.date().isoformat(),
+        Detail.ROUND_ID: round.round_id,
+        Detail.CUTOFF_AT: round.cutoff_at.isoformat(),
+        Detail.DELIBERATION_DATE: round.deliberation_at.date().isoformat(),
     }
 
 
@@ -218,7 +218,7 @@ def _with_round(situation: Situation, details: dict[str, str]) -> dict[str, str]
 
 
 def _record_defence(body: RecordDefence, situation: Situation) -> Decision:
-    details = _with_round(situation, {"defence_date": situation.now.date().isoformat()})
+    details = _with_round(situation, {Detail.DEFENCE_DATE: situation.now.date().isoformat()})
     return Decision(Status.DEFENDED, note=body.note, details=details)
 
 

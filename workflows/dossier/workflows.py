@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
 
     from libs.messages.common import DossierKind
     from libs.messages.dossier_events import (
+        Detail,
         DossierDeadlinePassed,
         DossierStatus,
         DossierStatusChanged,
@@ -229,7 +230,7 @@ class DossierWorkflow:
         if decision.effect == Effect.CHECK_PROJECT:
             assert isinstance(body, ProposeMatch)
             project = await self._matchable_project(body)
-            details["project_title"] = project.title
+            details[Detail.PROJECT_TITLE] = project.title
             self._matched_project = project
         elif decision.effect == Effect.RESERVE_SEAT:
             seat = await self._reserve_seat()
