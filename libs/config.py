@@ -20,6 +20,13 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class AuthMode(StrEnum):
+    DEV = "dev"
+    """Random per-role tokens in DATA_DIR/dev-tokens.json (embedded stack only)."""
+    OIDC = "oidc"
+    """JWTs from the identity provider (ProConnect), checked against its JWKS."""
+
+
 class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
 
@@ -47,6 +54,17 @@ class PlatformSettings(BaseSettings):
 
     LOG_LEVEL: str = "INFO"
 
+    AUTH_MODE: AuthMode = AuthMode.DEV
+    OIDC_ISSUER: str | None = None
+    OIDC_AUDIENCE: str | None = None
+    OIDC_JWKS_URL: str | None = None
+    OIDC_ROLES_CLAIM: str = "roles"
+    """Claim listing the user's roles (staff, evaluator, jury, admin)."""
+
+    @property
+    def dev_tokens_file(self) -> Path:
+        return self.DATA_DIR / "dev-tokens.json"
+
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Self:
         if (
@@ -54,4 +72,10 @@ class PlatformSettings(BaseSettings):
             and self.DOSSIER_LINK_SECRET.get_secret_value() == DEV_LINK_SECRET
         ):
             raise ValueError("DOSSIER_LINK_SECRET must be set to a real secret in production")
+        if self.ENVIRONMENT == Environment.PRODUCTION and self.AUTH_MODE == AuthMode.DEV:
+            raise ValueError("AUTH_MODE must be oidc in production")
+        if self.AUTH_MODE == AuthMode.OIDC and not (
+            self.OIDC_ISSUER and self.OIDC_AUDIENCE and self.OIDC_JWKS_URL
+        ):
+            raise ValueError("AUTH_MODE=oidc needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL")
         return self

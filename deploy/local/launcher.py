@@ -30,6 +30,7 @@ from deploy.local.supervisor import (
     Supervisor,
     TaskSpec,
 )
+from libs.auth import write_dev_tokens
 from libs.kafka import ensure_topics
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -249,6 +250,7 @@ def welcome(settings: LocalStackSettings, urls: Mapping[str, str]) -> str:
         ("E-mails (Maildir)", f"{settings.maildir / 'new'}/"),
         ("Database", settings.database_url),
         ("Logs", f"{settings.logs_dir}/"),
+        ("Staff tokens", f"{settings.dev_tokens_file} (one bearer token per role)"),
     ]
     lines = ["", "EIG dossier platform is running:"]
     lines += [f"  {label:<18} {value}" for label, value in rows]
@@ -283,6 +285,8 @@ async def run(settings: LocalStackSettings, environ: Mapping[str, str]) -> int:
     maildir_folders = [settings.maildir / folder for folder in ("tmp", "new", "cur")]
     for directory in (settings.data_dir, settings.logs_dir, *maildir_folders):
         directory.mkdir(parents=True, exist_ok=True)
+    # Staff APIs accept these bearer tokens on the embedded stack (AUTH_MODE=dev).
+    write_dev_tokens(settings.dev_tokens_file)
     report(f"starting the EIG stack (state in {settings.data_dir}, logs in {settings.logs_dir})")
     supervisor = Supervisor(
         steps,

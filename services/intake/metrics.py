@@ -30,3 +30,9 @@ STATUS_VIEW_EVENTS = Counter(
     "Dossier events read by the status view, by outcome",
     ["outcome"],
 )
+WITHDRAWALS = Counter(
+    "intake_withdrawals_total",
+    "Withdrawal requests from applicants, by outcome (withdrawn, already_final, refused, "
+    "workflow_not_started, temporal_unavailable, not_found)",
+    ["outcome"],
+)

@@ -1,4 +1,5 @@
-"""Intake's use cases: accept an application, record a dossier event in the status view."""
+"""Intake's use cases: accept an application, record a dossier event in the status view,
+withdraw a dossier at its applicant's request."""
 
 import logging
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import transaction
 from libs.messages.common import DossierKind
-from libs.messages.dossier_events import DossierStatusChanged
+from libs.messages.dossier_events import FINAL_STATUSES, DossierStatusChanged
 from libs.messages.topics import APPLICATIONS
 from services.intake import metrics
 from services.intake.domain import (
@@ -23,6 +24,13 @@ from services.intake.domain import (
     request_sha256,
     submission_event,
 )
+from services.intake.dossier_workflows import (
+    ActionNotAllowed,
+    ActionRefused,
+    DossierWorkflows,
+    WorkflowNotRunning,
+    WorkflowsUnavailable,
+)
 from services.intake.models import (
     Application,
     DossierStatusView,
@@ -31,6 +39,8 @@ from services.intake.models import (
 )
 from services.intake.outbox import outbox_message
 from services.intake.repository import ApplicationRepository, OutboxRepository, StatusViewRepository
+from workflows.dossier.actions import APPLICANT, Action
+from workflows.dossier.models import ActionRequest, ActionResult
 
 logger = logging.getLogger(__name__)
 
@@ -146,3 +156,65 @@ async def record_dossier_event(
                 )
             )
     return is_new
+
+
+def withdrawal_update_id(dossier_id: UUID) -> str:
+    """One update id per dossier: a double click or a retried request withdraws once."""
+    return f"withdraw-{dossier_id}"
+
+
+async def withdraw_dossier(
+    sessions: async_sessionmaker[AsyncSession], workflows: DossierWorkflows, dossier_id: UUID
+) -> ActionResult:
+    """The applicant withdraws their dossier; the dossier workflow decides whether it may.
+
+    Raises :class:`ActionNotAllowed` when the dossier is already in a final status (also once
+    its workflow has completed), :class:`ActionRefused`, :class:`WorkflowNotRunning` when the
+    workflow does not exist yet (just after submission: try again shortly), and
+    :class:`WorkflowsUnavailable` when Temporal cannot be asked.
+    """
+    request = ActionRequest(action=Action.WITHDRAW, actor=APPLICANT)
+    try:
+        result = await workflows.apply_action(
+            dossier_id, request, update_id=withdrawal_update_id(dossier_id)
+        )
+    except WorkflowNotRunning:
+        final_status = await _final_status(sessions, workflows, dossier_id)
+        if final_status is None:
+            metrics.WITHDRAWALS.labels(outcome="workflow_not_started").inc()
+            raise
+        metrics.WITHDRAWALS.labels(outcome="already_final").inc()
+        raise ActionNotAllowed(final_status, []) from None
+    except ActionNotAllowed:
+        metrics.WITHDRAWALS.labels(outcome="already_final").inc()
+        raise
+    except ActionRefused:
+        metrics.WITHDRAWALS.labels(outcome="refused").inc()
+        raise
+    except WorkflowsUnavailable:
+        metrics.WITHDRAWALS.labels(outcome="temporal_unavailable").inc()
+        raise
+    metrics.WITHDRAWALS.labels(outcome="withdrawn").inc()
+    logger.info("dossier %s withdrawn by its applicant", dossier_id)
+    return result
+
+
+async def _final_status(
+    sessions: async_sessionmaker[AsyncSession], workflows: DossierWorkflows, dossier_id: UUID
+) -> str | None:
+    """The final status of a dossier without a running workflow, or None if it has none.
+
+    A completed workflow still answers queries, and knows before the status view does (the
+    view follows Kafka); the view is the fallback when the query cannot be answered.
+    """
+    try:
+        status = await workflows.current_status(dossier_id)
+    except WorkflowsUnavailable:
+        status = None
+    if status is not None and status in FINAL_STATUSES:
+        return status.value
+    async with transaction(sessions) as session:
+        view = await StatusViewRepository(session).get(dossier_id)
+    if view is not None and view.status in FINAL_STATUSES:
+        return view.status
+    return None

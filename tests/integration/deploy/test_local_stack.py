@@ -1,6 +1,7 @@
 """``python -m deploy.local`` runs the real embedded stack on free ports, then stops it."""
 
 import asyncio
+import json
 import os
 import signal
 import smtplib
@@ -89,6 +90,9 @@ async def test_the_stack_runs_healthy_restarts_a_crashed_broker_and_stops_cleanl
             assert submitted.status_code == 202, submitted.text
             status = await client.get(submitted.json()["status_url"])
             assert status.status_code == 200, status.text
+    # A working bearer token per staff role, for the staff APIs on the embedded stack.
+    tokens = json.loads((Path(state["data_dir"]) / "dev-tokens.json").read_text())
+    assert set(tokens) == {"staff", "evaluator", "jury", "admin"}
     database_file = Path(state["database_url"].removeprefix("sqlite:///"))
     assert database_file.name in file_names(database_file.parent)
 

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from libs.config import Environment, PlatformSettings
+from libs.config import AuthMode, Environment, PlatformSettings
 from libs.database import async_url, is_sqlite
 
 
@@ -12,9 +12,24 @@ class TestPlatformSettings:
 
     def test_production_accepts_a_real_secret(self) -> None:
         settings = PlatformSettings(
-            ENVIRONMENT=Environment.PRODUCTION, DOSSIER_LINK_SECRET=SecretStr("s3cr3t-value")
+            ENVIRONMENT=Environment.PRODUCTION,
+            DOSSIER_LINK_SECRET=SecretStr("s3cr3t-value"),
+            AUTH_MODE=AuthMode.OIDC,
+            OIDC_ISSUER="https://auth.example.gouv.fr",
+            OIDC_AUDIENCE="eig",
+            OIDC_JWKS_URL="https://auth.example.gouv.fr/jwks",
         )
         assert settings.ENVIRONMENT == Environment.PRODUCTION
+
+    def test_production_refuses_development_tokens(self) -> None:
+        with pytest.raises(ValidationError, match="AUTH_MODE"):
+            PlatformSettings(
+                ENVIRONMENT=Environment.PRODUCTION, DOSSIER_LINK_SECRET=SecretStr("s3cr3t-value")
+            )
+
+    def test_oidc_needs_its_issuer_audience_and_keys(self) -> None:
+        with pytest.raises(ValidationError, match="OIDC_ISSUER"):
+            PlatformSettings(AUTH_MODE=AuthMode.OIDC)
 
     def test_settings_come_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
