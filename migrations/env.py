@@ -8,7 +8,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import services.intake.models
-import services.notifications.models  # noqa: F401 - registers the tables on SQLModel.metadata
+import services.notifications.models
+import services.selection.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from libs.config import PlatformSettings
 from libs.database import create_engine, is_sqlite
 

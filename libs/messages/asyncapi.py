@@ -22,19 +22,22 @@ def build_specification() -> AsyncAPI:
         topics.APPLICATIONS,
         title="applications",
         description="Accepted applications, relayed from intake's outbox. Key: dossier id. "
-        "Consumed by the workflows bridge (group workflows-bridge).",
+        "Consumed by the workflows bridge (group workflows-bridge) and the staff read model "
+        "(group selection-read-model).",
         schema=ApplicationSubmitted,
     )
     broker.publisher(
         topics.DOSSIER_EVENTS,
         title="dossier-events",
         description="Every dossier status change, published by the dossier workflows. "
-        "Key: dossier id. Consumed by notifications and the applicant status view.",
+        "Key: dossier id. Consumed by notifications, the applicant status view and the staff "
+        "read model (selection).",
         schema=DossierEvent,
     )
     for dlq, source in (
         (topics.NOTIFICATIONS_DLQ, topics.DOSSIER_EVENTS),
         (topics.INTAKE_STATUS_VIEW_DLQ, topics.DOSSIER_EVENTS),
+        (topics.SELECTION_READ_MODEL_DLQ, f"{topics.APPLICATIONS} and {topics.DOSSIER_EVENTS}"),
         (topics.WORKFLOWS_BRIDGE_DLQ, topics.APPLICATIONS),
     ):
         broker.publisher(

@@ -20,6 +20,9 @@ WORKFLOWS_BRIDGE_DLQ: Final = "eig.workflows-bridge.dlq.v1"
 INTAKE_STATUS_VIEW_DLQ: Final = "eig.intake-status-view.dlq.v1"
 """Dossier events the applicant status view cannot read (poison messages)."""
 
+SELECTION_READ_MODEL_DLQ: Final = "eig.selection-read-model.dlq.v1"
+"""Applications and dossier events the staff read model (selection) cannot read."""
+
 # Partition counts: keyed by dossier id, so ordering holds per dossier; three partitions
 # let three consumers of a group share the load. Dead-letter topics are low volume.
 PARTITIONS: Final[dict[str, int]] = {
@@ -28,6 +31,7 @@ PARTITIONS: Final[dict[str, int]] = {
     NOTIFICATIONS_DLQ: 1,
     WORKFLOWS_BRIDGE_DLQ: 1,
     INTAKE_STATUS_VIEW_DLQ: 1,
+    SELECTION_READ_MODEL_DLQ: 1,
 }
 
 
@@ -37,6 +41,7 @@ class ConsumerGroups:
     WORKFLOWS_BRIDGE: Final = "workflows-bridge"
     NOTIFICATIONS: Final = "notifications"
     INTAKE_STATUS_VIEW: Final = "intake-status-view"
+    SELECTION_READ_MODEL: Final = "selection-read-model"
 
 
 class Headers:

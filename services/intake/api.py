@@ -1,10 +1,12 @@
 """HTTP entrypoints: translate requests to use cases and results to responses, nothing more."""
 
+import json
 from typing import Annotated
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError, error_response
@@ -14,6 +16,12 @@ from libs.messages.dossier_events import DossierStatus
 from services.intake import metrics
 from services.intake.bootstrap import Intake
 from services.intake.domain import AcceptedApplication, ApplicationForm, IdempotencyKeyReused
+from services.intake.dossier_workflows import (
+    ActionNotAllowed,
+    ActionRefused,
+    WorkflowNotRunning,
+    WorkflowsUnavailable,
+)
 from services.intake.schemas import (
     CANDIDATE_EXAMPLE,
     PROJECT_EXAMPLE,
@@ -21,9 +29,18 @@ from services.intake.schemas import (
     CandidateApplicationCreate,
     DossierStatusPublic,
     ProjectApplicationCreate,
+    WithdrawalPublic,
 )
-from services.intake.service_layer import submit_application
-from services.intake.status_page import render_not_found_page, render_status_page
+from services.intake.service_layer import submit_application, withdraw_dossier
+from services.intake.status_page import (
+    WITHDRAWAL_RECORDED_NOTICE,
+    WITHDRAWAL_UNAVAILABLE_NOTICE,
+    Notice,
+    render_not_found_page,
+    render_status_page,
+    withdrawal_failed_notice,
+    withdrawal_refused_notice,
+)
 from services.intake.views import dossier_status
 
 API_PREFIX = "/api/v1"
@@ -37,6 +54,9 @@ PRIVATE_PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex, nofollow",
 }
+WITHDRAWAL_RECORDED = "recorded"
+WITHDRAWAL_RETRY_AFTER_SECONDS = 10
+FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 NOT_FOUND_DETAIL = "No dossier at this address. Check that you copied the whole link."
 
 
@@ -195,19 +215,194 @@ async def read_dossier_status(
     request: Request,
     intake: IntakeDep,
     token: Annotated[str | None, Query(description="Token from the private link")] = None,
+    withdrawal: Annotated[
+        str | None, Query(description="'recorded' after a withdrawal from the HTML form")
+    ] = None,
 ) -> Response:
     # Unknown id, malformed id, missing or wrong token: one identical 404, so the answer tells
-    # nothing about which dossiers exist. The token is checked before the database is read.
+    # nothing about which dossiers exist.
     html = prefers_html(request.headers.get("accept"))
-    parsed_id = _parse_uuid(dossier_id)
-    if parsed_id is None or not is_valid_token(intake.link_secret, parsed_id, token):
-        return _not_found(html)
-    status = await dossier_status(intake.sessions, parsed_id)
+    status = await _authorised_status(intake, dossier_id, token)
     if status is None:
         return _not_found(html)
     if html:
-        return HTMLResponse(render_status_page(status), headers=PRIVATE_PAGE_HEADERS)
+        recorded = withdrawal == WITHDRAWAL_RECORDED
+        page = render_status_page(
+            status,
+            # Once recorded, the form would only offer the same withdrawal again while the
+            # status view catches up with the workflow.
+            withdraw_url=None if recorded else _withdraw_url(request, status.dossier_id, token),
+            notice=WITHDRAWAL_RECORDED_NOTICE if recorded else None,
+        )
+        return HTMLResponse(page, headers=PRIVATE_PAGE_HEADERS)
     return JSONResponse(status.model_dump(mode="json"), headers=PRIVATE_PAGE_HEADERS)
+
+
+async def _authorised_status(
+    intake: Intake, dossier_id: str, token: str | None
+) -> DossierStatusPublic | None:
+    """The dossier's status if the link is right; None for any wrong link or unknown dossier.
+
+    The token is checked before the database is read.
+    """
+    parsed_id = _parse_uuid(dossier_id)
+    if parsed_id is None or not is_valid_token(intake.link_secret, parsed_id, token):
+        return None
+    return await dossier_status(intake.sessions, parsed_id)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/withdraw",
+    summary="Withdraw the dossier (its applicant, through the private link)",
+    tags=["dossiers"],
+    response_model=WithdrawalPublic,
+    responses={
+        303: {"description": "From the HTML form: back to the status page"},
+        404: {"model": ErrorResponse, "description": "Unknown dossier or wrong token"},
+        409: {"model": ErrorResponse, "description": "The dossier is already in a final status"},
+        422: {"model": ErrorResponse, "description": "A body other than {} was sent"},
+        503: {
+            "model": ErrorResponse,
+            "description": "The dossier cannot be reached right now (Temporal unavailable, or "
+            "its workflow not started yet just after submission): retry after Retry-After",
+        },
+    },
+)
+async def withdraw(
+    dossier_id: str,
+    request: Request,
+    intake: IntakeDep,
+    token: Annotated[str | None, Query(description="Token from the private link")] = None,
+) -> Response:
+    """No body (or ``{}``). Withdrawing twice is one withdrawal; a final dossier answers 409."""
+    from_form = _from_html_form(request)
+    status = await _authorised_status(intake, dossier_id, token)
+    if status is None:
+        metrics.WITHDRAWALS.labels(outcome="not_found").inc()
+        return _not_found(from_form)
+    if not from_form:
+        await _require_empty_body(request)
+    try:
+        result = await withdraw_dossier(
+            intake.sessions, intake.dossier_workflows, status.dossier_id
+        )
+    except ActionNotAllowed as refused:
+        if from_form and refused.status == DossierStatus.WITHDRAWN:
+            # A browser's second click lands here once the first withdrew: same page as it got.
+            return _back_to_status_page(request, status.dossier_id, token)
+        detail = (
+            f"Ce dossier ne peut plus être retiré : son statut est « {refused.status} ». "
+            f"/ This dossier can no longer be withdrawn: its status is '{refused.status}'."
+        )
+        return _withdrawal_refused(
+            request,
+            status,
+            withdrawal_refused_notice(refused.status),
+            ApiError(
+                409,
+                detail,
+                [
+                    FieldError(
+                        field="status",
+                        message=f"Current status: {refused.status} (final)",
+                        type="final_status",
+                    )
+                ],
+            ),
+        )
+    except ActionRefused as refused:
+        detail = (
+            f"Le retrait a été refusé : {refused.reason} / The withdrawal was refused: "
+            f"{refused.reason}"
+        )
+        return _withdrawal_refused(
+            request, status, withdrawal_failed_notice(refused.reason), ApiError(409, detail)
+        )
+    except (WorkflowNotRunning, WorkflowsUnavailable):
+        # Not started yet (the bridge starts it within seconds of the submission) or Temporal
+        # down: either way nothing was decided and the same request will work shortly.
+        return _withdrawal_unavailable(request, status, token)
+    if from_form:
+        return _back_to_status_page(request, status.dossier_id, token)
+    public = WithdrawalPublic(
+        dossier_id=status.dossier_id,
+        status=result.status,
+        allowed_actions=result.allowed_actions,
+    )
+    return JSONResponse(public.model_dump(mode="json"), headers=PRIVATE_PAGE_HEADERS)
+
+
+def _back_to_status_page(request: Request, dossier_id: UUID, token: str | None) -> Response:
+    """303 (post/redirect/get) to the status page, which then says the withdrawal is recorded."""
+    path = request.app.url_path_for("read_dossier_status", dossier_id=str(dossier_id))
+    location = f"{path}?{urlencode({'token': token or '', 'withdrawal': WITHDRAWAL_RECORDED})}"
+    return RedirectResponse(location, status_code=303, headers=PRIVATE_PAGE_HEADERS)
+
+
+def _from_html_form(request: Request) -> bool:
+    """A browser's form post (urlencoded or multipart body, or an Accept preferring HTML)."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return content_type in FORM_CONTENT_TYPES or prefers_html(request.headers.get("accept"))
+
+
+async def _require_empty_body(request: Request) -> None:
+    """The withdrawal carries nothing: accept no body or an empty JSON object, refuse the rest."""
+    body = await request.body()
+    if not body.strip():
+        return
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        raise ApiError(
+            400,
+            "The request body is not valid JSON.",
+            [FieldError(field="body", message="Send no body, or {}", type="json_invalid")],
+        ) from None
+    if parsed == {}:
+        return
+    fields = sorted(parsed) if isinstance(parsed, dict) else ["body"]
+    raise ApiError(
+        422,
+        "A withdrawal takes no fields: send no body, or {}.",
+        [
+            FieldError(field=name, message="Extra inputs are not permitted", type="extra_forbidden")
+            for name in fields
+        ],
+    )
+
+
+def _withdrawal_refused(
+    request: Request, status: DossierStatusPublic, notice: Notice, error: ApiError
+) -> Response:
+    if _from_html_form(request):
+        page = render_status_page(status, notice=notice)
+        return HTMLResponse(page, status_code=error.status_code, headers=PRIVATE_PAGE_HEADERS)
+    return error_response(
+        error.status_code, error.detail, error.errors, headers=PRIVATE_PAGE_HEADERS
+    )
+
+
+def _withdrawal_unavailable(
+    request: Request, status: DossierStatusPublic, token: str | None
+) -> Response:
+    headers = {**PRIVATE_PAGE_HEADERS, "Retry-After": str(WITHDRAWAL_RETRY_AFTER_SECONDS)}
+    if _from_html_form(request):
+        page = render_status_page(
+            status,
+            withdraw_url=_withdraw_url(request, status.dossier_id, token),
+            notice=WITHDRAWAL_UNAVAILABLE_NOTICE,
+        )
+        return HTMLResponse(page, status_code=503, headers=headers)
+    detail = (
+        "Le retrait n'a pas pu être enregistré pour le moment : réessayez dans quelques "
+        "instants. / The withdrawal could not be recorded right now: try again in a few moments."
+    )
+    return error_response(503, detail, headers=headers)
+
+
+def _withdraw_url(request: Request, dossier_id: UUID, token: str | None) -> str:
+    path = request.app.url_path_for("withdraw", dossier_id=str(dossier_id))
+    return f"{path}?{urlencode({'token': token or ''})}"
 
 
 def _parse_uuid(value: str) -> UUID | None:

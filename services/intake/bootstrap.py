@@ -17,6 +17,7 @@ from libs.kafka import RetryPolicy, create_broker
 from libs.observability import ReadinessCheck
 from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
 from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from services.intake.dossier_workflows import DossierWorkflows, TemporalDossierWorkflows
 from services.intake.outbox import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
 from services.intake.reconciler import (
     TEMPORAL_RPC_TIMEOUT,
@@ -44,6 +45,7 @@ class Intake:
     outbox_signal: OutboxSignal
     broker: KafkaBroker | None
     temporal: TemporalConnection
+    dossier_workflows: DossierWorkflows
     relay: OutboxRelay | None
     reconciler: Reconciler | None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -115,9 +117,11 @@ def bootstrap(
     *,
     publisher: RecordPublisher | None = None,
     workflows: WorkflowLookup | None = None,
+    dossier_workflows: DossierWorkflows | None = None,
 ) -> Intake:
-    """Build intake from ``settings``. ``publisher`` and ``workflows`` replace the Kafka and
-    Temporal adapters (tests); components disabled in settings are not built at all."""
+    """Build intake from ``settings``. ``publisher``, ``workflows`` and ``dossier_workflows``
+    replace the Kafka and Temporal adapters (tests); components disabled in settings are not
+    built at all. Every Temporal adapter shares one connection (one client per process)."""
     engine = create_engine(settings.DATABASE_URL)
     sessions = session_factory(engine)
     signal = OutboxSignal()
@@ -165,6 +169,7 @@ def bootstrap(
         outbox_signal=signal,
         broker=broker,
         temporal=temporal,
+        dossier_workflows=dossier_workflows or TemporalDossierWorkflows(temporal),
         relay=relay,
         reconciler=reconciler,
     )

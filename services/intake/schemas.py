@@ -150,3 +150,11 @@ class DossierStatusPublic(BaseModel):
     submitted_at: datetime
     updated_at: datetime = Field(description="When the status last changed")
     timeline: list[TimelineEntryPublic] = Field(description="Oldest first; starts at submission")
+
+
+class WithdrawalPublic(BaseModel):
+    """Answer to a withdrawal: the dossier's status now, as the dossier workflow says."""
+
+    dossier_id: UUID
+    status: DossierStatus = Field(description="Always 'withdrawn' (final)")
+    allowed_actions: list[str] = Field(description="What can still be done: nothing")

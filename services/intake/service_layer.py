@@ -173,10 +173,18 @@ async def withdraw_dossier(
     workflow does not exist yet (just after submission: try again shortly), and
     :class:`WorkflowsUnavailable` when Temporal cannot be asked.
     """
-    request = ActionRequest(action=Action.WITHDRAW, actor=APPLICANT)
     try:
+        # Temporal answers a repeated update id with the first outcome, even once the workflow
+        # has completed: without this look first, withdrawing a withdrawn dossier again would
+        # answer "withdrawn" instead of saying it already is. Two concurrent requests (a double
+        # click) both pass it and still make one withdrawal: they share the update id.
+        status = await workflows.current_status(dossier_id)
+        if status is not None and status in FINAL_STATUSES:
+            raise ActionNotAllowed(status.value, [])
         result = await workflows.apply_action(
-            dossier_id, request, update_id=withdrawal_update_id(dossier_id)
+            dossier_id,
+            ActionRequest(action=Action.WITHDRAW, actor=APPLICANT),
+            update_id=withdrawal_update_id(dossier_id),
         )
     except WorkflowNotRunning:
         final_status = await _final_status(sessions, workflows, dossier_id)
@@ -202,10 +210,11 @@ async def withdraw_dossier(
 async def _final_status(
     sessions: async_sessionmaker[AsyncSession], workflows: DossierWorkflows, dossier_id: UUID
 ) -> str | None:
-    """The final status of a dossier without a running workflow, or None if it has none.
+    """The final status of a dossier whose workflow is not running, or None if it has none.
 
-    A completed workflow still answers queries, and knows before the status view does (the
-    view follows Kafka); the view is the fallback when the query cannot be answered.
+    The workflow may have completed since it was last asked; a completed workflow still
+    answers queries, and knows before the status view does (the view follows Kafka). The view
+    is the fallback when the query cannot be answered.
     """
     try:
         status = await workflows.current_status(dossier_id)

@@ -12,7 +12,8 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import services.intake.models
-import services.notifications.models  # noqa: F401
+import services.notifications.models
+import services.selection.models  # noqa: F401 - every table on SQLModel.metadata
 from libs.database import create_engine
 
 pytestmark = pytest.mark.integration

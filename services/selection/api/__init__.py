@@ -1,0 +1,1 @@
+"""HTTP entrypoints of the staff API (routers); handlers only translate."""

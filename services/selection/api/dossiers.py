@@ -1,0 +1,327 @@
+"""Staff dossier endpoints (``/api/v1/dossiers``): list, detail, actions, evaluations.
+
+Handlers only translate: the read model and evaluations through the service layer, actions
+and the authoritative state through the :class:`DossierWorkflows` port.
+"""
+
+from typing import Annotated, Any, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
+from libs.auth import AnyStaffDep, EvaluatorDep, JuryDep, StaffDep, StaffUser
+from libs.messages.common import DossierKind
+from libs.messages.dossier_events import DossierStatus
+from services.selection import service_layer
+from services.selection.api.dependencies import SelectionDep
+from services.selection.dossier_workflows import (
+    ActionNotAllowed,
+    ActionRefused,
+    DossierNotFound,
+    InvalidActionBody,
+    UnknownAction,
+    WorkflowsUnavailable,
+)
+from services.selection.models import StaffDossier
+from services.selection.schemas import (
+    ActionConflict,
+    ActionOutcome,
+    ConflictCreate,
+    ConflictPublic,
+    DossierDetail,
+    DossierPage,
+    DossierSummary,
+    EvaluationCreate,
+    EvaluationPublic,
+    EvaluationSummary,
+    TimelineItem,
+)
+from workflows.dossier.actions import ACTION_BODIES, Action
+from workflows.dossier.models import ActionRequest
+
+UNAVAILABLE = "Service momentanément indisponible, réessayez / Temporarily unavailable, retry."
+NOT_FOUND = "Dossier introuvable / Dossier not found."
+
+STAFF_ACTIONS: dict[Action, Any] = {
+    Action.REQUEST_INVESTIGATION: StaffDep,
+    Action.RECORD_INVESTIGATION: StaffDep,
+    Action.RECORD_EVALUATION: StaffDep,
+    Action.RECORD_DEFENCE: StaffDep,
+    Action.RECORD_DECISION: JuryDep,
+    Action.SIGN_PARTNERSHIP: StaffDep,
+    Action.RECORD_REVIEW: StaffDep,
+    Action.RECORD_INTERVIEW: StaffDep,
+    Action.PROPOSE_MATCH: StaffDep,
+    Action.RECORD_JOINT_INTERVIEW: StaffDep,
+}
+"""Each staff action and who may take it (admins may take all). ``withdraw`` is the
+applicant's, through intake's private link: it has no route here (404)."""
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "No valid bearer token"},
+    403: {"model": ErrorResponse, "description": "Role not allowed"},
+}
+NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "Unknown dossier"}
+}
+
+router = APIRouter(prefix="/api/v1", tags=["dossiers"], responses=AUTH_RESPONSES)
+
+
+def _summary(dossier: StaffDossier) -> DossierSummary:
+    return DossierSummary(
+        dossier_id=dossier.dossier_id,
+        kind=DossierKind(dossier.kind),
+        title=dossier.title,
+        status=DossierStatus(dossier.status),
+        round_id=dossier.round_id,
+        overdue=dossier.overdue,
+        submitted_at=dossier.submitted_at,
+        updated_at=dossier.updated_at,
+    )
+
+
+@router.get("/dossiers", summary="List dossiers (read model)")
+async def list_dossiers(
+    selection: SelectionDep,
+    _user: AnyStaffDep,
+    kind: DossierKind | None = None,
+    status: DossierStatus | None = None,
+    round_id: Annotated[str | None, Query(max_length=100)] = None,
+    overdue: bool | None = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Text in title or form")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DossierPage:
+    filters = service_layer.DossierFilters(
+        kind=kind,
+        status=status.value if status else None,
+        round_id=round_id,
+        overdue=overdue,
+        q=q,
+    )
+    rows, total = await service_layer.list_dossiers(
+        selection.sessions, filters, limit=limit, offset=offset
+    )
+    return DossierPage(items=[_summary(row) for row in rows], total=total)
+
+
+@router.get(
+    "/dossiers/{dossier_id}",
+    summary="One dossier: application, timeline, evaluations, allowed actions",
+    responses=NOT_FOUND_RESPONSE,
+)
+async def get_dossier(
+    dossier_id: UUID, selection: SelectionDep, _user: AnyStaffDep
+) -> DossierDetail:
+    try:
+        record = await service_layer.find_dossier(selection.sessions, dossier_id)
+    except service_layer.DossierUnknown:
+        raise ApiError(404, NOT_FOUND) from None
+    dossier = record.dossier
+    summary = _summary(dossier)
+    allowed_actions: list[str] = []
+    source: Literal["workflow", "read_model"] = "read_model"
+    try:
+        snapshot = await selection.dossier_workflows.snapshot(dossier_id)
+    except WorkflowsUnavailable:
+        snapshot = None  # Temporal unreachable: the read model still answers
+    if snapshot is not None and snapshot.status is not None:
+        summary = summary.model_copy(
+            update={"status": snapshot.status, "overdue": snapshot.overdue}
+        )
+        allowed_actions = list(snapshot.allowed_actions)
+        source = "workflow"
+    return DossierDetail(
+        **summary.model_dump(),
+        application=dossier.application,
+        timeline=[
+            TimelineItem(
+                status=DossierStatus(entry.status),
+                at=entry.occurred_at,
+                action=entry.action,
+                outcome=entry.outcome,
+                actor=entry.actor,
+                note=entry.note,
+            )
+            for entry in record.timeline
+        ],
+        evaluations=EvaluationSummary(
+            count=record.evaluations.count,
+            criterion_means=record.evaluations.criterion_means,
+            total=record.evaluations.total,
+        ),
+        allowed_actions=allowed_actions,
+        state_source=source,
+    )
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Retrying with the same key applies the action once",
+    ),
+]
+
+
+async def apply_action(
+    selection: SelectionDep,
+    dossier_id: UUID,
+    action: Action,
+    body: BaseModel,
+    user: StaffUser,
+    idempotency_key: str | None,
+) -> ActionOutcome | JSONResponse:
+    request = ActionRequest(
+        action=action.value, actor=user.id, payload=body.model_dump(mode="json")
+    )
+    try:
+        result = await selection.dossier_workflows.apply_action(
+            dossier_id, request, update_id=idempotency_key or str(uuid4())
+        )
+    except ActionNotAllowed as error:
+        conflict = ActionConflict(
+            detail=str(error), status=error.status, allowed_actions=error.allowed_actions
+        )
+        return JSONResponse(conflict.model_dump(mode="json"), status_code=409)
+    except ActionRefused as error:
+        raise ApiError(409, str(error)) from None
+    except InvalidActionBody as error:
+        fields = [
+            FieldError(field=item["field"], message=item["message"], type="value_error")
+            for item in error.errors
+        ]
+        raise ApiError(422, str(error), fields) from None
+    except (DossierNotFound, UnknownAction):
+        raise ApiError(404, NOT_FOUND) from None
+    except WorkflowsUnavailable:
+        raise ApiError(503, UNAVAILABLE, headers={"Retry-After": "5"}) from None
+    return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
+
+
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND_RESPONSE,
+    409: {
+        "model": ActionConflict,
+        "description": "Not allowed in the dossier's status (with status and allowed_actions), "
+        "or refused by the workflow (e.g. '30/30 seats taken')",
+    },
+    422: ERROR_RESPONSES[422],
+    503: {"model": ErrorResponse, "description": "Temporal unreachable: retry later"},
+}
+
+
+def _action_route(action: Action, role: Any) -> None:
+    body_model = ACTION_BODIES[action]
+
+    async def endpoint(
+        dossier_id: UUID,
+        body: body_model,  # type: ignore[valid-type]
+        selection: SelectionDep,
+        user: role,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ActionOutcome | JSONResponse:
+        return await apply_action(selection, dossier_id, action, body, user, idempotency_key)
+
+    endpoint.__name__ = f"action_{action.value}"
+    router.add_api_route(
+        f"/dossiers/{{dossier_id}}/actions/{action.value}",
+        endpoint,
+        methods=["POST"],
+        response_model=ActionOutcome,
+        summary=(body_model.__doc__ or action.value).strip().splitlines()[0],
+        tags=["actions"],
+        responses=ACTION_RESPONSES,
+    )
+
+
+for _action, _role in STAFF_ACTIONS.items():
+    _action_route(_action, _role)
+
+
+@router.post("/dossiers/{dossier_id}/actions/{action}", include_in_schema=False, status_code=404)
+async def unknown_action(
+    _dossier_id: Annotated[UUID, Path(alias="dossier_id")], action: str, _user: AnyStaffDep
+) -> None:
+    """Any other action name (``withdraw`` included: the applicant's, not staff's)."""
+    known = ", ".join(action.value for action in STAFF_ACTIONS)
+    raise ApiError(404, f"Action inconnue / Unknown action: {action}. Staff actions: {known}.")
+
+
+@router.post(
+    "/dossiers/{dossier_id}/evaluations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Score a dossier (one evaluation per evaluator)",
+    tags=["evaluations"],
+    responses={
+        **NOT_FOUND_RESPONSE,
+        409: {"model": ErrorResponse, "description": "Already evaluated by this evaluator"},
+        422: ERROR_RESPONSES[422],
+    },
+)
+async def create_evaluation(
+    dossier_id: UUID, body: EvaluationCreate, selection: SelectionDep, user: EvaluatorDep
+) -> EvaluationPublic:
+    try:
+        evaluation = await service_layer.record_evaluation(
+            selection.sessions, dossier_id, user.id, body.scores, body.comment
+        )
+    except service_layer.DossierUnknown:
+        raise ApiError(404, NOT_FOUND) from None
+    except service_layer.InvalidScorecard as error:
+        fields = [
+            FieldError(field=f"scores.{name}", message=message, type="value_error")
+            for name, message in error.errors.items()
+        ]
+        noun = "criterion is" if len(fields) == 1 else "criteria are"
+        raise ApiError(422, f"{len(fields)} {noun} invalid: {error}.", fields) from None
+    except service_layer.ConflictOfInterest:
+        raise ApiError(
+            403,
+            "Conflit d'intérêts déclaré : vous ne pouvez pas évaluer ce dossier / "
+            "You declared a conflict of interest: you cannot evaluate this dossier.",
+        ) from None
+    except service_layer.AlreadyEvaluated:
+        raise ApiError(
+            409,
+            "Vous avez déjà évalué ce dossier / You already evaluated this dossier.",
+        ) from None
+    assert evaluation.id is not None
+    return EvaluationPublic.model_validate(evaluation, from_attributes=True)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/conflicts-of-interest",
+    status_code=status.HTTP_201_CREATED,
+    summary="Declare a conflict of interest (the evaluator no longer scores the dossier)",
+    tags=["evaluations"],
+    responses={
+        **NOT_FOUND_RESPONSE,
+        200: {"model": ConflictPublic, "description": "Already declared"},
+        422: ERROR_RESPONSES[422],
+    },
+)
+async def declare_conflict(
+    dossier_id: UUID,
+    selection: SelectionDep,
+    user: EvaluatorDep,
+    response: Response,
+    body: ConflictCreate | None = None,
+) -> ConflictPublic:
+    reason = body.reason if body is not None else ""
+    try:
+        declaration, created = await service_layer.declare_conflict(
+            selection.sessions, dossier_id, user.id, reason
+        )
+    except service_layer.DossierUnknown:
+        raise ApiError(404, NOT_FOUND) from None
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return ConflictPublic.model_validate(declaration, from_attributes=True)

@@ -1,0 +1,360 @@
+"""Promotions, their selection rounds and the jury's decisions (``/api/v1``).
+
+Handlers only translate: the promotion workflow (through ``app.state.promotions``, a
+:class:`PromotionDirectory`) owns rounds and seats, the dossier workflow (through
+``app.state.dossier_workflows``, a :class:`DossierWorkflows`) owns the decisions' effects.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, Field
+
+from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
+from libs.auth import AdminDep, AnyStaffDep, JuryDep
+from libs.messages.common import DossierKind
+from libs.messages.dossier_events import DossierStatus
+from services.selection.dossier_workflows import (
+    ActionNotAllowed,
+    ActionRefused,
+    DossierNotFound,
+    DossierWorkflows,
+    InvalidActionBody,
+    UnknownAction,
+    WorkflowsUnavailable,
+)
+from services.selection.promotions import (
+    InvalidRound,
+    PromotionAlreadyExists,
+    PromotionDirectory,
+    PromotionError,
+    PromotionNotFound,
+    PromotionSummary,
+    PromotionUnavailable,
+    RoundConflict,
+    RoundNotFound,
+)
+from workflows.dossier.actions import Action, RecordDecision
+from workflows.dossier.models import ActionRequest
+from workflows.promotion.calendar import bimonthly_calendar, first_cutoff_after
+from workflows.promotion.models import PromotionInput, RoundDetail, RoundPlan, RoundRef, RoundState
+
+UNAVAILABLE = "Service momentanément indisponible / Temporarily unavailable."
+DEFAULT_CUTOFFS = 6
+"""A bimonthly calendar covers the next twelve months, as the seeded promotion does."""
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["promotions and rounds"],
+    responses={
+        **ERROR_RESPONSES,
+        401: {"model": ErrorResponse, "description": "Missing or invalid bearer token"},
+        403: {"model": ErrorResponse, "description": "Role not allowed"},
+        404: {"model": ErrorResponse, "description": "Unknown promotion, round or dossier"},
+        409: {"model": ErrorResponse, "description": "Conflicts with the current state"},
+        503: {"model": ErrorResponse, "description": "Temporal did not answer; retry later"},
+    },
+)
+
+
+def promotion_directory(request: Request) -> PromotionDirectory:
+    directory: PromotionDirectory = request.app.state.promotions
+    return directory
+
+
+def dossier_workflows(request: Request) -> DossierWorkflows:
+    workflows: DossierWorkflows = request.app.state.dossier_workflows
+    return workflows
+
+
+PromotionsDep = Annotated[PromotionDirectory, Depends(promotion_directory)]
+DossierWorkflowsDep = Annotated[DossierWorkflows, Depends(dossier_workflows)]
+
+
+# --- Schemas -------------------------------------------------------------------------------
+
+
+class PromotionPublic(PromotionSummary):
+    pass
+
+
+class PromotionCreate(BaseModel):
+    number: int = Field(ge=1, description="Promotion number (7 for 2024)")
+    year: int = Field(ge=2016, le=2100, description="Year of the promotion")
+    seat_cap: int = Field(ge=0, le=10_000, description="Maximum number of EIG selected")
+    calendar: Literal["bimonthly", "none"] = Field(
+        default="bimonthly",
+        description="bimonthly: a project and a candidate round at the end of every even "
+        "month for twelve months, from the next one; none: no round yet",
+    )
+
+
+class PromotionCreated(PromotionPublic):
+    rounds: list[RoundRef]
+
+
+class RoundPublic(BaseModel):
+    promotion_number: int
+    round_id: str
+    kind: DossierKind
+    state: RoundState
+    cutoff_at: datetime
+    deliberation_at: datetime
+
+    @classmethod
+    def of(cls, promotion_number: int, ref: RoundRef) -> "RoundPublic":
+        return cls(promotion_number=promotion_number, **ref.model_dump())
+
+
+class RoundCreate(BaseModel):
+    promotion_number: int = Field(ge=1)
+    kind: DossierKind
+    cutoff_at: AwareDatetime = Field(description="Dossiers arriving after it go to a later round")
+    deliberation_at: AwareDatetime = Field(description="When the jury deliberates (≥ cutoff_at)")
+    round_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Default: {promotion}-{kind}-{cut-off year-month}, e.g. 7-project-2024-04",
+    )
+
+    def plan(self) -> RoundPlan:
+        cutoff_month = f"{self.cutoff_at.astimezone(UTC):%Y-%m}"
+        return RoundPlan(
+            round_id=self.round_id or f"{self.promotion_number}-{self.kind.value}-{cutoff_month}",
+            kind=self.kind,
+            cutoff_at=self.cutoff_at,
+            deliberation_at=self.deliberation_at,
+        )
+
+
+class RoundDetailPublic(RoundPublic):
+    dossier_ids: list[UUID] = Field(description="Enrolled dossiers, in enrolment order")
+    seats_left: int = Field(description="Seats left in the round's promotion")
+
+
+class DecisionCreate(RecordDecision):
+    dossier_id: UUID = Field(description="A project dossier enrolled in the round")
+
+
+class DecisionPublic(BaseModel):
+    dossier_id: UUID
+    round_id: str
+    status: DossierStatus
+    allowed_actions: list[str]
+
+
+class StateConflict(ApiError):
+    """A 409 that also says where the dossier is and what it allows."""
+
+    def __init__(self, detail: str, dossier_status: str, allowed_actions: list[str]) -> None:
+        super().__init__(409, detail)
+        self.dossier_status = dossier_status
+        self.allowed_actions = allowed_actions
+
+    def response(self) -> JSONResponse:
+        body = ErrorResponse(detail=self.detail, errors=self.errors).model_dump(mode="json")
+        body["status"] = self.dossier_status
+        body["allowed_actions"] = self.allowed_actions
+        return JSONResponse(body, status_code=self.status_code)
+
+
+# --- Error translation ---------------------------------------------------------------------
+
+
+def _api_error(error: PromotionError) -> ApiError:
+    errors = (
+        [FieldError(field=error.field, message=error.message, type=type(error).__name__)]
+        if error.field
+        else []
+    )
+    if isinstance(error, PromotionNotFound | RoundNotFound):
+        return ApiError(404, error.message, errors)
+    if isinstance(error, PromotionAlreadyExists | RoundConflict):
+        return ApiError(409, error.message, errors)
+    if isinstance(error, InvalidRound):
+        return ApiError(422, error.message, errors)
+    if isinstance(error, PromotionUnavailable):
+        return ApiError(503, UNAVAILABLE)
+    return ApiError(409, error.message, errors)
+
+
+async def _locate_round(
+    promotions: PromotionDirectory, round_id: str, promotion: int | None
+) -> tuple[int, RoundDetail]:
+    """The round and its promotion; without ``promotion``, searched in every promotion."""
+    try:
+        if promotion is not None:
+            return promotion, await promotions.round_detail(promotion, round_id)
+        for listed in await promotions.list_promotions():
+            try:
+                return listed.number, await promotions.round_detail(listed.number, round_id)
+            except (RoundNotFound, PromotionNotFound):
+                continue
+    except PromotionError as error:
+        raise _api_error(error) from error
+    raise ApiError(
+        404,
+        f"round {round_id} not found",
+        [FieldError(field="round_id", message="unknown round", type="RoundNotFound")],
+    )
+
+
+# --- Promotions ----------------------------------------------------------------------------
+
+
+@router.get("/promotions", response_model=list[PromotionPublic])
+async def list_promotions(_user: AnyStaffDep, promotions: PromotionsDep) -> list[PromotionSummary]:
+    try:
+        return await promotions.list_promotions()
+    except PromotionError as error:
+        raise _api_error(error) from error
+
+
+@router.post("/promotions", status_code=status.HTTP_201_CREATED, response_model=PromotionCreated)
+async def create_promotion(
+    body: PromotionCreate, _user: AdminDep, promotions: PromotionsDep
+) -> PromotionCreated:
+    rounds = (
+        bimonthly_calendar(
+            body.number,
+            body.year,
+            first_cutoff=first_cutoff_after(datetime.now(UTC)),
+            count=DEFAULT_CUTOFFS,
+        )
+        if body.calendar == "bimonthly"
+        else []
+    )
+    try:
+        created = await promotions.start_promotion(
+            PromotionInput(
+                number=body.number, year=body.year, seat_cap=body.seat_cap, rounds=rounds
+            )
+        )
+    except PromotionError as error:
+        raise _api_error(error) from error
+    return PromotionCreated(
+        **created.model_dump(),
+        rounds=[RoundRef(**plan.model_dump()) for plan in rounds],
+    )
+
+
+# --- Rounds --------------------------------------------------------------------------------
+
+
+@router.get("/rounds", response_model=list[RoundPublic])
+async def list_rounds(
+    _user: AnyStaffDep,
+    promotions: PromotionsDep,
+    promotion: Annotated[int | None, Query(ge=1, description="Promotion number")] = None,
+    kind: DossierKind | None = None,
+    state: RoundState | None = None,
+) -> list[RoundPublic]:
+    try:
+        numbers = (
+            [promotion]
+            if promotion is not None
+            else [listed.number for listed in await promotions.list_promotions()]
+        )
+        rounds = [
+            RoundPublic.of(number, ref)
+            for number in numbers
+            for ref in await promotions.calendar(number)
+        ]
+    except PromotionError as error:
+        raise _api_error(error) from error
+    return [
+        item
+        for item in rounds
+        if (kind is None or item.kind == kind) and (state is None or item.state == state)
+    ]
+
+
+@router.post("/rounds", status_code=status.HTTP_201_CREATED, response_model=RoundPublic)
+async def create_round(
+    body: RoundCreate, _user: AdminDep, promotions: PromotionsDep
+) -> RoundPublic:
+    try:
+        ref = await promotions.add_round(body.promotion_number, body.plan())
+    except PromotionNotFound as error:
+        raise ApiError(
+            404,
+            error.message,
+            [FieldError(field="promotion_number", message=error.message, type="PromotionNotFound")],
+        ) from error
+    except PromotionError as error:
+        raise _api_error(error) from error
+    return RoundPublic.of(body.promotion_number, ref)
+
+
+@router.get("/rounds/{round_id}", response_model=RoundDetailPublic)
+async def get_round(
+    round_id: str,
+    _user: AnyStaffDep,
+    promotions: PromotionsDep,
+    promotion: Annotated[int | None, Query(ge=1, description="Promotion number")] = None,
+) -> RoundDetailPublic:
+    number, detail = await _locate_round(promotions, round_id, promotion)
+    try:
+        seats = await promotions.seats(number)
+    except PromotionError as error:
+        raise _api_error(error) from error
+    return RoundDetailPublic(
+        **RoundPublic.of(number, detail.round).model_dump(),
+        dossier_ids=detail.dossier_ids,
+        seats_left=max(seats.seat_cap - seats.seats_taken, 0),
+    )
+
+
+@router.post("/rounds/{round_id}/decisions", response_model=DecisionPublic)
+async def record_decision(
+    round_id: str,
+    body: DecisionCreate,
+    user: JuryDep,
+    promotions: PromotionsDep,
+    dossier_workflows: DossierWorkflowsDep,
+    promotion: Annotated[int | None, Query(ge=1, description="Promotion number")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=200, description="Retries apply once"),
+    ] = None,
+) -> DecisionPublic:
+    _number, detail = await _locate_round(promotions, round_id, promotion)
+    if body.dossier_id not in detail.dossier_ids:
+        raise ApiError(
+            409,
+            f"dossier {body.dossier_id} is not enrolled in round {round_id}",
+            [FieldError(field="dossier_id", message="not enrolled in this round", type="conflict")],
+        )
+    request = ActionRequest(
+        action=Action.RECORD_DECISION.value,
+        actor=user.id,
+        payload=body.model_dump(mode="json", exclude={"dossier_id"}),
+    )
+    key = idempotency_key or f"decision-{round_id}-{body.dossier_id}-{uuid4()}"
+    try:
+        result = await dossier_workflows.apply_action(body.dossier_id, request, update_id=key)
+    except ActionNotAllowed as error:
+        raise StateConflict(str(error), error.status, error.allowed_actions) from error
+    except InvalidActionBody as error:
+        fields = [
+            FieldError(field=item["field"], message=item["message"], type="invalid")
+            for item in error.errors
+        ]
+        raise ApiError(422, str(error), fields) from error
+    except (UnknownAction, DossierNotFound) as error:
+        raise ApiError(404, f"dossier {body.dossier_id} not found") from error
+    except ActionRefused as error:
+        raise ApiError(409, str(error)) from error
+    except WorkflowsUnavailable as error:
+        raise ApiError(503, UNAVAILABLE) from error
+    return DecisionPublic(
+        dossier_id=body.dossier_id,
+        round_id=round_id,
+        status=result.status,
+        allowed_actions=result.allowed_actions,
+    )

@@ -1,0 +1,116 @@
+"""Wires selection's dependencies once, from settings; tests swap the workflow adapter."""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.database import create_engine, session_factory
+from libs.kafka import RetryPolicy, create_broker
+from libs.observability import ReadinessCheck
+from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
+from services.selection import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from services.selection.consumers import subscribe_read_model
+from services.selection.dossier_workflows import (
+    QUERY_RPC_TIMEOUT,
+    DossierWorkflows,
+    TemporalConnection,
+    TemporalDossierWorkflows,
+)
+from services.selection.settings import SelectionSettings
+
+logger = logging.getLogger(__name__)
+
+KAFKA_CLIENT_ID = "selection"
+BROKER_START_RETRY = RetryPolicy(initial_delay=0.5, max_delay=15.0)
+
+
+@dataclass
+class Selection:
+    """Everything selection's entrypoints use; built by :func:`bootstrap`, run by the lifespan."""
+
+    settings: SelectionSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: KafkaBroker | None
+    temporal: TemporalConnection
+    dossier_workflows: DossierWorkflows
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        if self.settings.SELECTION_CREATE_TABLES:
+            async with self.engine.begin() as connection:
+                await connection.run_sync(SQLModel.metadata.create_all)
+        if self.broker is not None and not await _try_starting(self.broker):
+            # The API answers from the database while Kafka is down: connect in the background.
+            self._tasks.append(
+                asyncio.create_task(_keep_starting(self.broker), name="selection-broker-start")
+            )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.broker is not None:
+            await self.broker.stop()
+        await self.engine.dispose()
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        checks: dict[str, ReadinessCheck] = {
+            "database": DatabaseProbe(self.engine),
+            "temporal": TemporalProbe(client=self.temporal.client, rpc_timeout=QUERY_RPC_TIMEOUT),
+        }
+        if self.broker is not None:
+            checks["kafka"] = KafkaProbe(self.broker)
+        return checks
+
+
+async def _try_starting(broker: KafkaBroker) -> bool:
+    try:
+        await broker.start()
+    except Exception as error:  # noqa: BLE001 - unreachable broker: the caller retries
+        logger.warning("Kafka unreachable: %s", type(error).__name__)
+        await broker.stop()
+        return False
+    return True
+
+
+async def _keep_starting(broker: KafkaBroker) -> None:
+    attempt = 0
+    while True:
+        attempt += 1
+        await asyncio.sleep(BROKER_START_RETRY.delay(attempt))
+        if await _try_starting(broker):
+            logger.info("Kafka reachable again after %d attempts", attempt)
+            return
+
+
+def bootstrap(
+    settings: SelectionSettings, *, dossier_workflows: DossierWorkflows | None = None
+) -> Selection:
+    """Build selection from ``settings``; ``dossier_workflows`` replaces the Temporal adapter.
+    The Temporal client connects on first use (and again after a failure)."""
+    engine = create_engine(settings.DATABASE_URL)
+    sessions = session_factory(engine)
+    temporal = TemporalConnection(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    broker = None
+    if settings.SELECTION_READ_MODEL_ENABLED:
+        broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, KAFKA_CLIENT_ID)
+        subscribe_read_model(
+            broker, sessions, group_id=settings.SELECTION_READ_MODEL_CONSUMER_GROUP
+        )
+    return Selection(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        broker=broker,
+        temporal=temporal,
+        dossier_workflows=dossier_workflows or TemporalDossierWorkflows(temporal),
+    )

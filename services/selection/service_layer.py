@@ -1,0 +1,199 @@
+"""Use cases of the staff API over the read model and evaluations (no HTTP, no Temporal)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.database import transaction
+from libs.messages.common import DossierKind
+from services.selection.models import (
+    ConflictDeclaration,
+    Evaluation,
+    StaffDossier,
+    StaffTimelineEntry,
+)
+from services.selection.scorecards import CRITERIA, criterion_means, scorecard_errors
+
+
+class DossierUnknown(Exception):
+    """No such dossier in the read model."""
+
+
+class AlreadyEvaluated(Exception):
+    """The evaluator already scored this dossier (one evaluation per evaluator)."""
+
+
+class ConflictOfInterest(Exception):
+    """The evaluator declared a conflict of interest on this dossier."""
+
+
+class InvalidScorecard(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class DossierFilters:
+    kind: DossierKind | None = None
+    status: str | None = None
+    round_id: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationTotals:
+    count: int
+    criterion_means: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return round(sum(self.criterion_means.values()), 2)
+
+
+@dataclass(frozen=True)
+class DossierRecord:
+    dossier: StaffDossier
+    timeline: list[StaffTimelineEntry]
+    evaluations: EvaluationTotals
+
+
+async def list_dossiers(
+    sessions: async_sessionmaker[AsyncSession], filters: DossierFilters, *, limit: int, offset: int
+) -> tuple[list[StaffDossier], int]:
+    conditions = []
+    if filters.kind is not None:
+        conditions.append(col(StaffDossier.kind) == filters.kind.value)
+    if filters.status is not None:
+        conditions.append(col(StaffDossier.status) == filters.status)
+    if filters.round_id is not None:
+        conditions.append(col(StaffDossier.round_id) == filters.round_id)
+    if filters.overdue is not None:
+        conditions.append(col(StaffDossier.overdue) == filters.overdue)
+    if filters.q:
+        # The search text is stored lower-cased; LIKE's wildcards in the query are literal.
+        escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(col(StaffDossier.search_text).like(f"%{escaped}%", escape="\\"))
+    async with sessions() as session:
+        total = (
+            await session.exec(select(func.count()).select_from(StaffDossier).where(*conditions))
+        ).one()
+        rows = await session.exec(
+            select(StaffDossier)
+            .where(*conditions)
+            .order_by(col(StaffDossier.updated_at).desc(), col(StaffDossier.dossier_id))
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows.all()), int(total)
+
+
+async def find_dossier(
+    sessions: async_sessionmaker[AsyncSession], dossier_id: UUID
+) -> DossierRecord:
+    async with sessions() as session:
+        dossier = await session.get(StaffDossier, dossier_id)
+        if dossier is None:
+            raise DossierUnknown(str(dossier_id))
+        timeline = await session.exec(
+            select(StaffTimelineEntry)
+            .where(col(StaffTimelineEntry.dossier_id) == dossier_id)
+            .order_by(col(StaffTimelineEntry.occurred_at), col(StaffTimelineEntry.event_id))
+        )
+        totals = await _evaluation_totals(session, dossier)
+        return DossierRecord(dossier, list(timeline.all()), totals)
+
+
+async def _evaluation_totals(session: AsyncSession, dossier: StaffDossier) -> EvaluationTotals:
+    conflicted = set(
+        (
+            await session.exec(
+                select(ConflictDeclaration.evaluator).where(
+                    col(ConflictDeclaration.dossier_id) == dossier.dossier_id
+                )
+            )
+        ).all()
+    )
+    evaluations = (
+        await session.exec(
+            select(Evaluation).where(col(Evaluation.dossier_id) == dossier.dossier_id)
+        )
+    ).all()
+    # A conflict declared after scoring removes that score from the summary.
+    counted = [
+        evaluation.scores for evaluation in evaluations if evaluation.author not in conflicted
+    ]
+    kind = DossierKind(dossier.kind)
+    return EvaluationTotals(len(counted), criterion_means(kind, counted))
+
+
+async def record_evaluation(
+    sessions: async_sessionmaker[AsyncSession],
+    dossier_id: UUID,
+    author: str,
+    scores: dict[str, int],
+    comment: str,
+) -> Evaluation:
+    """Raises :class:`DossierUnknown`, :class:`InvalidScorecard`, :class:`ConflictOfInterest`
+    or :class:`AlreadyEvaluated`."""
+    try:
+        async with transaction(sessions) as session:
+            dossier = await session.get(StaffDossier, dossier_id)
+            if dossier is None:
+                raise DossierUnknown(str(dossier_id))
+            errors = scorecard_errors(DossierKind(dossier.kind), scores)
+            if errors:
+                raise InvalidScorecard(errors)
+            if await session.get(ConflictDeclaration, (dossier_id, author)) is not None:
+                raise ConflictOfInterest(str(dossier_id))
+            existing = await session.exec(
+                select(Evaluation).where(
+                    col(Evaluation.dossier_id) == dossier_id, col(Evaluation.author) == author
+                )
+            )
+            if existing.first() is not None:
+                raise AlreadyEvaluated(str(dossier_id))
+            evaluation = Evaluation(
+                dossier_id=dossier_id,
+                author=author,
+                scores={name: scores[name] for name in CRITERIA[DossierKind(dossier.kind)]},
+                comment=comment,
+                created_at=datetime.now(UTC),
+            )
+            session.add(evaluation)
+    except IntegrityError as error:  # a concurrent second submission by the same evaluator
+        raise AlreadyEvaluated(str(dossier_id)) from error
+    return evaluation
+
+
+async def declare_conflict(
+    sessions: async_sessionmaker[AsyncSession], dossier_id: UUID, evaluator: str, reason: str
+) -> tuple[ConflictDeclaration, bool]:
+    """Record the declaration (idempotent); True if it is new. Raises :class:`DossierUnknown`."""
+    try:
+        async with transaction(sessions) as session:
+            if await session.get(StaffDossier, dossier_id) is None:
+                raise DossierUnknown(str(dossier_id))
+            existing = await session.get(ConflictDeclaration, (dossier_id, evaluator))
+            if existing is not None:
+                return existing, False
+            declaration = ConflictDeclaration(
+                dossier_id=dossier_id,
+                evaluator=evaluator,
+                reason=reason,
+                declared_at=datetime.now(UTC),
+            )
+            session.add(declaration)
+    except IntegrityError:  # declared twice at once: the other one won
+        async with sessions() as session:
+            found = await session.get(ConflictDeclaration, (dossier_id, evaluator))
+            assert found is not None
+            return found, False
+    return declaration, True
