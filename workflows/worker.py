@@ -14,12 +14,12 @@ from typing import Any, TypeVar
 import uvicorn
 from fastapi import FastAPI
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from libs.kafka import RetryPolicy, create_broker
 from libs.observability import ReadinessCheck, health_router
 from libs.readiness import KafkaProbe, TemporalProbe
+from libs.temporal import connect
 from workflows.bridge import DossierDefaults, subscribe_bridge
 from workflows.dossier.activities import DossierActivities
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
@@ -69,11 +69,7 @@ def build_worker(
 
 
 async def connect_temporal(settings: WorkflowsSettings) -> Client:
-    return await Client.connect(
-        settings.TEMPORAL_ADDRESS,
-        namespace=settings.TEMPORAL_NAMESPACE,
-        data_converter=pydantic_data_converter,
-    )
+    return await connect(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
 
 
 class _HealthServer(uvicorn.Server):

@@ -16,12 +16,6 @@ from libs.messages.dossier_events import DossierStatus
 from services.intake import metrics
 from services.intake.bootstrap import Intake
 from services.intake.domain import AcceptedApplication, ApplicationForm, IdempotencyKeyReused
-from services.intake.dossier_workflows import (
-    ActionNotAllowed,
-    ActionRefused,
-    WorkflowNotRunning,
-    WorkflowsUnavailable,
-)
 from services.intake.schemas import (
     CANDIDATE_EXAMPLE,
     PROJECT_EXAMPLE,
@@ -31,7 +25,11 @@ from services.intake.schemas import (
     ProjectApplicationCreate,
     WithdrawalPublic,
 )
-from services.intake.service_layer import submit_application, withdraw_dossier
+from services.intake.service_layer import (
+    WorkflowNotRunning,
+    submit_application,
+    withdraw_dossier,
+)
 from services.intake.status_page import (
     WITHDRAWAL_RECORDED_NOTICE,
     WITHDRAWAL_UNAVAILABLE_NOTICE,
@@ -42,6 +40,7 @@ from services.intake.status_page import (
     withdrawal_refused_notice,
 )
 from services.intake.views import dossier_status
+from workflows.dossier.client import ActionNotAllowed, ActionRefused, WorkflowsUnavailable
 
 API_PREFIX = "/api/v1"
 CANDIDATES_PATH = f"{API_PREFIX}/applications/candidates"

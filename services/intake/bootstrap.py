@@ -16,18 +16,18 @@ from libs.database import create_engine, is_sqlite, session_factory
 from libs.kafka import RetryPolicy, create_broker
 from libs.observability import ReadinessCheck
 from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
+from libs.temporal import TemporalConnection
 from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
-from services.intake.dossier_workflows import DossierWorkflows, TemporalDossierWorkflows
 from services.intake.outbox import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
 from services.intake.reconciler import (
     TEMPORAL_RPC_TIMEOUT,
     Reconciler,
-    TemporalConnection,
     TemporalWorkflowLookup,
     WorkflowLookup,
 )
 from services.intake.settings import IntakeSettings
 from services.intake.status_view import subscribe_status_view
+from workflows.dossier.client import DossierWorkflows, TemporalDossierWorkflows
 
 logger = logging.getLogger(__name__)
 

@@ -16,11 +16,10 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
 from libs.database import transaction
+from libs.temporal import TemporalConnection
 from services.intake import metrics
 from services.intake.repository import ApplicationRepository, OutboxRepository
 from workflows.naming import dossier_workflow_id
@@ -33,30 +32,6 @@ TEMPORAL_RPC_TIMEOUT = timedelta(seconds=5)
 class WorkflowLookup(Protocol):
     async def exists(self, workflow_id: str) -> bool:
         """True if Temporal knows the workflow; raises when Temporal cannot be asked."""
-
-
-class TemporalConnection:
-    """One Temporal client, connected on first use so intake starts even if Temporal is down."""
-
-    def __init__(self, address: str, namespace: str, connect_timeout: float = 10.0) -> None:
-        self.address = address
-        self.namespace = namespace
-        self.connect_timeout = connect_timeout
-        self._client: Client | None = None
-        self._lock = asyncio.Lock()
-
-    async def client(self) -> Client:
-        async with self._lock:
-            if self._client is None:
-                self._client = await asyncio.wait_for(
-                    Client.connect(
-                        self.address,
-                        namespace=self.namespace,
-                        data_converter=pydantic_data_converter,
-                    ),
-                    self.connect_timeout,
-                )
-            return self._client
 
 
 class TemporalWorkflowLookup:

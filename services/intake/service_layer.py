@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import transaction
 from libs.messages.common import DossierKind
-from libs.messages.dossier_events import FINAL_STATUSES, DossierStatusChanged
+from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus, DossierStatusChanged
 from libs.messages.topics import APPLICATIONS
 from services.intake import metrics
 from services.intake.domain import (
@@ -24,13 +24,6 @@ from services.intake.domain import (
     request_sha256,
     submission_event,
 )
-from services.intake.dossier_workflows import (
-    ActionNotAllowed,
-    ActionRefused,
-    DossierWorkflows,
-    WorkflowNotRunning,
-    WorkflowsUnavailable,
-)
 from services.intake.models import (
     Application,
     DossierStatusView,
@@ -40,9 +33,24 @@ from services.intake.models import (
 from services.intake.outbox import outbox_message
 from services.intake.repository import ApplicationRepository, OutboxRepository, StatusViewRepository
 from workflows.dossier.actions import APPLICANT, Action
+from workflows.dossier.client import (
+    ActionNotAllowed,
+    ActionRefused,
+    DossierNotFound,
+    DossierWorkflows,
+    InvalidActionBody,
+    UnknownAction,
+    WorkflowsUnavailable,
+)
 from workflows.dossier.models import ActionRequest, ActionResult
 
 logger = logging.getLogger(__name__)
+
+
+class WorkflowNotRunning(Exception):
+    """The dossier has no workflow yet (just after submission, the bridge starts it within
+    seconds) and is not final: nothing was decided, the same request will work shortly."""
+
 
 ACCEPTED_STATUS_CODE = 202
 
@@ -178,21 +186,21 @@ async def withdraw_dossier(
         # has completed: without this look first, withdrawing a withdrawn dossier again would
         # answer "withdrawn" instead of saying it already is. Two concurrent requests (a double
         # click) both pass it and still make one withdrawal: they share the update id.
-        status = await workflows.current_status(dossier_id)
+        status = await _current_status(workflows, dossier_id)
         if status is not None and status in FINAL_STATUSES:
-            raise ActionNotAllowed(status.value, [])
+            raise _already_final(status.value)
         result = await workflows.apply_action(
             dossier_id,
             ActionRequest(action=Action.WITHDRAW, actor=APPLICANT),
             update_id=withdrawal_update_id(dossier_id),
         )
-    except WorkflowNotRunning:
+    except DossierNotFound as not_running:
         final_status = await _final_status(sessions, workflows, dossier_id)
         if final_status is None:
             metrics.WITHDRAWALS.labels(outcome="workflow_not_started").inc()
-            raise
+            raise WorkflowNotRunning(str(dossier_id)) from not_running
         metrics.WITHDRAWALS.labels(outcome="already_final").inc()
-        raise ActionNotAllowed(final_status, []) from None
+        raise _already_final(final_status) from None
     except ActionNotAllowed:
         metrics.WITHDRAWALS.labels(outcome="already_final").inc()
         raise
@@ -202,6 +210,12 @@ async def withdraw_dossier(
     except WorkflowsUnavailable:
         metrics.WITHDRAWALS.labels(outcome="temporal_unavailable").inc()
         raise
+    except (InvalidActionBody, UnknownAction) as failed:
+        # The workflow does not know a withdrawal it should: nothing was decided, as when
+        # Temporal does not answer.
+        logger.warning("dossier workflow failed the withdrawal: %s", type(failed).__name__)
+        metrics.WITHDRAWALS.labels(outcome="temporal_unavailable").inc()
+        raise WorkflowsUnavailable(type(failed).__name__) from failed
     metrics.WITHDRAWALS.labels(outcome="withdrawn").inc()
     logger.info("dossier %s withdrawn by its applicant", dossier_id)
     return result
@@ -217,7 +231,7 @@ async def _final_status(
     is the fallback when the query cannot be answered.
     """
     try:
-        status = await workflows.current_status(dossier_id)
+        status = await _current_status(workflows, dossier_id)
     except WorkflowsUnavailable:
         status = None
     if status is not None and status in FINAL_STATUSES:
@@ -227,3 +241,14 @@ async def _final_status(
     if view is not None and view.status in FINAL_STATUSES:
         return view.status
     return None
+
+
+async def _current_status(workflows: DossierWorkflows, dossier_id: UUID) -> DossierStatus | None:
+    """The status the workflow holds (also once completed); None if there is no workflow or it
+    has not run its first task. Raises :class:`WorkflowsUnavailable`."""
+    snapshot = await workflows.snapshot(dossier_id)
+    return None if snapshot is None else snapshot.status
+
+
+def _already_final(status: str) -> ActionNotAllowed:
+    return ActionNotAllowed(f"action not allowed in status {status}", status, [])

@@ -14,15 +14,15 @@ from libs.database import create_engine, session_factory
 from libs.kafka import RetryPolicy, create_broker
 from libs.observability import ReadinessCheck
 from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
+from libs.temporal import TemporalConnection
 from services.selection import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.selection.consumers import subscribe_read_model
-from services.selection.dossier_workflows import (
+from services.selection.settings import SelectionSettings
+from workflows.dossier.client import (
     QUERY_RPC_TIMEOUT,
     DossierWorkflows,
-    TemporalConnection,
     TemporalDossierWorkflows,
 )
-from services.selection.settings import SelectionSettings
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The promotion workflow (``workflows/promotion``) is the single owner of seats and rounds, so
 this port only reads its queries and sends its updates; the in-memory fake mirrors the
 workflow's refusals for unit tests. ``DossierActions`` is the narrow port the jury's decisions
-go through ``services.selection.dossier_workflows`` (the dossier workflow's ``apply_action``).
+go through ``workflows.dossier.client`` (the dossier workflow's ``apply_action``).
 """
 
 import re
@@ -25,7 +25,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.selection.dossier_workflows import UNREACHABLE
+from libs.temporal import UNREACHABLE
 from workflows.promotion.models import (
     PromotionInput,
     RoundDetail,

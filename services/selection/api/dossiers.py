@@ -17,14 +17,6 @@ from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from services.selection import service_layer
 from services.selection.api.dependencies import SelectionDep
-from services.selection.dossier_workflows import (
-    ActionNotAllowed,
-    ActionRefused,
-    DossierNotFound,
-    InvalidActionBody,
-    UnknownAction,
-    WorkflowsUnavailable,
-)
 from services.selection.models import StaffDossier
 from services.selection.schemas import (
     ActionConflict,
@@ -40,6 +32,14 @@ from services.selection.schemas import (
     TimelineItem,
 )
 from workflows.dossier.actions import ACTION_BODIES, Action
+from workflows.dossier.client import (
+    ActionNotAllowed,
+    ActionRefused,
+    DossierNotFound,
+    InvalidActionBody,
+    UnknownAction,
+    WorkflowsUnavailable,
+)
 from workflows.dossier.models import ActionRequest
 
 UNAVAILABLE = "Service momentanément indisponible, réessayez / Temporarily unavailable, retry."

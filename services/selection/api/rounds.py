@@ -17,15 +17,6 @@ from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
 from libs.auth import AdminDep, AnyStaffDep, JuryDep
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
-from services.selection.dossier_workflows import (
-    ActionNotAllowed,
-    ActionRefused,
-    DossierNotFound,
-    DossierWorkflows,
-    InvalidActionBody,
-    UnknownAction,
-    WorkflowsUnavailable,
-)
 from services.selection.promotions import (
     InvalidRound,
     PromotionAlreadyExists,
@@ -38,6 +29,15 @@ from services.selection.promotions import (
     RoundNotFound,
 )
 from workflows.dossier.actions import Action, RecordDecision
+from workflows.dossier.client import (
+    ActionNotAllowed,
+    ActionRefused,
+    DossierNotFound,
+    DossierWorkflows,
+    InvalidActionBody,
+    UnknownAction,
+    WorkflowsUnavailable,
+)
 from workflows.dossier.models import ActionRequest
 from workflows.promotion.calendar import bimonthly_calendar, first_cutoff_after
 from workflows.promotion.models import PromotionInput, RoundDetail, RoundPlan, RoundRef, RoundState

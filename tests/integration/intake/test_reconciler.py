@@ -14,8 +14,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.local.engines import free_port
 from libs.database import create_engine, session_factory
+from libs.temporal import TemporalConnection
 from services.intake.models import Application, OutboxMessage
-from services.intake.reconciler import TemporalConnection, TemporalWorkflowLookup, reconcile_once
+from services.intake.reconciler import TemporalWorkflowLookup, reconcile_once
 from services.intake.repository import OutboxRepository
 from services.intake.service_layer import submit_application
 from tests.integration.intake.conftest import create_tables, intake_settings, running_intake

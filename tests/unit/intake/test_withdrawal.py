@@ -15,19 +15,19 @@ from deploy.local.engines import free_port
 from libs.dossier_links import status_url
 from libs.messages.common import Contact, DossierKind
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus, DossierStatusChanged
+from libs.temporal import TemporalConnection
 from services.intake.bootstrap import Intake, bootstrap
-from services.intake.dossier_workflows import (
-    ActionNotAllowed,
-    ActionRefused,
-    TemporalDossierWorkflows,
-    WorkflowNotRunning,
-    WorkflowsUnavailable,
-)
-from services.intake.reconciler import TemporalConnection
 from services.intake.service_layer import record_dossier_event
 from tests.unit.intake.conftest import offline_settings
 from tests.unit.intake.forms import CANDIDATES, candidate_body, served
-from workflows.dossier.models import ActionRequest, ActionResult
+from workflows.dossier.client import (
+    ActionNotAllowed,
+    ActionRefused,
+    DossierNotFound,
+    TemporalDossierWorkflows,
+    WorkflowsUnavailable,
+)
+from workflows.dossier.models import ActionRequest, ActionResult, DossierSnapshot
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 FORM_POST = {"Content-Type": "application/x-www-form-urlencoded", "Accept": BROWSER_ACCEPT}
@@ -46,7 +46,7 @@ class FakeDossierWorkflows:
     """Answers like one running dossier workflow: withdraws it once, then refuses (final).
 
     ``status`` is what its ``snapshot`` query says (None: there is no workflow);
-    ``failure`` replaces every answer of ``apply_action``; with :class:`WorkflowNotRunning`,
+    ``failure`` replaces every answer of ``apply_action``; with :class:`DossierNotFound`,
     the workflow is found completed in ``status_once_closed`` (None: it never existed).
     """
 
@@ -59,20 +59,24 @@ class FakeDossierWorkflows:
         self, dossier_id: UUID, request: ActionRequest, *, update_id: str
     ) -> ActionResult:
         self.calls.append(ApplyActionCall(dossier_id, request, update_id))
-        if isinstance(self.failure, WorkflowNotRunning):
+        if isinstance(self.failure, DossierNotFound):
             self.status = self.status_once_closed
         if self.failure is not None:
             raise self.failure
         assert self.status is not None
         if self.status in FINAL_STATUSES:
-            raise ActionNotAllowed(self.status.value, [])
+            raise ActionNotAllowed("final", self.status.value, [])
         self.status = DossierStatus.WITHDRAWN
         return ActionResult(status=self.status, allowed_actions=[])
 
-    async def current_status(self, dossier_id: UUID) -> DossierStatus | None:
+    async def snapshot(self, dossier_id: UUID) -> DossierSnapshot | None:
         if isinstance(self.failure, WorkflowsUnavailable):
             raise self.failure
-        return self.status
+        if self.status is None:
+            return None
+        return DossierSnapshot(
+            dossier_id=dossier_id, kind=DossierKind.CANDIDATE, status=self.status
+        )
 
 
 @pytest.fixture
@@ -248,7 +252,7 @@ class TestAlreadyFinal:
         self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
     ) -> None:
         dossier = await submitted(client)
-        workflows.failure = ActionNotAllowed("ineligible", [])
+        workflows.failure = ActionNotAllowed("not allowed", "ineligible", [])
 
         response = await client.post(dossier.withdraw_path)
 
@@ -259,7 +263,7 @@ class TestAlreadyFinal:
         self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
     ) -> None:
         dossier = await submitted(client)
-        workflows.failure = WorkflowNotRunning()
+        workflows.failure = DossierNotFound("no running workflow")
         workflows.status_once_closed = DossierStatus.NOT_SELECTED
 
         response = await client.post(dossier.withdraw_path)
@@ -273,7 +277,7 @@ class TestAlreadyFinal:
         dossier = await submitted(client)
         await status_reached(intake, dossier.id, DossierStatus.REJECTED)
         workflows.status = None
-        workflows.failure = WorkflowNotRunning()
+        workflows.failure = DossierNotFound("no running workflow")
 
         response = await client.post(dossier.withdraw_path)
 
@@ -313,7 +317,7 @@ class TestUnavailable:
         # Just after submission, the bridge may not have started the workflow yet.
         dossier = await submitted(client)
         workflows.status = None
-        workflows.failure = WorkflowNotRunning()
+        workflows.failure = DossierNotFound("no running workflow")
         counted_before = withdrawals("workflow_not_started")
 
         response = await client.post(dossier.withdraw_path)

@@ -5,7 +5,8 @@ import uuid
 import httpx
 import pytest
 
-from services.selection.dossier_workflows import (
+from tests.unit.selection.conftest import FakeDossierWorkflows, bearer
+from workflows.dossier.client import (
     ActionNotAllowed,
     ActionRefused,
     DossierNotFound,
@@ -13,7 +14,6 @@ from services.selection.dossier_workflows import (
     UnknownAction,
     WorkflowsUnavailable,
 )
-from tests.unit.selection.conftest import FakeDossierWorkflows, bearer
 
 REVIEW = {"outcome": "shortlisted", "note": "Bon profil"}
 

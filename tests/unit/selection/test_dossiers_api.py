@@ -7,13 +7,13 @@ import httpx
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from services.selection.bootstrap import Selection
-from services.selection.dossier_workflows import WorkflowsUnavailable
 from tests.unit.selection.conftest import (
     FakeDossierWorkflows,
     bearer,
     seed_candidate,
     seed_project,
 )
+from workflows.dossier.client import WorkflowsUnavailable
 from workflows.dossier.models import DossierSnapshot
 
 

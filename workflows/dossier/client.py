@@ -1,26 +1,23 @@
-"""Port and Temporal adapter for the dossier workflows: apply staff actions, read snapshots.
+"""The client side of the dossier workflows: a port, its Temporal adapter and its errors.
 
-The dossier workflow is the authority on a dossier's status. Temporal's answers are translated
-into the errors below, so the HTTP handlers never see a Temporal type and unit tests use a fake.
+The dossier workflow is the authority on a dossier's status: the services apply actions
+through its ``apply_action`` update and read its ``snapshot`` query. Temporal's answers are
+translated into the errors below, so service layers and HTTP handlers never see a Temporal
+type and unit tests use fakes of :class:`DossierWorkflows`. Workflow code never imports this
+module (it is outside the workflow sandbox's concerns).
 """
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from temporalio.client import (
-    Client,
-    RPCTimeoutOrCancelledError,
-    WorkflowQueryFailedError,
-    WorkflowUpdateFailedError,
-)
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.client import WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from libs.messages.dossier_events import FINAL_STATUSES
+from libs.temporal import UNREACHABLE, TemporalConnection
 from workflows.dossier.models import (
     APPLY_ACTION,
     SNAPSHOT,
@@ -47,7 +44,12 @@ class ActionNotAllowed(Exception):
 
 
 class ActionRefused(Exception):
-    """The workflow refused the action while applying it (message names no personal data)."""
+    """The workflow refused the action while applying it; ``reason`` names statuses and fields
+    only (never personal data), so it can be shown as it is."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class InvalidActionBody(Exception):
@@ -63,7 +65,8 @@ class UnknownAction(Exception):
 
 
 class DossierNotFound(Exception):
-    """No workflow for this dossier."""
+    """No running workflow for this dossier, and none closed in a final status: it was never
+    started (or not yet, just after a submission)."""
 
 
 class WorkflowsUnavailable(Exception):
@@ -71,7 +74,7 @@ class WorkflowsUnavailable(Exception):
 
 
 class DossierWorkflows(Protocol):
-    """What selection asks of the dossier workflows."""
+    """What the services ask of the dossier workflows."""
 
     async def apply_action(
         self, dossier_id: UUID, request: ActionRequest, *, update_id: str
@@ -85,37 +88,8 @@ class DossierWorkflows(Protocol):
 
     async def snapshot(self, dossier_id: UUID) -> DossierSnapshot | None:
         """The workflow's snapshot (also once completed); None if there is no workflow.
+        Its ``status`` is None before the workflow's first task has run.
         Raises :class:`WorkflowsUnavailable`."""
-
-
-class TemporalConnection:
-    """One Temporal client, connected on first use so selection starts even if Temporal is down;
-    a failed connection is retried on the next call."""
-
-    def __init__(self, address: str, namespace: str, connect_timeout: float = 10.0) -> None:
-        self.address = address
-        self.namespace = namespace
-        self.connect_timeout = connect_timeout
-        self._client: Client | None = None
-        self._lock = asyncio.Lock()
-
-    async def client(self) -> Client:
-        async with self._lock:
-            if self._client is None:
-                self._client = await asyncio.wait_for(
-                    Client.connect(
-                        self.address,
-                        namespace=self.namespace,
-                        data_converter=pydantic_data_converter,
-                    ),
-                    self.connect_timeout,
-                )
-            return self._client
-
-
-UNREACHABLE = (RPCTimeoutOrCancelledError, TimeoutError, RuntimeError, OSError)
-"""Connecting fails with RuntimeError (core) or TimeoutError; a slow call with
-RPCTimeoutOrCancelledError."""
 
 
 class TemporalDossierWorkflows:
