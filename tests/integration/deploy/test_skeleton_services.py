@@ -1,4 +1,7 @@
-"""Selection and contracts report themselves ready only when the database and Temporal answer."""
+"""Selection and contracts report themselves ready only when the database and Temporal answer.
+
+Selection's Kafka read model is switched off here: its readiness with Kafka is covered in
+tests/integration/selection and by the end-to-end suite."""
 
 import httpx
 import pytest
@@ -19,7 +22,10 @@ def create_app(service: str, database_url: str, temporal_address: str) -> FastAP
     if service == "selection":
         return create_selection_app(
             SelectionSettings(
-                _env_file=None, DATABASE_URL=database_url, TEMPORAL_ADDRESS=temporal_address
+                _env_file=None,
+                DATABASE_URL=database_url,
+                TEMPORAL_ADDRESS=temporal_address,
+                SELECTION_READ_MODEL_ENABLED=False,
             )
         )
     return create_contracts_app(
