@@ -1,13 +1,13 @@
 """The applicant's status page (HTML, French first, then English)."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from libs.messages.common import DossierKind, Role
+from libs.messages.common import DossierKind, Language, Role
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
+from libs.wording import date_and_time
 from services.intake.schemas import DossierStatusPublic
 
 _templates = Environment(
@@ -47,49 +47,9 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     Role.TECHNICAL_DIRECTOR.value: ("Directeur ou directrice technique", "Technical director"),
 }
 
-FRENCH_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-ENGLISH_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 
 def _status_labels(status: str) -> tuple[str, str]:
     return STATUS_LABELS.get(status, (status, status))
-
-
-def french_date(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return f"{utc.day} {FRENCH_MONTHS[utc.month - 1]} {utc.year} à {utc:%H:%M} (UTC)"
-
-
-def english_date(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return f"{utc.day} {ENGLISH_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC"
 
 
 @dataclass(frozen=True)
@@ -175,13 +135,13 @@ def _page(
         status_fr=status_fr,
         status_en=status_en,
         updated_at_iso=status.updated_at.isoformat(),
-        updated_at_fr=french_date(status.updated_at),
-        updated_at_en=english_date(status.updated_at),
+        updated_at_fr=date_and_time(Language.FR, status.updated_at),
+        updated_at_en=date_and_time(Language.EN, status.updated_at),
         timeline=[
             TimelineLine(
                 at_iso=entry.at.isoformat(),
-                at_fr=french_date(entry.at),
-                at_en=english_date(entry.at),
+                at_fr=date_and_time(Language.FR, entry.at),
+                at_en=date_and_time(Language.EN, entry.at),
                 status_fr=_status_labels(entry.status)[0],
                 status_en=_status_labels(entry.status)[1],
                 note=entry.note,

@@ -25,15 +25,9 @@ from libs.messages.dossier_events import (
     DossierStatusChanged,
     Outcome,
 )
+from libs.wording import date_and_time, long_date, parse_day
 from services.notifications.addressing import Recipient
-from services.notifications.wording import (
-    KIND_LABELS,
-    date_and_time,
-    long_date,
-    parse_day,
-    role_label,
-    status_label,
-)
+from services.notifications.wording import KIND_LABELS, role_label, status_label
 
 logger = logging.getLogger(__name__)
 

@@ -1,14 +1,9 @@
 """Domain: how dossier facts read in each language (roles, kinds, statuses, dates)."""
 
 from collections.abc import Mapping
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from libs.messages.common import DossierKind, Language, Role
 from libs.messages.dossier_events import DossierStatus
-
-PARIS = ZoneInfo("Europe/Paris")
-"""The programme's time zone: every date in an e-mail is a date in Paris."""
 
 ROLE_LABELS: Mapping[Language, Mapping[Role, str]] = {
     Language.FR: {
@@ -65,37 +60,6 @@ STATUS_LABELS: Mapping[Language, Mapping[DossierStatus, str]] = {
     },
 }
 
-MONTHS: Mapping[Language, tuple[str, ...]] = {
-    Language.FR: (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    Language.EN: (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
 
 def role_label(language: Language, role: str) -> str:
     try:
@@ -107,33 +71,3 @@ def role_label(language: Language, role: str) -> str:
 
 def status_label(language: Language, status: DossierStatus) -> str:
     return STATUS_LABELS[language].get(status, status.value)
-
-
-def long_date(language: Language, day: date) -> str:
-    """``1er mars 2025`` / ``1 March 2025``, as public-service letters write dates."""
-    month = MONTHS[language][day.month - 1]
-    if language == Language.FR:
-        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
-    return f"{day.day} {month} {day.year}"
-
-
-def date_and_time(language: Language, moment: datetime) -> str:
-    """A moment as read in Paris, e.g. ``12 mars 2025 à 14 h 00 (heure de Paris)``."""
-    local = in_paris(moment)
-    if language == Language.FR:
-        return f"{long_date(language, local.date())} à {local:%H} h {local:%M} (heure de Paris)"
-    return f"{long_date(language, local.date())} at {local:%H:%M} (Paris time)"
-
-
-def in_paris(moment: datetime) -> datetime:
-    # A moment without a time zone is taken as already in Paris time (a date typed by staff).
-    return moment.astimezone(PARIS) if moment.tzinfo else moment.replace(tzinfo=PARIS)
-
-
-def parse_day(text: str) -> date | None:
-    """The day in Paris of an ISO date or date-time; None when the text is not one."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return in_paris(moment).date()

@@ -4,13 +4,8 @@ import pytest
 
 from libs.messages.common import Language
 from libs.messages.dossier_events import DossierStatus
-from services.notifications.wording import (
-    STATUS_LABELS,
-    date_and_time,
-    long_date,
-    parse_day,
-    role_label,
-)
+from libs.wording import date_and_time, long_date, parse_day
+from services.notifications.wording import STATUS_LABELS, role_label
 
 
 class TestLongDate:
