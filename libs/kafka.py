@@ -191,3 +191,32 @@ def subscribe_reliably(
         title=title,
         description=description,
     )(consume)
+
+
+BROKER_START_RETRY = RetryPolicy(initial_delay=0.5, max_delay=15.0)
+
+
+async def try_starting(broker: KafkaBroker) -> bool:
+    """Start the broker's producer and subscribers; False (and cleaned up) if Kafka is away."""
+    try:
+        await broker.start()
+    except Exception as error:  # noqa: BLE001 - unreachable broker: the caller retries
+        logger.warning("Kafka unreachable: %s", type(error).__name__)
+        await broker.stop()
+        return False
+    return True
+
+
+async def keep_starting(broker: KafkaBroker, retry: RetryPolicy = BROKER_START_RETRY) -> None:
+    """Retry :func:`try_starting` with backoff until Kafka answers.
+
+    For services that keep serving without Kafka (intake's outbox, selection's read API): a
+    missing broker must not keep them from starting.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        await asyncio.sleep(retry.delay(attempt))
+        if await try_starting(broker):
+            logger.info("Kafka reachable again after %d attempts", attempt)
+            return

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import create_engine, is_sqlite, session_factory
-from libs.kafka import RetryPolicy, create_broker
+from libs.kafka import create_broker, keep_starting, try_starting
 from libs.observability import ReadinessCheck
 from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
 from libs.temporal import TemporalConnection
@@ -32,7 +32,6 @@ from workflows.dossier.client import DossierWorkflows, TemporalDossierWorkflows
 logger = logging.getLogger(__name__)
 
 KAFKA_CLIENT_ID = "intake"
-BROKER_START_RETRY = RetryPolicy(initial_delay=0.5, max_delay=15.0)
 
 
 @dataclass
@@ -58,8 +57,8 @@ class Intake:
         if self.settings.INTAKE_CREATE_TABLES:
             async with self.engine.begin() as connection:
                 await connection.run_sync(SQLModel.metadata.create_all)
-        if self.broker is not None and not await _try_starting(self.broker):
-            self._spawn(_keep_starting(self.broker), "intake-broker-start")
+        if self.broker is not None and not await try_starting(self.broker):
+            self._spawn(keep_starting(self.broker), "intake-broker-start")
         if self.relay is not None:
             self._spawn(self.relay.run(), "intake-outbox-relay")
         if self.reconciler is not None:
@@ -88,28 +87,6 @@ class Intake:
                 client=self.temporal.client, rpc_timeout=TEMPORAL_RPC_TIMEOUT
             )
         return checks
-
-
-async def _try_starting(broker: KafkaBroker) -> bool:
-    try:
-        await broker.start()
-    except Exception as error:  # noqa: BLE001 - unreachable broker: the caller retries
-        logger.warning("Kafka unreachable: %s", type(error).__name__)
-        await broker.stop()
-        return False
-    return True
-
-
-async def _keep_starting(broker: KafkaBroker) -> None:
-    """Intake accepts applications while Kafka is down (they wait in the outbox), so a missing
-    broker must not keep intake from starting: connect in the background until it answers."""
-    attempt = 0
-    while True:
-        attempt += 1
-        await asyncio.sleep(BROKER_START_RETRY.delay(attempt))
-        if await _try_starting(broker):
-            logger.info("Kafka reachable again after %d attempts", attempt)
-            return
 
 
 def bootstrap(

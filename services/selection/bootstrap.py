@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import create_engine, session_factory
-from libs.kafka import RetryPolicy, create_broker
+from libs.kafka import create_broker, keep_starting, try_starting
 from libs.observability import ReadinessCheck
 from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
 from libs.temporal import TemporalConnection
@@ -27,7 +27,6 @@ from workflows.dossier.client import (
 logger = logging.getLogger(__name__)
 
 KAFKA_CLIENT_ID = "selection"
-BROKER_START_RETRY = RetryPolicy(initial_delay=0.5, max_delay=15.0)
 
 
 @dataclass
@@ -46,10 +45,10 @@ class Selection:
         if self.settings.SELECTION_CREATE_TABLES:
             async with self.engine.begin() as connection:
                 await connection.run_sync(SQLModel.metadata.create_all)
-        if self.broker is not None and not await _try_starting(self.broker):
+        if self.broker is not None and not await try_starting(self.broker):
             # The API answers from the database while Kafka is down: connect in the background.
             self._tasks.append(
-                asyncio.create_task(_keep_starting(self.broker), name="selection-broker-start")
+                asyncio.create_task(keep_starting(self.broker), name="selection-broker-start")
             )
 
     async def stop(self) -> None:
@@ -70,26 +69,6 @@ class Selection:
         if self.broker is not None:
             checks["kafka"] = KafkaProbe(self.broker)
         return checks
-
-
-async def _try_starting(broker: KafkaBroker) -> bool:
-    try:
-        await broker.start()
-    except Exception as error:  # noqa: BLE001 - unreachable broker: the caller retries
-        logger.warning("Kafka unreachable: %s", type(error).__name__)
-        await broker.stop()
-        return False
-    return True
-
-
-async def _keep_starting(broker: KafkaBroker) -> None:
-    attempt = 0
-    while True:
-        attempt += 1
-        await asyncio.sleep(BROKER_START_RETRY.delay(attempt))
-        if await _try_starting(broker):
-            logger.info("Kafka reachable again after %d attempts", attempt)
-            return
 
 
 def bootstrap(
