@@ -11,7 +11,6 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
@@ -25,7 +24,7 @@ from temporalio.client import Client
 from libs.messages.topics import APPLICATIONS, DOSSIER_EVENTS, PARTITIONS, ConsumerGroups
 from tests.eventually import eventually
 from tests.kafka_offsets import group_caught_up
-from tests.local_stack import RunningStack, local_stack
+from tests.local_stack import RunningStack
 
 pytestmark = pytest.mark.e2e
 
@@ -140,21 +139,6 @@ async def every_consumer_caught_up(bootstrap: str) -> None:
 
 async def workflow_ids(temporal: Client) -> list[str]:
     return [execution.id async for execution in temporal.list_workflows()]
-
-
-@pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningStack]:
-    # Tansu keeps records in memory: a broker crash can drop what was just published, and the
-    # reconciler republishes it. A short period keeps the crash test quick.
-    fast_reconciler = {"RECONCILE_INTERVAL_SECONDS": "2", "RECONCILE_GRACE_SECONDS": "3"}
-    async with local_stack(tmp_path_factory.mktemp("e2e"), fast_reconciler) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        yield client
 
 
 class TestApplicantJourney:

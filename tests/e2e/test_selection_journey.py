@@ -1,0 +1,238 @@
+"""Staff drive a project and a candidate through selection with the documented requests alone.
+
+Runs against the whole local stack (``python -m deploy.local``): staff tokens from
+``dev-tokens.json``, the promotion the worker seeds, e-mails in the Maildir.
+"""
+
+import email
+import email.policy
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.eventually import eventually
+from tests.local_stack import RunningStack
+
+pytestmark = pytest.mark.e2e
+
+
+class Staff:
+    """The staff API as a person with each role would call it."""
+
+    def __init__(self, stack: RunningStack, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.base = stack.urls["selection"] + "/api/v1"
+        tokens = json.loads((Path(stack.state["data_dir"]) / "dev-tokens.json").read_text())
+        self.headers = {
+            role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()
+        }
+
+    async def dossier(self, dossier_id: str) -> dict[str, Any]:
+        response = await self.http.get(
+            f"{self.base}/dossiers/{dossier_id}", headers=self.headers["staff"]
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def act(
+        self, dossier_id: str, action: str, body: dict[str, Any], role: str = "staff"
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"{self.base}/dossiers/{dossier_id}/actions/{action}",
+            json=body,
+            headers=self.headers[role],
+        )
+
+    async def reaches(self, dossier_id: str, status: str) -> dict[str, Any]:
+        """The dossier once its workflow says ``status`` (automatic steps take a moment)."""
+
+        async def probe() -> dict[str, Any] | None:
+            response = await self.http.get(
+                f"{self.base}/dossiers/{dossier_id}", headers=self.headers["staff"]
+            )
+            if response.status_code == 404:  # the read model has not seen it yet
+                return None
+            detail: dict[str, Any] = response.json()
+            ready = detail["status"] == status and detail["state_source"] == "workflow"
+            return detail if ready else None
+
+        found = await eventually(probe, timeout=30)
+        assert found is not None
+        return found
+
+
+def subjects_to(maildir: Path, address: str) -> list[str]:
+    subjects = []
+    for path in sorted((maildir / "new").glob("*"), key=lambda p: p.stat().st_mtime):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"].addresses[0].addr_spec == address:
+            subjects.append(str(message["Subject"]))
+    return subjects
+
+
+def mails_count(maildir: Path, address: str, count: int) -> Callable[[], Awaitable[list[str]]]:
+    async def probe() -> list[str]:
+        found = subjects_to(maildir, address)
+        return found if len(found) >= count else []
+
+    return probe
+
+
+async def submit(
+    http: httpx.AsyncClient, stack: RunningStack, path: str, form: dict[str, Any]
+) -> str:
+    response = await http.post(stack.urls["intake"] + "/api/v1/applications/" + path, json=form)
+    assert response.status_code == 202, response.text
+    dossier_id: str = response.json()["dossier_id"]
+    return dossier_id
+
+
+def project_form(address: str, **overrides: Any) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "administration_name": "Agence nationale de la cohésion des territoires",
+        "administration_kind": "operator",
+        "project_title": f"Cartographier les tiers-lieux {uuid.uuid4().hex[:4]}",
+        "problem_statement": "Les élus ne savent pas où ouvrir un tiers-lieu.",
+        "public_policy": "Cohésion des territoires",
+        "sponsor_name": "Claire Dupont",
+        "sponsor_role": "Directrice générale",
+        "beta_gouv_product_url": "https://beta.gouv.fr/startups/tiers-lieux.html",
+        "beta_gouv_phase": "acceleration",
+        "profiles_wanted": ["technical_director"],
+        "twelve_month_goals": "Une carte utilisée par 500 collectivités.",
+        "contact_name": "Paul Martin",
+        "contact_email": address,
+        "preferred_language": "fr",
+        "consent": True,
+    }
+    form.update(overrides)
+    return form
+
+
+def candidate_form(address: str) -> dict[str, Any]:
+    return {
+        "first_name": "Inès",
+        "last_name": "Moreau",
+        "email": address,
+        "role": "technical_director",
+        "years_of_experience": 12,
+        "entrepreneurial_experience": "Cofondatrice d'une entreprise de logiciels libres.",
+        "preferred_language": "fr",
+        "consent": True,
+    }
+
+
+@pytest.fixture
+def staff(stack: RunningStack, http: httpx.AsyncClient) -> Staff:
+    return Staff(stack, http)
+
+
+class TestSelectionJourney:
+    async def test_a_project_and_a_candidate_go_from_application_to_selection(
+        self, stack: RunningStack, http: httpx.AsyncClient, staff: Staff
+    ) -> None:
+        maildir = Path(stack.state["maildir"])
+        project_address = f"projet.{uuid.uuid4().hex[:8]}@example.fr"
+        candidate_address = f"talent.{uuid.uuid4().hex[:8]}@example.fr"
+
+        # The project: evaluation, automatic scheduling in the seeded project round, defence,
+        # the jury's decision in that round, the partnership.
+        project = await submit(http, stack, "projects", project_form(project_address))
+        await staff.reaches(project, "in_evaluation")
+        response = await staff.act(project, "record_evaluation", {"outcome": "eligible"})
+        assert response.status_code == 200, response.text
+        await staff.reaches(project, "scheduled")
+
+        async def round_joined() -> str | None:  # the read model learns it from the event
+            joined: str | None = (await staff.dossier(project))["round_id"]
+            return joined
+
+        round_id = await eventually(round_joined, timeout=30)
+        assert round_id is not None and "project" in round_id
+        assert (
+            await staff.act(project, "record_defence", {"note": "Soutenance claire."})
+        ).status_code == 200
+        decision = await http.post(
+            f"{staff.base}/rounds/{round_id}/decisions",
+            json={"dossier_id": project, "decision": "selected", "note": "Projet retenu."},
+            headers=staff.headers["jury"],
+        )
+        assert decision.status_code == 200, decision.text
+        signed = await staff.act(project, "sign_partnership", {"signed_on": "2026-12-01"})
+        assert signed.json()["status"] == "partnership_signed"
+
+        # The candidate: review, interview, talent pool, match with that project, joint
+        # interview, selection (a seat of the promotion).
+        seats_before = await self.seats_taken(staff)
+        candidate = await submit(http, stack, "candidates", candidate_form(candidate_address))
+        await staff.reaches(candidate, "in_review")
+        for action, body, status in (
+            ("record_review", {"outcome": "shortlisted"}, "interview"),
+            ("record_interview", {"outcome": "pool"}, "in_pool"),
+            ("propose_match", {"project_dossier_id": project}, "matched"),
+            ("record_joint_interview", {"outcome": "selected"}, "selected"),
+        ):
+            response = await staff.act(candidate, action, body)
+            assert response.status_code == 200, (action, response.text)
+            assert response.json()["status"] == status
+        assert await self.seats_taken(staff) == seats_before + 1
+
+        # Each applicant received the e-mail of each step that concerns them.
+        project_mails = await eventually(mails_count(maildir, project_address, 3), timeout=30)
+        candidate_mails = await eventually(mails_count(maildir, candidate_address, 5), timeout=30)
+        assert len(project_mails) == 3  # received, scheduled, selected
+        assert len(candidate_mails) == 5  # received, shortlisted, pool, matched, selected
+        timeline = (await staff.dossier(candidate))["timeline"]
+        assert [entry["status"] for entry in timeline][-1] == "selected"
+
+    async def test_a_project_that_needs_an_investigation_cannot_skip_it(
+        self, stack: RunningStack, http: httpx.AsyncClient, staff: Staff
+    ) -> None:
+        address = f"enquete.{uuid.uuid4().hex[:8]}@example.fr"
+        form = project_form(address, beta_gouv_phase="none", beta_gouv_product_url=None)
+        project = await submit(http, stack, "projects", form)
+        await staff.reaches(project, "in_evaluation")
+
+        refused = await staff.act(project, "record_evaluation", {"outcome": "eligible"})
+        assert refused.status_code == 409
+        assert (await staff.dossier(project))["status"] == "in_evaluation"
+        requested = await staff.act(project, "request_investigation", {"note": "À qualifier."})
+        assert requested.json()["status"] == "investigation_requested"
+        qualified = await staff.act(project, "record_investigation", {"outcome": "qualified"})
+        assert qualified.json()["status"] == "in_evaluation"
+        eligible = await staff.act(project, "record_evaluation", {"outcome": "eligible"})
+        assert eligible.status_code == 200, eligible.text
+
+    async def test_staff_actions_need_the_right_role(
+        self, stack: RunningStack, http: httpx.AsyncClient, staff: Staff
+    ) -> None:
+        project = await submit(
+            http, stack, "projects", project_form(f"roles.{uuid.uuid4().hex[:8]}@example.fr")
+        )
+        await staff.reaches(project, "in_evaluation")
+        anonymous = await http.post(
+            f"{staff.base}/dossiers/{project}/actions/record_evaluation",
+            json={"outcome": "eligible"},
+        )
+        assert anonymous.status_code == 401
+        evaluator = await staff.act(
+            project, "record_evaluation", {"outcome": "eligible"}, "evaluator"
+        )
+        assert evaluator.status_code == 403
+        unknown = await http.get(
+            f"{staff.base}/dossiers/{uuid.uuid4()}", headers=staff.headers["staff"]
+        )
+        assert unknown.status_code == 404
+
+    @staticmethod
+    async def seats_taken(staff: Staff) -> int:
+        response = await staff.http.get(f"{staff.base}/promotions", headers=staff.headers["staff"])
+        promotions = {item["number"]: item for item in response.json()}
+        taken: int = promotions[7]["seats_taken"]
+        return taken
