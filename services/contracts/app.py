@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from libs.database import create_engine
-from libs.http_service import create_service_app
+from libs.http_service import EngineOnly, create_service_app
 from libs.readiness import DatabaseProbe, TemporalProbe
 from services.contracts.settings import ContractsSettings
 
@@ -14,7 +14,7 @@ def create_app(settings: ContractsSettings | None = None) -> FastAPI:
     return create_service_app(
         title="EIG contracts",
         summary="Project contracts: pay band, dates, document, signature, renewal.",
-        engine=engine,
+        parts=EngineOnly(engine),
         checks={
             "database": DatabaseProbe(engine),
             "temporal": TemporalProbe(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE),

@@ -1,12 +1,8 @@
 """Intake's FastAPI application: routes, error format, body limit, lifespan of the workers."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
-from libs.api_errors import BodySizeLimitMiddleware, install_error_handlers
-from libs.observability import health_router
+from libs.http_service import create_service_app
 from services.intake.api import CountRejectedApplications, router
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.settings import IntakeSettings
@@ -23,32 +19,19 @@ def create_app(settings: IntakeSettings | None = None, *, intake: Intake | None 
     """The intake API. Pass ``intake`` (from :func:`bootstrap`) to run with swapped adapters."""
     if intake is None:
         intake = bootstrap(settings or IntakeSettings())
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await intake.start()
-        try:
-            yield
-        finally:
-            await intake.stop()
-
-    app = FastAPI(
+    app = create_service_app(
         title="EIG intake",
         summary="Applications to the Entrepreneurs d'intérêt général programme",
         description=DESCRIPTION,
-        version="1.0.0",
-        lifespan=lifespan,
+        parts=intake,
+        routers=[router],
+        checks=intake.readiness_checks(),
+        # Applications are accepted with the database alone (the outbox waits for Kafka), so
+        # Kafka and Temporal being down degrades intake without taking it out of service.
+        optional_checks=frozenset({"kafka", "temporal"}),
+        max_body_bytes=intake.settings.MAX_BODY_BYTES,
     )
     app.state.intake = intake
-    install_error_handlers(app)
-    app.include_router(router)
-    # Applications are accepted with the database alone (the outbox waits for Kafka), so
-    # Kafka and Temporal being down degrades intake without taking it out of service.
-    app.include_router(
-        health_router(intake.readiness_checks(), optional=frozenset({"kafka", "temporal"}))
-    )
-    # Added last = outermost: the body limit runs before routing, and rejections it answers
-    # are still counted.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=intake.settings.MAX_BODY_BYTES)
+    # Added last = outermost: rejections answered by the body limit are still counted.
     app.add_middleware(CountRejectedApplications)
     return app

@@ -5,6 +5,7 @@ from functools import partial
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
 
 from libs import dossier_links
 from libs.database import create_engine, session_factory
@@ -12,6 +13,7 @@ from libs.kafka import RetryPolicy, create_broker
 from services.notifications.addressing import Addressing, staff_dossier_url
 from services.notifications.consumer import subscribe_to_dossier_events
 from services.notifications.mailer import Mailer, SmtpMailer
+from services.notifications.models import SentNotification
 from services.notifications.rendering import EmailRenderer
 from services.notifications.repository import SentNotifications
 from services.notifications.settings import NotificationsSettings
@@ -28,6 +30,22 @@ class Notifications:
     broker: KafkaBroker
     mailer: Mailer
     sent_notifications: SentNotifications
+
+    async def start(self) -> None:
+        if self.settings.NOTIFICATIONS_CREATE_TABLES:
+            await create_tables(self)
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+        await self.engine.dispose()
+
+
+async def create_tables(notifications: Notifications) -> None:
+    # Only ours: other services own (and migrate) theirs.
+    table = SQLModel.metadata.tables[SentNotification.__tablename__]
+    async with notifications.engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all, tables=[table])
 
 
 def smtp_mailer(settings: NotificationsSettings) -> SmtpMailer:

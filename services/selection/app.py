@@ -1,13 +1,9 @@
 """FastAPI application of the selection service: the staff API."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
-from libs.api_errors import BodySizeLimitMiddleware, install_error_handlers
 from libs.auth import token_verifier
-from libs.observability import health_router
+from libs.http_service import create_service_app
 from services.selection.api import rounds
 from services.selection.api.dossiers import router as dossiers_router
 from services.selection.bootstrap import Selection, bootstrap
@@ -26,21 +22,15 @@ def create_app(
     """The selection API. Pass ``selection`` (from :func:`bootstrap`) to swap adapters."""
     if selection is None:
         selection = bootstrap(settings or SelectionSettings())
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await selection.start()
-        try:
-            yield
-        finally:
-            await selection.stop()
-
-    app = FastAPI(
+    app = create_service_app(
         title="EIG selection",
         summary="Investigations, evaluations, selection rounds and committee decisions.",
         description=DESCRIPTION,
-        version="1.0.0",
-        lifespan=lifespan,
+        parts=selection,
+        routers=[dossiers_router, rounds.router],
+        checks=selection.readiness_checks(),
+        # Lists and details answer from the database alone; actions need Temporal.
+        optional_checks=frozenset({"kafka"}),
     )
     app.state.selection = selection
     app.state.dossier_workflows = selection.dossier_workflows
@@ -48,10 +38,4 @@ def create_app(
         selection.temporal.client, selection.settings.TEMPORAL_TASK_QUEUE
     )
     app.state.token_verifier = token_verifier(selection.settings)
-    install_error_handlers(app)
-    app.include_router(dossiers_router)
-    app.include_router(rounds.router)
-    # Lists and details answer from the database alone; actions need Temporal.
-    app.include_router(health_router(selection.readiness_checks(), optional=frozenset({"kafka"})))
-    app.add_middleware(BodySizeLimitMiddleware)
     return app

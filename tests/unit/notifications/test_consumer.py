@@ -11,8 +11,7 @@ from libs.kafka import publish_event
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from libs.messages.topics import DOSSIER_EVENTS, NOTIFICATIONS_DLQ, Headers
-from services.notifications.app import create_tables
-from services.notifications.bootstrap import bootstrap
+from services.notifications.bootstrap import bootstrap, create_tables
 from services.notifications.mailer import FakeMailer
 from services.notifications.settings import NotificationsSettings
 from tests.unit.notifications.conftest import (
