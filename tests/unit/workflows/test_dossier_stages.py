@@ -167,6 +167,15 @@ async def pooled_candidate(dossiers: Dossiers, **fields: Any) -> Handle:
     return handle
 
 
+async def matched_candidate(dossiers: Dossiers) -> tuple[Any, DossierSnapshot]:
+    """A candidate in the pool, matched with a project whose partnership is signed."""
+    project = signed_project()
+    dossiers.stand_ins.directory.snapshots[project.dossier_id] = project
+    handle = await pooled_candidate(dossiers)
+    await act(handle, "propose_match", project_dossier_id=str(project.dossier_id))
+    return handle, project
+
+
 def signed_project(
     wanted: list[Role] | None = None, status: DossierStatus = Status.PARTNERSHIP_SIGNED
 ) -> DossierSnapshot:
@@ -530,10 +539,7 @@ class TestCandidateMatching:
     async def test_a_selection_at_the_joint_interview_takes_a_seat(
         self, dossiers: Dossiers
     ) -> None:
-        project = signed_project()
-        dossiers.stand_ins.directory.snapshots[project.dossier_id] = project
-        handle = await pooled_candidate(dossiers)
-        await act(handle, "propose_match", project_dossier_id=str(project.dossier_id))
+        handle, project = await matched_candidate(dossiers)
 
         result = await act(handle, "record_joint_interview", outcome="selected", note="Bienvenue")
 
@@ -550,10 +556,7 @@ class TestCandidateMatching:
     ) -> None:
         dossiers.stand_ins.promotion.seat_cap = 1
         dossiers.stand_ins.promotion.seats = [uuid.uuid4()]
-        project = signed_project()
-        dossiers.stand_ins.directory.snapshots[project.dossier_id] = project
-        handle = await pooled_candidate(dossiers)
-        await act(handle, "propose_match", project_dossier_id=str(project.dossier_id))
+        handle, project = await matched_candidate(dossiers)
         published_before = len(dossiers.events)
 
         refused = await refusal(handle, "record_joint_interview", outcome="selected")
@@ -567,10 +570,7 @@ class TestCandidateMatching:
     async def test_a_candidate_sent_back_to_the_pool_can_be_matched_again(
         self, dossiers: Dossiers
     ) -> None:
-        project = signed_project()
-        dossiers.stand_ins.directory.snapshots[project.dossier_id] = project
-        handle = await pooled_candidate(dossiers)
-        await act(handle, "propose_match", project_dossier_id=str(project.dossier_id))
+        handle, project = await matched_candidate(dossiers)
 
         result = await act(handle, "record_joint_interview", outcome="back_to_pool", note="Autre")
 
@@ -613,10 +613,7 @@ class TestWithdrawal:
     async def test_a_selected_candidate_who_withdraws_gives_the_seat_back(
         self, dossiers: Dossiers
     ) -> None:
-        project = signed_project()
-        dossiers.stand_ins.directory.snapshots[project.dossier_id] = project
-        handle = await pooled_candidate(dossiers)
-        await act(handle, "propose_match", project_dossier_id=str(project.dossier_id))
+        handle, project = await matched_candidate(dossiers)
         await act(handle, "record_joint_interview", outcome="selected")
 
         await act(handle, "withdraw", actor="applicant")
