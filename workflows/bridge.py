@@ -91,11 +91,16 @@ def dossier_input(
         "stage_deadline_days": defaults.stage_deadline_days,
     }
     if isinstance(event, CandidateApplicationSubmitted):
-        return DossierInput(**common, role=event.payload.role)
+        return DossierInput(
+            **common,
+            role=event.payload.role,
+            years_of_experience=event.payload.years_of_experience,
+        )
     project = event.payload
     return DossierInput(
         **common,
         profiles_wanted=list(project.profiles_wanted),
+        administration_name=project.administration_name,
         # beta.gouv.fr vouches for a project that is in its approach and has a product page;
         # any other project is investigated before it can be evaluated.
         requires_investigation=(

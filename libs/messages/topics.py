@@ -11,6 +11,10 @@ APPLICATIONS: Final = "eig.applications.v1"
 DOSSIER_EVENTS: Final = "eig.dossier-events.v1"
 """Every dossier status change, published by the dossier workflows. Key: dossier id."""
 
+CONTRACT_EVENTS: Final = "eig.contract-events.v1"
+"""Every contract status change, offer reminder and renewal decision, published by the
+contract workflows. Key: the candidate's dossier id."""
+
 NOTIFICATIONS_DLQ: Final = "eig.notifications.dlq.v1"
 """Dossier events whose e-mail could not be sent after the last attempt."""
 
@@ -23,15 +27,20 @@ INTAKE_STATUS_VIEW_DLQ: Final = "eig.intake-status-view.dlq.v1"
 SELECTION_READ_MODEL_DLQ: Final = "eig.selection-read-model.dlq.v1"
 """Applications and dossier events the staff read model (selection) cannot read."""
 
+CONTRACTS_READ_MODEL_DLQ: Final = "eig.contracts-read-model.dlq.v1"
+"""Contract events the contracts read model cannot read (poison messages)."""
+
 # Partition counts: keyed by dossier id, so ordering holds per dossier; three partitions
 # let three consumers of a group share the load. Dead-letter topics are low volume.
 PARTITIONS: Final[dict[str, int]] = {
     APPLICATIONS: 3,
     DOSSIER_EVENTS: 3,
+    CONTRACT_EVENTS: 3,
     NOTIFICATIONS_DLQ: 1,
     WORKFLOWS_BRIDGE_DLQ: 1,
     INTAKE_STATUS_VIEW_DLQ: 1,
     SELECTION_READ_MODEL_DLQ: 1,
+    CONTRACTS_READ_MODEL_DLQ: 1,
 }
 
 
@@ -42,6 +51,9 @@ class ConsumerGroups:
     NOTIFICATIONS: Final = "notifications"
     INTAKE_STATUS_VIEW: Final = "intake-status-view"
     SELECTION_READ_MODEL: Final = "selection-read-model"
+    CONTRACTS_READ_MODEL: Final = "contracts-read-model"
+    NOTIFICATIONS_CONTRACTS: Final = "notifications-contracts"
+    """Contract e-mails: its own group, so contract and dossier offsets never mix."""
 
 
 class Headers:

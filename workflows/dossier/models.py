@@ -52,6 +52,13 @@ class DossierInput(BaseModel):
         default=14, ge=1, description="Days staff have at each stage before it is overdue"
     )
     promotion_number: int = Field(default=7, ge=1, description="Promotion the dossier joins")
+    # Added with contracts: the pay band's only input, and the host named in the contract.
+    years_of_experience: int | None = Field(
+        default=None, ge=0, description="Candidate only: years of professional experience"
+    )
+    administration_name: str = Field(
+        default="", description="Project only: the administration that would host the EIG"
+    )
 
 
 class PublishStatusChangeInput(BaseModel):
@@ -143,4 +150,8 @@ class DossierSnapshot(BaseModel):
     investigation_done: bool = Field(default=False)
     matched_project_id: UUID | None = Field(
         default=None, description="Candidate only: the project it is matched with"
+    )
+    administration_name: str = Field(default="", description="Project only: the host")
+    contact: Contact | None = Field(
+        default=None, description="Who the dossier's e-mails go to (a project: the host's contact)"
     )

@@ -154,6 +154,8 @@ class DossierWorkflow:
             matched_project_id=(
                 self._matched_project.dossier_id if self._matched_project is not None else None
             ),
+            administration_name=self._input.administration_name,
+            contact=self._input.contact,
         )
 
     @workflow.update

@@ -15,6 +15,8 @@ from libs.messages.common import DossierKind
 ENROL_IN_ROUND: Final = "enrol_in_round"
 RESERVE_SEAT: Final = "reserve_seat"
 RELEASE_SEAT: Final = "release_seat"
+LEAVE_ROUND: Final = "leave_round"
+ALLOCATE_CONTRACT_NUMBER: Final = "allocate_contract_number"
 """Activity names: dossier workflows call them by name, so they never import client code."""
 
 ROUND_OPENED: Final = "round_opened"
@@ -116,3 +118,22 @@ class SeatsSummary(BaseModel):
     seats_taken: int
     seat_cap: int
     dossier_ids: list[UUID] = Field(default_factory=list, description="Seat holders, in order")
+
+
+class LeaveRoundInput(BaseModel):
+    """Take a dossier out of the rounds it is enrolled or waiting in (withdrawn, final)."""
+
+    promotion_number: int
+    dossier_id: UUID
+
+
+class ContractNumberInput(BaseModel):
+    """Ask the promotion for a contract number; idempotent per contract id."""
+
+    promotion_number: int
+    contract_id: UUID
+
+
+class ContractNumberResult(BaseModel):
+    sequence: int = Field(ge=1, description="1, 2, … in the order contracts were numbered")
+    contract_number: str = Field(description="e.g. EIG-7-0001")
