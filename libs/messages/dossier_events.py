@@ -56,6 +56,10 @@ class Outcome(StrEnum):
     """The jury moved a project to the next round."""
     BACK_TO_POOL = "back_to_pool"
     """A joint interview did not lead to a recruitment: the candidate is back in the pool."""
+    CONTRACT_DECLINED = "contract_declined"
+    """The selected candidate declined the contract offer: back in the pool, seat released."""
+    OFFER_EXPIRED = "offer_expired"
+    """The contract offer lapsed unanswered: back in the pool, seat released."""
 
 
 class Detail(StrEnum):
