@@ -48,9 +48,9 @@ class PlatformSettings(BaseSettings):
     MAIL_FROM: str = "EIG <eig@beta.gouv.fr>"
 
     PUBLIC_INTAKE_URL: str = "http://127.0.0.1:8000"
+    """Base of the links sent to applicants (their private status page)."""
     PUBLIC_CONTRACTS_URL: str = "http://127.0.0.1:8002"
     """Where applicants open their contract offer (``/contracts/{id}?token=…``) and documents."""
-    """Base of the links sent to applicants (their private status page)."""
     DOSSIER_LINK_SECRET: SecretStr = SecretStr(DEV_LINK_SECRET)
     """Key of the HMAC that makes each dossier's private link unguessable."""
 
