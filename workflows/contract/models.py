@@ -8,10 +8,11 @@ workflow sandbox. New fields get defaults, so running contracts' histories stay 
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any, Final
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.messages.common import Contact, Role
 from libs.messages.contract_events import (
@@ -44,7 +45,7 @@ class ContractAction(StrEnum):
     ACCEPT = "accept"  # applicant (private link), offer_sent → accepted
     DECLINE = "decline"  # applicant (private link), offer_sent → declined
     COUNTERSIGN = "countersign"  # admin (for DINUM), accepted → signed
-    DECIDE_RENEWAL = "decide_renewal"  # staff, renewal_due → renewed | (ends at end_on)
+    DECIDE_RENEWAL = "decide_renewal"  # staff, signed|active|renewal_due → renewed | (ends at end_on)
 
 
 # --- Pay policy (data, versioned per promotion) --------------------------------------------
@@ -74,6 +75,28 @@ class PayPolicy(BaseModel):
     version: str = Field(description="e.g. 7.1; recorded in every contract it priced")
     term_months: int = Field(ge=1, description="Length of a term (12 from the 7th promotion)")
     bands: list[PayBand] = Field(min_length=1, description="By increasing experience threshold")
+    note: str = Field(default="", description="Where the figures come from (not used to price)")
+
+    @model_validator(mode="after")
+    def _bands_cover_every_experience_once(self) -> "PayPolicy":
+        # Pricing picks the first band whose threshold is not exceeded: thresholds must rise,
+        # and only the last band may (and must) be open-ended, so every experience has one band.
+        *bounded, last = self.bands
+        if last.max_years_of_experience is not None:
+            raise ValueError("the last band must have no max_years_of_experience (no limit)")
+        thresholds = [
+            band.max_years_of_experience
+            for band in bounded
+            if band.max_years_of_experience is not None
+        ]
+        if len(thresholds) != len(bounded):
+            raise ValueError("only the last band may have no max_years_of_experience")
+        if any(low >= high for low, high in pairwise(thresholds)):
+            raise ValueError("max_years_of_experience must increase from band to band")
+        labels = [band.label for band in self.bands]
+        if len(set(labels)) != len(labels):
+            raise ValueError("band labels must be unique")
+        return self
 
 
 class LoadPayPolicyInput(BaseModel):

@@ -1,0 +1,55 @@
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from deploy.local.engines import temporal_test_server_binary
+from tests.conftest import QUIET_TEMPORAL_RUNTIME
+from tests.integration.contract.contracts import ContractStandIns
+from workflows.contract.workflows import CONTRACT_WORKFLOWS
+
+
+@pytest.fixture(scope="session")
+async def contract_clock() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the contract tests' own (it starts in a tenth of a second).
+
+    Contracts run for years: these tests skip the clock by about three years, which on the
+    session's shared server would put other tests' dates (taken from the real clock) in the
+    past.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server_binary(),
+        data_converter=pydantic_data_converter,
+        runtime=QUIET_TEMPORAL_RUNTIME,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"contracts-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def stand_ins() -> ContractStandIns:
+    return ContractStandIns()
+
+
+@pytest.fixture
+async def contract_worker(
+    contract_clock: WorkflowEnvironment, task_queue: str, stand_ins: ContractStandIns
+) -> AsyncIterator[ContractStandIns]:
+    """A worker for the contract workflow on this test's task queue, with the stand-ins."""
+    async with Worker(
+        contract_clock.client,
+        task_queue=task_queue,
+        workflows=CONTRACT_WORKFLOWS,
+        activities=stand_ins.activities(),
+    ):
+        yield stand_ins

@@ -1,0 +1,71 @@
+"""Activities of the contract workflow: the only place it touches files and Kafka.
+
+The contract number comes from the promotion's ``allocate_contract_number`` activity
+(workflows/promotion), which owns numbering.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from libs.kafka import publish_event
+from libs.messages.contract_events import ContractStatusChanged
+from libs.messages.topics import CONTRACT_EVENTS
+from workflows.contract import policies
+from workflows.contract.models import (
+    LOAD_PAY_POLICY,
+    PUBLISH_CONTRACT_EVENT,
+    LoadPayPolicyInput,
+    PayPolicy,
+    PublishContractEventInput,
+)
+
+PAY_POLICY_NOT_FOUND = "PayPolicyNotFound"
+INVALID_PAY_POLICY = "InvalidPayPolicy"
+"""Error types of ``load_pay_policy``. Retryable on purpose: the contract waits (and the
+failing activity shows in Temporal) until a fixed policy file is deployed, rather than fail."""
+
+
+class ContractActivities:
+    """Activities holding what they need; the worker registers ``activities()``."""
+
+    def __init__(self, broker: KafkaBroker, policies_dir: Path = policies.POLICIES_DIR) -> None:
+        self._broker = broker
+        self._policies_dir = policies_dir
+
+    def activities(self) -> list[Callable[..., Any]]:
+        """Every activity of the contract workflow except allocate_contract_number."""
+        return [self.load_pay_policy, self.publish_contract_event]
+
+    @activity.defn(name=LOAD_PAY_POLICY)
+    async def load_pay_policy(self, input: LoadPayPolicyInput) -> PayPolicy:
+        """The promotion's pay policy, read from its data file and validated."""
+        try:
+            return policies.load_pay_policy(input.promotion_number, self._policies_dir)
+        except policies.PayPolicyNotFound as error:
+            raise ApplicationError(str(error), type=PAY_POLICY_NOT_FOUND) from None
+        except policies.InvalidPayPolicy as error:
+            raise ApplicationError(str(error), type=INVALID_PAY_POLICY) from None
+
+    @activity.defn(name=PUBLISH_CONTRACT_EVENT)
+    async def publish_contract_event(self, input: PublishContractEventInput) -> None:
+        """Put the event on ``eig.contract-events.v1``, keyed by the candidate's dossier id.
+
+        At least once: a retry after a lost acknowledgement publishes the same event again,
+        with the same event id, and consumers dedupe on it.
+        """
+        event = input.event
+        await publish_event(self._broker, CONTRACT_EVENTS, event)
+        status = event.status if isinstance(event, ContractStatusChanged) else "-"
+        # Ids and status only: no personal data in logs.
+        activity.logger.info(
+            "published %s (%s) for contract %s (event %s)",
+            event.type,
+            status,
+            event.contract_id,
+            event.event_id,
+        )
