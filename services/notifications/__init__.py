@@ -1,1 +1,2 @@
-"""Notifications: e-mails the applicant about each dossier status change, once per event."""
+"""Notifications: e-mails applicants, host administrations and staff about dossier and
+contract events, each e-mail once."""

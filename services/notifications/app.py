@@ -1,5 +1,5 @@
 """Entrypoint: the HTTP face of the service (health, readiness, metrics) and its lifespan,
-which runs the dossier-event consumer."""
+which runs the dossier-event and contract-event consumers."""
 
 from fastapi import FastAPI
 
@@ -16,7 +16,7 @@ def create_app(
     notifications = bootstrap(settings or NotificationsSettings(), mailer=mailer)
     app = create_service_app(
         title="EIG notifications",
-        summary="Dossier events to applicants' e-mails, once per event.",
+        summary="Dossier and contract events to e-mails, each e-mail once.",
         parts=notifications,
         checks={
             "database": DatabaseProbe(notifications.engine),

@@ -1,5 +1,6 @@
 """Wires the service's dependencies from settings; tests pass their own mailer or renderer."""
 
+import asyncio
 from dataclasses import dataclass
 from functools import partial
 
@@ -10,8 +11,19 @@ from sqlmodel import SQLModel
 from libs import dossier_links
 from libs.database import create_engine, session_factory
 from libs.kafka import RetryPolicy, create_broker
-from services.notifications.addressing import Addressing, staff_dossier_url
-from services.notifications.consumer import subscribe_to_dossier_events
+from services.notifications.addressing import (
+    Addressing,
+    ContractAddressing,
+    contract_document_url,
+    contract_offer_url,
+    staff_contract_url,
+    staff_dossier_url,
+)
+from services.notifications.consumer import (
+    subscribe_to_contract_events,
+    subscribe_to_dossier_events,
+)
+from services.notifications.contract_emails import ContractEmailRenderer
 from services.notifications.mailer import Mailer, SmtpMailer
 from services.notifications.models import SentNotification
 from services.notifications.rendering import EmailRenderer
@@ -34,7 +46,7 @@ class Notifications:
     async def start(self) -> None:
         if self.settings.NOTIFICATIONS_CREATE_TABLES:
             await create_tables(self)
-        await self.broker.start()
+        await start_subscribers_together(self.broker)
 
     async def stop(self) -> None:
         await self.broker.stop()
@@ -46,6 +58,21 @@ async def create_tables(notifications: Notifications) -> None:
     table = SQLModel.metadata.tables[SentNotification.__tablename__]
     async with notifications.engine.begin() as connection:
         await connection.run_sync(SQLModel.metadata.create_all, tables=[table])
+
+
+async def start_subscribers_together(broker: KafkaBroker) -> None:
+    """``broker.start()``, but the consumers join their groups at the same time.
+
+    Each consumer's start waits for its group assignment (about 3 s of rebalance delay, on
+    Tansu as on Kafka), and FastStream starts them one after the other: with the dossier and
+    the contract consumers, startup (and every test that starts the service) would take twice
+    that. Same steps as ``KafkaBroker.start`` otherwise.
+    """
+    await broker.connect()
+    await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
+    for publisher in broker.publishers:
+        await publisher.start()
+    broker.running = True
 
 
 def smtp_mailer(settings: NotificationsSettings) -> SmtpMailer:
@@ -72,27 +99,51 @@ def addressing(settings: NotificationsSettings) -> Addressing:
     )
 
 
+def contract_addressing(settings: NotificationsSettings) -> ContractAddressing:
+    secret = settings.DOSSIER_LINK_SECRET.get_secret_value()
+    return ContractAddressing(
+        offer_url_for=partial(contract_offer_url, settings.PUBLIC_CONTRACTS_URL, secret),
+        document_url_for=partial(contract_document_url, settings.PUBLIC_CONTRACTS_URL, secret),
+        status_url_for=partial(dossier_links.status_url, settings.PUBLIC_INTAKE_URL, secret),
+        staff_email=settings.STAFF_EMAIL,
+        staff_contract_url_for=partial(staff_contract_url, settings.PUBLIC_CONTRACTS_URL),
+    )
+
+
 def bootstrap(
     settings: NotificationsSettings,
     *,
     mailer: Mailer | None = None,
     renderer: EmailRenderer | None = None,
+    contract_renderer: ContractEmailRenderer | None = None,
 ) -> Notifications:
     engine = create_engine(settings.DATABASE_URL)
     broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, client_id=CLIENT_ID)
     mailer = mailer or smtp_mailer(settings)
     sent_notifications = SentNotifications(session_factory(engine))
+    retry = RetryPolicy(
+        max_attempts=settings.SMTP_MAX_ATTEMPTS,
+        initial_delay=settings.SMTP_RETRY_INITIAL_DELAY,
+        max_delay=settings.SMTP_RETRY_MAX_DELAY,
+    )
     subscribe_to_dossier_events(
         broker,
         group_id=settings.NOTIFICATIONS_CONSUMER_GROUP,
-        retry=RetryPolicy(
-            max_attempts=settings.SMTP_MAX_ATTEMPTS,
-            initial_delay=settings.SMTP_RETRY_INITIAL_DELAY,
-            max_delay=settings.SMTP_RETRY_MAX_DELAY,
-        ),
+        retry=retry,
         sent_notifications=sent_notifications,
         mailer=mailer,
         renderer=renderer or EmailRenderer(),
         addressing=addressing(settings),
+    )
+    # Its own group: contract and dossier offsets never mix, and one topic's backlog never
+    # holds up the other's e-mails. The same table dedupes both (keys never collide).
+    subscribe_to_contract_events(
+        broker,
+        group_id=settings.NOTIFICATIONS_CONTRACTS_CONSUMER_GROUP,
+        retry=retry,
+        sent_notifications=sent_notifications,
+        mailer=mailer,
+        renderer=contract_renderer or ContractEmailRenderer(),
+        addressing=contract_addressing(settings),
     )
     return Notifications(settings, engine, broker, mailer, sent_notifications)

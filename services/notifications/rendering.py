@@ -7,11 +7,11 @@ each language: ``<lang>.subject.txt``, ``<lang>.txt``, ``<lang>.html``) and one
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, assert_never
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -109,6 +109,17 @@ TEMPLATES: Mapping[TemplateKey, EmailTemplate] = {
 """Every e-mailed event. Statuses absent here (in_evaluation, eligible unless deferred,
 defended, partnership_signed, in_review) are steps the applicant sees on the status page only."""
 
+SILENT: frozenset[TemplateKey] = frozenset(
+    {
+        status_changed(_CANDIDATE, DossierStatus.IN_POOL, Outcome.CONTRACT_DECLINED.value),
+        status_changed(_CANDIDATE, DossierStatus.IN_POOL, Outcome.OFFER_EXPIRED.value),
+    }
+)
+"""Outcomes that send nothing although their status has an e-mail. A candidate back in the
+pool because the contract offer was declined or lapsed was already told so, with the personal
+status link, by the contract e-mail of the same moment (contract_declined/candidate,
+contract_offer_expired/candidate); the pool's welcome e-mail would contradict it."""
+
 
 def keys_for(event: DossierEvent) -> tuple[TemplateKey, ...]:
     """The registry keys that may answer the event, the most specific first."""
@@ -131,6 +142,8 @@ class OutgoingEmail:
     """A rendered e-mail, ready for any mailer."""
 
     event_id: UUID
+    notification_id: UUID
+    """The e-mail's dedupe key (see :func:`notification_id`)."""
     dossier_id: UUID
     template: str
     to: Contact
@@ -144,10 +157,23 @@ class OutgoingEmail:
 
     @property
     def message_id(self) -> str:
-        # Derived from the event, not random: if we crash after the SMTP server accepted the
-        # e-mail but before recording it, the redelivered event sends the same Message-ID,
-        # which lets mail systems (and people) recognise the duplicate.
-        return f"<{self.event_id}@{MESSAGE_ID_DOMAIN}>"
+        # Derived from the event (and template), not random: if we crash after the SMTP server
+        # accepted the e-mail but before recording it, the redelivered event sends the same
+        # Message-ID, which lets mail systems (and people) recognise the duplicate.
+        return f"<{self.notification_id}@{MESSAGE_ID_DOMAIN}>"
+
+
+def notification_id(event_id: UUID, template: str | None = None) -> UUID:
+    """The dedupe key of one e-mail, stored in ``sent_notifications.event_id``.
+
+    A dossier event sends at most one e-mail: its key is the event id itself (as recorded since
+    the table exists). A contract event may send several (signed: the EIG's confirmation and
+    the host's mission letter), so each gets a name-based UUID of (event id, template): stable
+    across redeliveries, distinct per e-mail, and never equal to a random (version 4) event id.
+    """
+    if template is None:
+        return event_id
+    return uuid5(event_id, template)
 
 
 class NoTemplateError(LookupError):
@@ -161,15 +187,26 @@ class _Section:
     html: Markup
 
 
-class EmailRenderer:
-    """Renders dossier events into bilingual e-mails (HTML autoescaped, text part always)."""
+@dataclass(frozen=True)
+class BilingualBody:
+    """One e-mail's subject (the recipient's language) and bodies (both languages)."""
 
-    def __init__(
-        self,
-        templates: Mapping[TemplateKey, EmailTemplate] = TEMPLATES,
-        directory: Path = TEMPLATE_DIRECTORY,
-    ) -> None:
-        self._templates = dict(templates)
+    subject: str
+    text: str
+    html: str
+
+
+ContextIn = Callable[[Language], Mapping[str, object]]
+"""A template's variables, already in words of the given language."""
+
+
+class BilingualTemplates:
+    """What every e-mail shares: the Jinja environment (HTML autoescaped, strict), the
+    layout and partials. Renders one template folder in the recipient's language first, then
+    in the other."""
+
+    def __init__(self, directory: Path = TEMPLATE_DIRECTORY) -> None:
+        self.directory = directory
         self._jinja = Environment(
             loader=FileSystemLoader(directory),
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
@@ -178,45 +215,24 @@ class EmailRenderer:
             lstrip_blocks=True,
         )
 
-    def template_for(self, event: DossierEvent) -> EmailTemplate | None:
-        for key in keys_for(event):
-            if (template := self._templates.get(key)) is not None:
-                return template
-        return None
-
-    def render(self, event: DossierEvent, recipient: Recipient) -> OutgoingEmail:
-        template = self.template_for(event)
-        if template is None:
-            raise NoTemplateError(f"no e-mail for status {event.status!r} of a {event.kind!r}")
-        primary_language = recipient.contact.language
-        secondary_language = SECOND_LANGUAGE[primary_language]
-        primary = self._section(template, primary_language, event, recipient)
-        secondary = self._section(template, secondary_language, event, recipient)
+    def render(self, name: str, language: Language, context_in: ContextIn) -> BilingualBody:
+        secondary_language = SECOND_LANGUAGE[language]
+        primary = self._section(name, language, context_in(language))
+        secondary = self._section(name, secondary_language, context_in(secondary_language))
         layout = {
             "primary": primary,
             "secondary": secondary,
-            "primary_language": primary_language.value,
+            "primary_language": language.value,
             "secondary_language": secondary_language.value,
         }
-        return OutgoingEmail(
-            event_id=event.event_id,
-            dossier_id=event.dossier_id,
-            template=template.name,
-            to=recipient.contact,
+        return BilingualBody(
             subject=primary.subject,
             text=self._jinja.get_template("layout.txt").render(layout),
             html=self._jinja.get_template("layout.html").render(layout),
         )
 
-    def _section(
-        self,
-        template: EmailTemplate,
-        language: Language,
-        event: DossierEvent,
-        recipient: Recipient,
-    ) -> _Section:
-        context = template_context(event, language, recipient)
-        prefix = f"{template.name}/{language.value}"
+    def _section(self, name: str, language: Language, context: Mapping[str, object]) -> _Section:
+        prefix = f"{name}/{language.value}"
         subject = self._jinja.get_template(f"{prefix}.subject.txt").render(context)
         return _Section(
             subject=one_line(subject),
@@ -225,6 +241,48 @@ class EmailRenderer:
             ).strip(),
             # Already autoescaped by the .html template, so the layout must not escape it again.
             html=Markup(self._jinja.get_template(f"{prefix}.html").render(context).strip()),  # noqa: S704
+        )
+
+
+class EmailRenderer:
+    """Renders dossier events into bilingual e-mails (HTML autoescaped, text part always)."""
+
+    def __init__(
+        self,
+        templates: Mapping[TemplateKey, EmailTemplate] = TEMPLATES,
+        directory: Path = TEMPLATE_DIRECTORY,
+        silent: frozenset[TemplateKey] = SILENT,
+    ) -> None:
+        self._templates = dict(templates)
+        self._silent = silent
+        self._bilingual = BilingualTemplates(directory)
+
+    def template_for(self, event: DossierEvent) -> EmailTemplate | None:
+        for key in keys_for(event):
+            if key in self._silent:
+                return None
+            if (template := self._templates.get(key)) is not None:
+                return template
+        return None
+
+    def render(self, event: DossierEvent, recipient: Recipient) -> OutgoingEmail:
+        template = self.template_for(event)
+        if template is None:
+            raise NoTemplateError(f"no e-mail for status {event.status!r} of a {event.kind!r}")
+        body = self._bilingual.render(
+            template.name,
+            recipient.contact.language,
+            lambda language: template_context(event, language, recipient),
+        )
+        return OutgoingEmail(
+            event_id=event.event_id,
+            notification_id=notification_id(event.event_id),
+            dossier_id=event.dossier_id,
+            template=template.name,
+            to=recipient.contact,
+            subject=body.subject,
+            text=body.text,
+            html=body.html,
         )
 
 

@@ -14,12 +14,13 @@ class SentNotifications:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def contains(self, event_id: UUID) -> bool:
+    async def contains(self, key: UUID) -> bool:
+        """Was the e-mail of this key sent? (``rendering.notification_id``)"""
         async with self._sessions() as session:
-            return await session.get(SentNotification, event_id) is not None
+            return await session.get(SentNotification, key) is not None
 
     async def add(self, notification: SentNotification) -> bool:
-        """Record it; False if another consumer recorded the same event first."""
+        """Record it; False if another consumer recorded the same e-mail first."""
         try:
             async with transaction(self._sessions) as session:
                 session.add(notification)

@@ -1,14 +1,17 @@
-"""Service layer: one dossier event in, at most one e-mail out."""
+"""Service layer: one dossier event in, at most one e-mail out; one contract event in, each
+of its e-mails out once."""
 
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from libs.messages.contract_events import ContractEvent
 from libs.messages.dossier_events import DossierEvent
-from services.notifications.addressing import Addressing
-from services.notifications.mailer import Mailer
+from services.notifications.addressing import Addressing, ContractAddressing
+from services.notifications.contract_emails import ContractEmailRenderer, templates_for
+from services.notifications.mailer import MailDeliveryError, Mailer
 from services.notifications.models import SentNotification
-from services.notifications.rendering import EmailRenderer
+from services.notifications.rendering import EmailRenderer, notification_id
 from services.notifications.repository import SentNotifications
 
 logger = logging.getLogger(__name__)
@@ -46,15 +49,14 @@ async def handle_dossier_event(
         # Not an e-mailed outcome (a step shown on the status page only): nothing to record.
         logger.info("no e-mail for status %s (event %s)", event.status, event.event_id)
         return Outcome(Delivery.NO_TEMPLATE)
-    if await sent_notifications.contains(event.event_id):
+    key = notification_id(event.event_id)  # one e-mail per dossier event: its id
+    if await sent_notifications.contains(key):
         logger.info("event %s already e-mailed, skipped", event.event_id)
         return Outcome(Delivery.DUPLICATE, template.name)
     email = renderer.render(event, addressing.recipient_of(event))
     await mailer.send(email)
     await sent_notifications.add(
-        SentNotification(
-            event_id=event.event_id, dossier_id=event.dossier_id, template=email.template
-        )
+        SentNotification(event_id=key, dossier_id=event.dossier_id, template=email.template)
     )
     logger.info(
         "e-mail %s sent for event %s of dossier %s",
@@ -63,3 +65,58 @@ async def handle_dossier_event(
         event.dossier_id,
     )
     return Outcome(Delivery.SENT, template.name)
+
+
+class ContractEmailsNotSent(MailDeliveryError):
+    """Some e-mails of a contract event were refused; the others were sent and recorded."""
+
+    def __init__(self, failures: dict[str, MailDeliveryError]) -> None:
+        self.failures = failures
+        super().__init__("; ".join(f"{name}: {error}" for name, error in failures.items()))
+
+
+async def handle_contract_event(
+    event: ContractEvent,
+    *,
+    sent_notifications: SentNotifications,
+    mailer: Mailer,
+    renderer: ContractEmailRenderer,
+    addressing: ContractAddressing,
+) -> tuple[Outcome, ...]:
+    """Send each of the event's e-mails that was not sent yet; one outcome per e-mail (none
+    for a status without e-mail).
+
+    Each e-mail is recorded under its own key (event, template) as soon as SMTP accepts it, so
+    a redelivered event only sends what is missing. Every e-mail is tried even when another one
+    fails (the EIG's confirmation is not held up by the host's mail server); then
+    ContractEmailsNotSent is raised so the caller retries the missing ones.
+    """
+    outcomes: list[Outcome] = []
+    failures: dict[str, MailDeliveryError] = {}
+    for template in templates_for(event):
+        key = notification_id(event.event_id, template.name)
+        if await sent_notifications.contains(key):
+            logger.info(
+                "e-mail %s of event %s already sent, skipped", template.name, event.event_id
+            )
+            outcomes.append(Outcome(Delivery.DUPLICATE, template.name))
+            continue
+        email = renderer.render(event, template, addressing)
+        try:
+            await mailer.send(email)
+        except MailDeliveryError as error:
+            failures[template.name] = error
+            continue
+        await sent_notifications.add(
+            SentNotification(event_id=key, dossier_id=event.dossier_id, template=template.name)
+        )
+        logger.info(
+            "e-mail %s sent for contract event %s of dossier %s",
+            template.name,
+            event.event_id,
+            event.dossier_id,
+        )
+        outcomes.append(Outcome(Delivery.SENT, template.name))
+    if failures:
+        raise ContractEmailsNotSent(failures)
+    return tuple(outcomes)

@@ -2,12 +2,13 @@
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 import httpx
 import pytest
@@ -19,15 +20,16 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from deploy.local.engines import free_port
-from libs.dossier_links import status_url
+from libs.dossier_links import access_token, status_url
 from libs.kafka import create_broker, publish_event
-from libs.messages.common import Contact, DossierKind, Language
+from libs.messages.common import Contact, DossierKind, Language, Role
+from libs.messages.contract_events import ContractStatus, ContractStatusChanged, ContractTerms
 from libs.messages.dossier_events import (
     DossierDeadlinePassed,
     DossierStatus,
     DossierStatusChanged,
 )
-from libs.messages.topics import DOSSIER_EVENTS, NOTIFICATIONS_DLQ, Headers
+from libs.messages.topics import CONTRACT_EVENTS, DOSSIER_EVENTS, NOTIFICATIONS_DLQ, Headers
 from services.notifications.app import create_app
 from services.notifications.settings import NotificationsSettings
 from tests.conftest import SmtpServer
@@ -42,6 +44,7 @@ PUBLIC_INTAKE_URL = "https://candidater.eig.example.org"
 LINK_SECRET = "integration-link-secret"
 PUBLIC_SELECTION_URL = "https://selection.eig.example.org"
 STAFF_EMAIL = "equipe-integration@example.org"
+PUBLIC_CONTRACTS_URL = "https://contrats.eig.example.org"
 
 
 def settings_for(
@@ -55,6 +58,8 @@ def settings_for(
         "PUBLIC_INTAKE_URL": PUBLIC_INTAKE_URL,
         "DOSSIER_LINK_SECRET": LINK_SECRET,
         "NOTIFICATIONS_CONSUMER_GROUP": group_id,
+        "NOTIFICATIONS_CONTRACTS_CONSUMER_GROUP": contracts_group(group_id),
+        "PUBLIC_CONTRACTS_URL": PUBLIC_CONTRACTS_URL,
         "NOTIFICATIONS_CREATE_TABLES": True,
         "PUBLIC_SELECTION_URL": PUBLIC_SELECTION_URL,
         "STAFF_EMAIL": STAFF_EMAIL,
@@ -64,6 +69,10 @@ def settings_for(
         **overrides,
     }
     return NotificationsSettings(**values)  # type: ignore[arg-type]
+
+
+def contracts_group(group_id: str) -> str:
+    return f"{group_id}-contracts"
 
 
 @asynccontextmanager
@@ -110,6 +119,17 @@ def mails_about(smtp_server: SmtpServer, dossier_id: UUID) -> list[EmailMessage]
         assert isinstance(message, EmailMessage)
         text = message.get_body(preferencelist=("plain",))
         if text is not None and str(dossier_id) in text.get_content():
+            found.append(message)
+    return found
+
+
+def mails_to(smtp_server: SmtpServer, address: str) -> list[EmailMessage]:
+    """Messages in the Maildir for one recipient (each test's contacts are unique)."""
+    found = []
+    for path in smtp_server.messages():
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        if message["To"].addresses[0].addr_spec == address:
             found.append(message)
     return found
 
@@ -234,6 +254,94 @@ class TestSelectionOutcomesAndReminders:
         reminder_text = body_text(reminder)
         assert f"{PUBLIC_SELECTION_URL}/api/v1/dossiers/{overdue.dossier_id}" in reminder_text
         assert "12 mars 2025 à 14 h 00 (heure de Paris)" in reminder_text
+
+
+class TestContractEmails:
+    async def test_a_signed_contract_e_mails_the_eig_and_the_host_once_even_when_replayed(
+        self,
+        kafka_bootstrap: str,
+        database_url: str,
+        smtp_server: SmtpServer,
+        publisher: KafkaBroker,
+        group_id: str,
+    ) -> None:
+        settings = settings_for(kafka_bootstrap, database_url, smtp_server.port, group_id)
+        suffix = uuid4().hex[:12]
+        eig = Contact(name="Alex Dupont", email=f"alex-{suffix}@example.org", language=Language.EN)
+        host = Contact(name="Dominique Hôte", email=f"host-{suffix}@example.gouv.fr")
+        signed = ContractStatusChanged(
+            dossier_id=uuid4(),
+            contract_id=uuid4(),
+            status=ContractStatus.SIGNED,
+            previous_status=ContractStatus.ACCEPTED,
+            action="countersign",
+            actor="admin-1",
+            terms=ContractTerms(
+                contract_number="EIG-7-0042",
+                version=1,
+                promotion_number=7,
+                pay_policy_version="7.1",
+                eig_name="Alex Dupont",
+                role=Role.TECHNICAL_DIRECTOR,
+                years_of_experience=6,
+                band="up_to_10_years",
+                monthly_net_eur=Decimal("4250.00"),
+                annual_fixed_net_eur=Decimal("51000.00"),
+                variable_percent=Decimal("6"),
+                max_annual_variable_eur=Decimal("3060.00"),
+                term_months=12,
+                start_on=date(2025, 9, 1),
+                end_on=date(2026, 8, 31),
+                project_title="Dites-le-nous une fois",
+                host_administration="Direction interministérielle du numérique",
+            ),
+            contact=eig,
+            host_contact=host,
+        )
+
+        async with running(create_app(settings)) as client:
+            await publish_event(publisher, CONTRACT_EVENTS, signed)
+            [confirmation] = await eventually(lambda: _async(mails_to(smtp_server, eig.email)))
+            [letter] = await eventually(lambda: _async(mails_to(smtp_server, host.email)))
+
+            await publish_event(publisher, CONTRACT_EVENTS, signed)  # redelivery / replay
+            await eventually(
+                lambda: group_caught_up(kafka_bootstrap, contracts_group(group_id), CONTRACT_EVENTS)
+            )
+
+            assert len(mails_to(smtp_server, eig.email)) == 1
+            assert len(mails_to(smtp_server, host.email)) == 1
+            metrics = (await client.get("/metrics")).text
+            assert 'eig_notifications_sent_total{template="mission_letter/host"}' in metrics
+
+        # One Message-ID per (event, template): stable across a resend, distinct between the two.
+        assert confirmation["Message-ID"].strip() == message_id(signed, "contract_signed/candidate")
+        assert letter["Message-ID"].strip() == message_id(signed, "mission_letter/host")
+
+        assert confirmation["Subject"] == "EIG — Your project contract is signed"
+        assert confirmation["Content-Language"] == "en, fr"
+        text = body_text(confirmation)
+        token = access_token(LINK_SECRET, signed.dossier_id)
+        pdf = f"{PUBLIC_CONTRACTS_URL}/api/v1/contracts/{signed.contract_id}/document.pdf"
+        assert f"{pdf}?token={token}" in text
+        assert "monthly net pay: €4,250.00" in text
+        assert "rémunération nette mensuelle : 4\u00a0250,00\u00a0€" in text
+        assert text.index("starts on 1 September 2025") < text.index("commence le 1er septembre")
+
+        assert letter["Subject"] == (
+            "EIG — Lettre de mission : Alex Dupont, directeur·rice technique "
+            "(contrat n° EIG-7-0042)"
+        )
+        letter_text = body_text(letter)
+        assert "Bonjour Dominique Hôte," in letter_text
+        assert "- début : 1er septembre 2025\n- fin : 31 août 2026 (12 mois)" in letter_text
+        assert "« Dites-le-nous une fois »" in letter_text
+        assert "€" not in letter_text
+        assert token not in letter_text
+
+
+def message_id(event: ContractStatusChanged, template: str) -> str:
+    return f"<{uuid5(event.event_id, template)}@notifications.eig.beta.gouv.fr>"
 
 
 class TestSmtpDown:

@@ -12,6 +12,7 @@ from libs.messages.dossier_events import (
     DossierStatus,
     DossierStatusChanged,
 )
+from libs.messages.dossier_events import Outcome as DossierOutcome
 from services.notifications.rendering import (
     TEMPLATE_DIRECTORY,
     TEMPLATES,
@@ -643,6 +644,33 @@ class TestTemplateRegistry:
 
         assert found is not None
         assert found.name == template
+
+    @pytest.mark.parametrize(
+        "outcome", [DossierOutcome.CONTRACT_DECLINED, DossierOutcome.OFFER_EXPIRED]
+    )
+    def test_back_in_the_pool_after_a_contract_offer_sends_nothing_as_the_contract_e_mail_did(
+        self, status_changed: StatusChanged, outcome: DossierOutcome
+    ) -> None:
+        event = status_changed(
+            CANDIDATE,
+            DossierStatus.IN_POOL,
+            outcome=outcome.value,
+            previous_status=DossierStatus.SELECTED,
+        )
+
+        assert renderer.template_for(event) is None
+
+    def test_back_in_the_pool_after_an_interview_still_gets_its_e_mail(
+        self, status_changed: StatusChanged
+    ) -> None:
+        event = status_changed(
+            CANDIDATE, DossierStatus.IN_POOL, outcome=DossierOutcome.BACK_TO_POOL.value
+        )
+
+        found = renderer.template_for(event)
+
+        assert found is not None
+        assert found.name == "back_to_pool/candidate"
 
     @pytest.mark.parametrize("template", TEMPLATES.values(), ids=lambda t: t.name)
     def test_every_registered_e_mail_has_its_files_in_both_languages(self, template) -> None:

@@ -5,6 +5,7 @@ import pytest
 
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierEvent, DossierStatus
+from libs.messages.dossier_events import Outcome as DossierOutcome
 from services.notifications.mailer import FakeMailer, MailDeliveryError
 from services.notifications.rendering import TEMPLATES, EmailRenderer
 from services.notifications.repository import SentNotifications
@@ -130,6 +131,31 @@ class TestSelectionOutcome:
         outcome = await handle(event, sent_notifications, mailer)
 
         assert outcome.delivery is Delivery.NO_TEMPLATE
+        assert mailer.attempts == 0
+        assert not await sent_notifications.contains(event.event_id)
+
+
+class TestBackInThePoolAfterAContractOffer:
+    @pytest.mark.parametrize(
+        "outcome", [DossierOutcome.CONTRACT_DECLINED, DossierOutcome.OFFER_EXPIRED]
+    )
+    async def test_nothing_is_sent_the_contract_e_mail_already_told_the_candidate(
+        self,
+        status_changed: StatusChanged,
+        sent_notifications: SentNotifications,
+        outcome: DossierOutcome,
+    ) -> None:
+        mailer = FakeMailer()
+        event = status_changed(
+            DossierKind.CANDIDATE,
+            DossierStatus.IN_POOL,
+            outcome=outcome.value,
+            previous_status=DossierStatus.SELECTED,
+        )
+
+        result = await handle(event, sent_notifications, mailer)
+
+        assert result.delivery is Delivery.NO_TEMPLATE
         assert mailer.attempts == 0
         assert not await sent_notifications.contains(event.event_id)
 

@@ -1,11 +1,19 @@
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
 from libs.messages.common import Language
 from libs.messages.dossier_events import DossierStatus
 from libs.wording import date_and_time, long_date, parse_day
-from services.notifications.wording import STATUS_LABELS, role_label
+from services.notifications.wording import (
+    NBSP,
+    STATUS_LABELS,
+    amount_in_euros,
+    months,
+    percent,
+    role_label,
+)
 
 
 class TestLongDate:
@@ -77,3 +85,48 @@ class TestLabels:
 
     def test_an_unknown_role_is_shown_by_its_code_rather_than_failing(self) -> None:
         assert role_label(Language.FR, "data_scientist") == "data_scientist"
+
+
+class TestAmountInEuros:
+    @pytest.mark.parametrize(
+        ("amount", "french", "english"),
+        [
+            (Decimal("4250"), "4 250,00 €", "€4,250.00"),
+            (Decimal("51000.00"), "51 000,00 €", "€51,000.00"),
+            (Decimal("3060"), "3 060,00 €", "€3,060.00"),
+            (Decimal("5000"), "5 000,00 €", "€5,000.00"),
+            (Decimal("999.5"), "999,50 €", "€999.50"),
+            (Decimal("1234567.891"), "1 234 567,89 €", "€1,234,567.89"),
+            (Decimal("0.005"), "0,01 €", "€0.01"),  # half up, as on a pay slip
+        ],
+    )
+    def test_it_is_written_with_cents_and_grouped_thousands(
+        self, amount: Decimal, french: str, english: str
+    ) -> None:
+        # French: no-break spaces, so an amount never wraps between its digits and the sign.
+        assert amount_in_euros(Language.FR, amount) == french.replace(" ", NBSP)
+        assert amount_in_euros(Language.EN, amount) == english
+
+
+class TestPercentAndMonths:
+    @pytest.mark.parametrize(
+        ("value", "french", "english"),
+        [
+            (Decimal("6"), "6 %", "6%"),
+            (Decimal("10.00"), "10 %", "10%"),
+            (Decimal("6.5"), "6,5 %", "6.5%"),
+        ],
+    )
+    def test_a_percentage_shows_decimals_only_when_it_has_some(
+        self, value: Decimal, french: str, english: str
+    ) -> None:
+        assert percent(Language.FR, value) == french.replace(" ", NBSP)
+        assert percent(Language.EN, value) == english
+
+    @pytest.mark.parametrize(
+        ("count", "french", "english"),
+        [(12, "12 mois", "12 months"), (10, "10 mois", "10 months"), (1, "1 mois", "1 month")],
+    )
+    def test_a_term_is_counted_in_months(self, count: int, french: str, english: str) -> None:
+        assert months(Language.FR, count) == french
+        assert months(Language.EN, count) == english
