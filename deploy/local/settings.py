@@ -105,6 +105,9 @@ def child_environment(settings: LocalStackSettings, base: Mapping[str, str]) -> 
             "SMTP_PORT": str(settings.SMTP_PORT),
             "SMTP_STARTTLS": "false",
             "PUBLIC_INTAKE_URL": settings.public_intake_url,
+            # Links in e-mails point at this stack's own ports (staff and contract pages).
+            "PUBLIC_SELECTION_URL": settings.service_url(settings.SELECTION_PORT),
+            "PUBLIC_CONTRACTS_URL": settings.service_url(settings.CONTRACTS_PORT),
             "INTAKE_HOST": host,
             "INTAKE_PORT": str(settings.INTAKE_PORT),
             "SELECTION_HOST": host,

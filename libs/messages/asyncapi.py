@@ -12,6 +12,7 @@ from faststream.specification import AsyncAPI
 
 from libs.messages import topics
 from libs.messages.applications import ApplicationSubmitted
+from libs.messages.contract_events import ContractEvent
 from libs.messages.dossier_events import DossierEvent
 
 
@@ -34,8 +35,18 @@ def build_specification() -> AsyncAPI:
         "read model (selection).",
         schema=DossierEvent,
     )
+    broker.publisher(
+        topics.CONTRACT_EVENTS,
+        title="contract-events",
+        description="Every contract status change, offer reminder and renewal decision, "
+        "published by the contract workflows. Key: the candidate's dossier id. Consumed by "
+        "notifications (group notifications-contracts) and the contracts read model "
+        "(group contracts-read-model).",
+        schema=ContractEvent,
+    )
     for dlq, source in (
-        (topics.NOTIFICATIONS_DLQ, topics.DOSSIER_EVENTS),
+        (topics.NOTIFICATIONS_DLQ, f"{topics.DOSSIER_EVENTS} and {topics.CONTRACT_EVENTS}"),
+        (topics.CONTRACTS_READ_MODEL_DLQ, topics.CONTRACT_EVENTS),
         (topics.INTAKE_STATUS_VIEW_DLQ, topics.DOSSIER_EVENTS),
         (topics.SELECTION_READ_MODEL_DLQ, f"{topics.APPLICATIONS} and {topics.DOSSIER_EVENTS}"),
         (topics.WORKFLOWS_BRIDGE_DLQ, topics.APPLICATIONS),

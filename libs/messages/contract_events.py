@@ -84,6 +84,11 @@ class ContractStatusChanged(Event):
     offer_expires_at: datetime | None = Field(
         default=None, description="offer_sent only: when the offer lapses"
     )
+    renewal_declined: bool = Field(
+        default=False,
+        description="renewal_due only: staff already decided not to renew (decided early); "
+        "nothing is left to decide, the contract ends at end_on",
+    )
 
 
 class ContractOfferReminderDue(Event):

@@ -16,7 +16,7 @@ CONTRACT_EVENTS: Final = "eig.contract-events.v1"
 contract workflows. Key: the candidate's dossier id."""
 
 NOTIFICATIONS_DLQ: Final = "eig.notifications.dlq.v1"
-"""Dossier events whose e-mail could not be sent after the last attempt."""
+"""Dossier and contract events whose e-mail could not be sent after the last attempt."""
 
 WORKFLOWS_BRIDGE_DLQ: Final = "eig.workflows-bridge.dlq.v1"
 """Application messages the bridge cannot turn into a workflow (poison messages)."""

@@ -183,6 +183,7 @@ def contract_context(
         "next_terms": terms_in_words(language, next_terms) if next_terms else None,
         "offer_expires": _moment(language, offer_expires_at),
         "note": note.strip(),
+        "renewal_declined": isinstance(event, ContractStatusChanged) and event.renewal_declined,
         # The host's contact is missing: the programme team got the mission letter instead.
         "forward_to_host": host_contact_of(event) is None,
         "contract_id": str(event.contract_id),

@@ -45,7 +45,8 @@ class ContractAction(StrEnum):
     ACCEPT = "accept"  # applicant (private link), offer_sent → accepted
     DECLINE = "decline"  # applicant (private link), offer_sent → declined
     COUNTERSIGN = "countersign"  # admin (for DINUM), accepted → signed
-    DECIDE_RENEWAL = "decide_renewal"  # staff, signed|active|renewal_due → renewed | (ends at end_on)
+    # staff, signed|active|renewal_due → renewed, or ends at end_on (once per term)
+    DECIDE_RENEWAL = "decide_renewal"
 
 
 # --- Pay policy (data, versioned per promotion) --------------------------------------------

@@ -332,6 +332,9 @@ class ContractWorkflow:
                 offer_expires_at=(
                     self._offer_expires_at if to_status == ContractStatus.OFFER_SENT else None
                 ),
+                renewal_declined=(
+                    to_status == ContractStatus.RENEWAL_DUE and self._facts.renewal_declined
+                ),
             )
         )
 

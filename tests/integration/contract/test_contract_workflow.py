@@ -554,6 +554,7 @@ class TestRenewalDecidedEarly:
         activated, window, ended = log.status_changes()[-3:]
         assert fired_at(activated.occurred_at, paris_midnight(terms.start_on))
         assert fired_at(window.occurred_at, window_opens_at)
+        assert window.renewal_declined  # staff are told there is nothing left to decide
         assert fired_at(ended.occurred_at, paris_midnight(terms.end_on + timedelta(days=1)))
 
 

@@ -428,6 +428,18 @@ class TestRenewal:
         assert "comes to its end on 2 March 2026" in email.text
         assert "token=" not in email.text  # staff use their own credentials
 
+    def test_renewal_due_after_an_early_no_says_nothing_is_left_to_decide(self) -> None:
+        event = contract_changed(ContractStatus.RENEWAL_DUE).model_copy(
+            update={"renewal_declined": True}
+        )
+
+        email = render(event, RENEWAL_DUE)
+
+        assert "Déjà décidé : pas de renouvellement" in email.text
+        assert "Already decided: not renewed" in email.text
+        assert "decide_renewal" not in email.text
+        assert "decide_renewal" not in email.html
+
     def test_a_renewal_gives_the_new_dates_and_amounts(self) -> None:
         event = renewal_decided(True, note="Bravo pour cette première année.")
 
