@@ -1,4 +1,6 @@
 """Contracts: project contracts (pay band from experience, dates, document, signature, renewal).
 
-For now a runnable skeleton (health, readiness, metrics); later issues add the staff API.
+The staff API lists contracts and applies their actions through the contract workflows; the
+applicant answers an offer through their private link; contracts are rendered as HTML and PDF
+from the read model fed by ``eig.contract-events.v1``; a report shows pay per band.
 """

@@ -30,7 +30,10 @@ def create_app(service: str, database_url: str, temporal_address: str) -> FastAP
         )
     return create_contracts_app(
         ContractsSettings(
-            _env_file=None, DATABASE_URL=database_url, TEMPORAL_ADDRESS=temporal_address
+            _env_file=None,
+            DATABASE_URL=database_url,
+            TEMPORAL_ADDRESS=temporal_address,
+            CONTRACTS_READ_MODEL_ENABLED=False,
         )
     )
 

@@ -1,0 +1,1 @@
+"""HTTP entrypoints of the contracts service: staff, applicant and report routers."""

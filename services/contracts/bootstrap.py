@@ -1,0 +1,97 @@
+"""Wires the contracts service's dependencies once, from settings; tests swap the workflow port."""
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from libs.database import create_engine, session_factory
+from libs.kafka import create_broker, keep_starting, try_starting
+from libs.observability import ReadinessCheck
+from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
+from libs.temporal import TemporalConnection
+from services.contracts import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from services.contracts.consumers import subscribe_read_model
+from services.contracts.settings import ContractsSettings
+from workflows.contract.client import (
+    QUERY_RPC_TIMEOUT,
+    ContractWorkflows,
+    TemporalContractWorkflows,
+)
+
+KAFKA_CLIENT_ID = "contracts"
+
+
+@dataclass
+class Contracts:
+    """Everything the service's entrypoints use; built by :func:`bootstrap`, run by the lifespan."""
+
+    settings: ContractsSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: KafkaBroker | None
+    temporal: TemporalConnection
+    contract_workflows: ContractWorkflows
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def link_secret(self) -> str:
+        """Key of the applicants' private links (the dossier link of the contract's dossier)."""
+        return self.settings.DOSSIER_LINK_SECRET.get_secret_value()
+
+    async def start(self) -> None:
+        if self.settings.CONTRACTS_CREATE_TABLES:
+            async with self.engine.begin() as connection:
+                await connection.run_sync(SQLModel.metadata.create_all)
+        if self.broker is not None and not await try_starting(self.broker):
+            # The API answers from the database while Kafka is down: connect in the background.
+            self._tasks.append(
+                asyncio.create_task(keep_starting(self.broker), name="contracts-broker-start")
+            )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.broker is not None:
+            await self.broker.stop()
+        await self.engine.dispose()
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        checks: dict[str, ReadinessCheck] = {
+            "database": DatabaseProbe(self.engine),
+            "temporal": TemporalProbe(client=self.temporal.client, rpc_timeout=QUERY_RPC_TIMEOUT),
+        }
+        if self.broker is not None:
+            checks["kafka"] = KafkaProbe(self.broker)
+        return checks
+
+
+def bootstrap(
+    settings: ContractsSettings, *, contract_workflows: ContractWorkflows | None = None
+) -> Contracts:
+    """Build the service from ``settings``; ``contract_workflows`` replaces the Temporal
+    adapter. The Temporal client connects on first use (and again after a failure)."""
+    engine = create_engine(settings.DATABASE_URL)
+    sessions = session_factory(engine)
+    temporal = TemporalConnection(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    broker = None
+    if settings.CONTRACTS_READ_MODEL_ENABLED:
+        broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, KAFKA_CLIENT_ID)
+        subscribe_read_model(
+            broker, sessions, group_id=settings.CONTRACTS_READ_MODEL_CONSUMER_GROUP
+        )
+    return Contracts(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        broker=broker,
+        temporal=temporal,
+        contract_workflows=contract_workflows or TemporalContractWorkflows(temporal),
+    )

@@ -1,0 +1,110 @@
+"""The client side of the contract workflows: a port, its Temporal adapter and its errors.
+
+The contract workflow (``contract-<id>``, a child of the candidate's dossier workflow) is the
+authority on a contract's status: the contracts service applies actions through its
+``apply_contract_action`` update and reads its ``contract_snapshot`` query. Refusals come back
+as the errors shared with the dossier client (:mod:`workflows.client_errors`), so the contracts
+API answers exactly like the selection API. Workflow code never imports this module.
+"""
+
+from typing import Protocol
+from uuid import UUID
+
+from libs.messages.contract_events import FINAL_CONTRACT_STATUSES
+from libs.temporal import TemporalConnection
+from workflows.client_errors import (
+    QUERY_RPC_TIMEOUT,
+    ActionNotAllowed,
+    ActionRefused,
+    InvalidActionBody,
+    UnknownAction,
+    WorkflowNotFound,
+    WorkflowsUnavailable,
+    execute_update,
+    query,
+)
+from workflows.contract.models import (
+    APPLY_CONTRACT_ACTION,
+    CONTRACT_SNAPSHOT,
+    ContractActionRequest,
+    ContractActionResult,
+    ContractSnapshot,
+    contract_workflow_id,
+)
+
+__all__ = [
+    "QUERY_RPC_TIMEOUT",
+    "ActionNotAllowed",
+    "ActionRefused",
+    "ContractNotFound",
+    "ContractWorkflows",
+    "InvalidActionBody",
+    "TemporalContractWorkflows",
+    "UnknownAction",
+    "WorkflowsUnavailable",
+]
+
+
+class ContractNotFound(WorkflowNotFound):
+    """No contract workflow under this id (never started, or its history is gone)."""
+
+
+class ContractWorkflows(Protocol):
+    """What the contracts service asks of the contract workflows."""
+
+    async def apply_action(
+        self, contract_id: UUID, request: ContractActionRequest, *, update_id: str
+    ) -> ContractActionResult:
+        """Apply ``request``; the same ``update_id`` twice is applied once.
+
+        Raises :class:`ActionNotAllowed` (also for a contract closed in a final status),
+        :class:`ActionRefused`, :class:`InvalidActionBody`, :class:`UnknownAction`,
+        :class:`ContractNotFound` or :class:`WorkflowsUnavailable`.
+        """
+
+    async def snapshot(self, contract_id: UUID) -> ContractSnapshot | None:
+        """The workflow's snapshot (also once completed); None if there is no such workflow.
+        Raises :class:`WorkflowsUnavailable`."""
+
+
+class TemporalContractWorkflows:
+    """:class:`ContractWorkflows` over the process's one Temporal client."""
+
+    def __init__(self, connection: TemporalConnection) -> None:
+        self.connection = connection
+
+    async def apply_action(
+        self, contract_id: UUID, request: ContractActionRequest, *, update_id: str
+    ) -> ContractActionResult:
+        async def not_running() -> Exception:
+            return await self._not_running(contract_id)
+
+        return await execute_update(
+            self.connection,
+            contract_workflow_id(contract_id),
+            APPLY_CONTRACT_ACTION,
+            request,
+            update_id=update_id,
+            result_type=ContractActionResult,
+            not_running=not_running,
+        )
+
+    async def snapshot(self, contract_id: UUID) -> ContractSnapshot | None:
+        return await query(
+            self.connection,
+            contract_workflow_id(contract_id),
+            CONTRACT_SNAPSHOT,
+            result_type=ContractSnapshot,
+        )
+
+    async def _not_running(self, contract_id: UUID) -> Exception:
+        """An update found no running workflow: closed in a final status (409) or unknown (404).
+        Queries still answer on a closed workflow."""
+        snapshot = await self.snapshot(contract_id)
+        if snapshot is not None and snapshot.status in FINAL_CONTRACT_STATUSES:
+            return ActionNotAllowed(
+                f"The contract is closed (status {snapshot.status.value}).",
+                snapshot.status.value,
+                [],
+            )
+        return ContractNotFound(str(contract_id))
