@@ -1,4 +1,5 @@
-"""Selection: investigation outcomes, evaluations, bimonthly rounds, committee decisions.
+"""Selection: the staff API over dossiers, evaluations, promotions, rounds and jury decisions.
 
-For now a runnable skeleton (health, readiness, metrics); later issues add the staff API.
+Reads a staff read model fed by Kafka; every action goes to the dossier or promotion workflow,
+which stay the authority on statuses, rounds and seats.
 """

@@ -64,6 +64,11 @@ class Evaluation(SQLModel, table=True):
     scores: dict[str, int] = Field(sa_type=JSON, description="Criterion → score (0 to 3)")
     comment: str = Field(sa_type=Text)
     created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime | None = Field(
+        default=None,
+        sa_type=UtcDateTime,
+        description="Last edit by its author; None on rows written before edits existed",
+    )
 
 
 class ConflictDeclaration(SQLModel, table=True):

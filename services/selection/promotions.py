@@ -35,6 +35,7 @@ from workflows.promotion.models import (
     SeatsSummary,
     promotion_workflow_id,
 )
+from workflows.promotion.workflows import round_state_at
 
 ClientGetter = Callable[[], Awaitable[Client]]
 
@@ -339,7 +340,8 @@ class InMemoryPromotionDirectory:
 
     async def calendar(self, number: int) -> list[RoundRef]:
         promotion = self._get(number)
-        return sorted(promotion.rounds.values(), key=lambda ref: (ref.cutoff_at, ref.round_id))
+        rounds = [self._now_state(ref) for ref in promotion.rounds.values()]
+        return sorted(rounds, key=lambda ref: (ref.cutoff_at, ref.round_id))
 
     async def seats(self, number: int) -> SeatsSummary:
         promotion = self._get(number)
@@ -366,11 +368,17 @@ class InMemoryPromotionDirectory:
             raise RoundNotFound(
                 f"round {round_id} not found in promotion {number}", field="round_id"
             )
-        return RoundDetail(round=ref, dossier_ids=list(promotion.enrolments[round_id]))
+        return RoundDetail(
+            round=self._now_state(ref), dossier_ids=list(promotion.enrolments[round_id])
+        )
 
     def enrol(self, number: int, round_id: str, dossier_id: UUID) -> None:
         """Test set-up: what the dossier workflows' ``enrol`` would have done."""
         self._get(number).enrolments[round_id].append(dossier_id)
+
+    def _now_state(self, ref: RoundRef) -> RoundRef:
+        """Open → deliberating → closed as the clock passes, like the workflow's timers."""
+        return ref.model_copy(update={"state": round_state_at(ref, self._clock())})
 
     def _get(self, number: int) -> _FakePromotion:
         promotion = self._promotions.get(number)

@@ -93,10 +93,21 @@ class EvaluationCreate(BaseModel):
 class EvaluationPublic(BaseModel):
     id: int
     dossier_id: UUID
-    author: str
-    scores: dict[str, int]
+    author: str = Field(description="The evaluator's staff id; only they may edit it")
+    scores: dict[str, int] = Field(description="Criterion → score (0 to 3)")
     comment: str
     created_at: datetime
+    updated_at: datetime = Field(description="Last edit (equals created_at until edited)")
+    counted: bool = Field(
+        default=True,
+        description="False when its author declared a conflict of interest on the dossier: "
+        "the scores then stay out of the summary",
+    )
+
+
+class EvaluationList(BaseModel):
+    items: list[EvaluationPublic] = Field(description="Oldest first")
+    summary: EvaluationSummary
 
 
 class ConflictCreate(BaseModel):

@@ -33,6 +33,14 @@ class ConflictOfInterest(Exception):
     """The evaluator declared a conflict of interest on this dossier."""
 
 
+class EvaluationUnknown(Exception):
+    """No evaluation has this id."""
+
+
+class NotTheAuthor(Exception):
+    """Only an evaluation's author may change it."""
+
+
 class InvalidScorecard(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(", ".join(errors))
@@ -56,6 +64,14 @@ class EvaluationTotals:
     @property
     def total(self) -> float:
         return round(sum(self.criterion_means.values()), 2)
+
+
+@dataclass(frozen=True)
+class EvaluationListing:
+    evaluations: list[Evaluation]
+    conflicted: frozenset[str]
+    """Authors who declared a conflict of interest: their scores are not counted."""
+    totals: EvaluationTotals
 
 
 @dataclass(frozen=True)
@@ -111,8 +127,23 @@ async def find_dossier(
         return DossierRecord(dossier, list(timeline.all()), totals)
 
 
+async def list_evaluations(
+    sessions: async_sessionmaker[AsyncSession], dossier_id: UUID
+) -> EvaluationListing:
+    """Every scorecard of the dossier, oldest first, and the summary they add up to."""
+    async with sessions() as session:
+        dossier = await session.get(StaffDossier, dossier_id)
+        if dossier is None:
+            raise DossierUnknown(str(dossier_id))
+        return await _evaluations_of(session, dossier)
+
+
 async def _evaluation_totals(session: AsyncSession, dossier: StaffDossier) -> EvaluationTotals:
-    conflicted = set(
+    return (await _evaluations_of(session, dossier)).totals
+
+
+async def _evaluations_of(session: AsyncSession, dossier: StaffDossier) -> EvaluationListing:
+    conflicted = frozenset(
         (
             await session.exec(
                 select(ConflictDeclaration.evaluator).where(
@@ -121,17 +152,22 @@ async def _evaluation_totals(session: AsyncSession, dossier: StaffDossier) -> Ev
             )
         ).all()
     )
-    evaluations = (
-        await session.exec(
-            select(Evaluation).where(col(Evaluation.dossier_id) == dossier.dossier_id)
-        )
-    ).all()
+    evaluations = list(
+        (
+            await session.exec(
+                select(Evaluation)
+                .where(col(Evaluation.dossier_id) == dossier.dossier_id)
+                .order_by(col(Evaluation.created_at), col(Evaluation.id))
+            )
+        ).all()
+    )
     # A conflict declared after scoring removes that score from the summary.
     counted = [
         evaluation.scores for evaluation in evaluations if evaluation.author not in conflicted
     ]
     kind = DossierKind(dossier.kind)
-    return EvaluationTotals(len(counted), criterion_means(kind, counted))
+    totals = EvaluationTotals(len(counted), criterion_means(kind, counted))
+    return EvaluationListing(evaluations, conflicted, totals)
 
 
 async def record_evaluation(
@@ -160,16 +196,54 @@ async def record_evaluation(
             )
             if existing.first() is not None:
                 raise AlreadyEvaluated(str(dossier_id))
+            now = datetime.now(UTC)
             evaluation = Evaluation(
                 dossier_id=dossier_id,
                 author=author,
                 scores={name: scores[name] for name in CRITERIA[DossierKind(dossier.kind)]},
                 comment=comment,
-                created_at=datetime.now(UTC),
+                created_at=now,
+                updated_at=now,
             )
             session.add(evaluation)
     except IntegrityError as error:  # a concurrent second submission by the same evaluator
         raise AlreadyEvaluated(str(dossier_id)) from error
+    return evaluation
+
+
+async def update_evaluation(
+    sessions: async_sessionmaker[AsyncSession],
+    evaluation_id: int,
+    author: str,
+    scores: dict[str, int],
+    comment: str,
+) -> Evaluation:
+    """Replace the scorecard and comment of the author's own evaluation.
+
+    Raises :class:`EvaluationUnknown`, :class:`NotTheAuthor`, :class:`InvalidScorecard` or
+    :class:`ConflictOfInterest` (checked in that order: a stranger learns nothing about the
+    scorecard's rules or the author's declarations).
+    """
+    async with transaction(sessions) as session:
+        evaluation = await session.get(Evaluation, evaluation_id)
+        if evaluation is None:
+            raise EvaluationUnknown(str(evaluation_id))
+        if evaluation.author != author:
+            raise NotTheAuthor(str(evaluation_id))
+        dossier = await session.get(StaffDossier, evaluation.dossier_id)
+        if dossier is None:  # the read model never deletes a dossier
+            raise DossierUnknown(str(evaluation.dossier_id))
+        kind = DossierKind(dossier.kind)
+        errors = scorecard_errors(kind, scores)
+        if errors:
+            raise InvalidScorecard(errors)
+        if await session.get(ConflictDeclaration, (dossier.dossier_id, author)) is not None:
+            raise ConflictOfInterest(str(dossier.dossier_id))
+        # A new dict, not an in-place change: the JSON column only notices a new value.
+        evaluation.scores = {name: scores[name] for name in CRITERIA[kind]}
+        evaluation.comment = comment
+        evaluation.updated_at = datetime.now(UTC)
+        session.add(evaluation)
     return evaluation
 
 

@@ -9,6 +9,7 @@ import email.policy
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from tests.eventually import eventually
 from tests.local_stack import RunningStack
 
 pytestmark = pytest.mark.e2e
+
+SHORT_ROUND_CUTOFF_IN = timedelta(seconds=5)
+"""From the round's creation: time for one action (the project becoming eligible) to join it."""
 
 
 class Staff:
@@ -47,6 +51,64 @@ class Staff:
             f"{self.base}/dossiers/{dossier_id}/actions/{action}",
             json=body,
             headers=self.headers[role],
+        )
+
+    async def add_short_round(self, label: str) -> str:
+        """A project round of promotion 7 whose cut-off is a few seconds away.
+
+        Open rounds are joined by earliest cut-off, so a project made eligible right after
+        joins this one, and its jury can decide moments later.
+        """
+        cutoff_at = datetime.now(UTC) + SHORT_ROUND_CUTOFF_IN
+        round_id = f"7-project-e2e-{label}-{uuid.uuid4().hex[:6]}"
+        response = await self.http.post(
+            f"{self.base}/rounds",
+            json={
+                "promotion_number": 7,
+                "kind": "project",
+                "round_id": round_id,
+                "cutoff_at": cutoff_at.isoformat(),
+                "deliberation_at": (cutoff_at + timedelta(minutes=10)).isoformat(),
+            },
+            headers=self.headers["admin"],
+        )
+        assert response.status_code == 201, response.text
+        return round_id
+
+    async def round(self, round_id: str) -> dict[str, Any]:
+        response = await self.http.get(
+            f"{self.base}/rounds/{round_id}", params={"promotion": 7}, headers=self.headers["jury"]
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def round_reaches(self, round_id: str, state: str) -> dict[str, Any]:
+        async def probe() -> dict[str, Any] | None:
+            detail = await self.round(round_id)
+            return detail if detail["state"] == state else None
+
+        found = await eventually(probe, timeout=30, interval=0.2)
+        assert found is not None
+        return found
+
+    async def round_joined(self, dossier_id: str) -> str:
+        """The round the read model shows for the dossier (it learns it from the event)."""
+
+        async def probe() -> str | None:
+            joined: str | None = (await self.dossier(dossier_id))["round_id"]
+            return joined
+
+        round_id = await eventually(probe, timeout=30)
+        assert round_id is not None
+        return round_id
+
+    async def decide(self, round_id: str, body: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(
+            f"{self.base}/rounds/{round_id}/decisions",
+            params={"promotion": 7},
+            json=body,
+            headers=self.headers["jury"],
         )
 
     async def reaches(self, dossier_id: str, status: str) -> dict[str, Any]:
@@ -141,28 +203,25 @@ class TestSelectionJourney:
         project_address = f"projet.{uuid.uuid4().hex[:8]}@example.fr"
         candidate_address = f"talent.{uuid.uuid4().hex[:8]}@example.fr"
 
-        # The project: evaluation, automatic scheduling in the seeded project round, defence,
-        # the jury's decision in that round, the partnership.
+        # The project: evaluation, automatic scheduling in a short round added just before
+        # (the open round with the earliest cut-off), defence and the jury's decision once the
+        # round deliberates, the partnership.
         project = await submit(http, stack, "projects", project_form(project_address))
         await staff.reaches(project, "in_evaluation")
+        round_id = await staff.add_short_round("journey")
         response = await staff.act(project, "record_evaluation", {"outcome": "eligible"})
         assert response.status_code == 200, response.text
-        await staff.reaches(project, "scheduled")
-
-        async def round_joined() -> str | None:  # the read model learns it from the event
-            joined: str | None = (await staff.dossier(project))["round_id"]
-            return joined
-
-        round_id = await eventually(round_joined, timeout=30)
-        assert round_id is not None and "project" in round_id
+        assert response.json()["status"] == "scheduled"
+        assert await staff.round_joined(project) == round_id
+        decision_body = {"dossier_id": project, "decision": "selected", "note": "Projet retenu."}
+        too_early = await staff.decide(round_id, decision_body)
+        assert too_early.status_code == 409, too_early.text
+        assert "still open" in too_early.json()["detail"]
+        await staff.round_reaches(round_id, "deliberating")
         assert (
             await staff.act(project, "record_defence", {"note": "Soutenance claire."})
         ).status_code == 200
-        decision = await http.post(
-            f"{staff.base}/rounds/{round_id}/decisions",
-            json={"dossier_id": project, "decision": "selected", "note": "Projet retenu."},
-            headers=staff.headers["jury"],
-        )
+        decision = await staff.decide(round_id, decision_body)
         assert decision.status_code == 200, decision.text
         signed = await staff.act(project, "sign_partnership", {"signed_on": "2026-12-01"})
         assert signed.json()["status"] == "partnership_signed"

@@ -15,9 +15,10 @@ from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
 from libs.auth import AnyStaffDep, EvaluatorDep, JuryDep, StaffDep, StaffUser
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
-from services.selection import service_layer
+from services.selection import metrics, service_layer
 from services.selection.api.dependencies import SelectionDep
-from services.selection.models import StaffDossier
+from services.selection.metrics import ActionResultLabel
+from services.selection.models import Evaluation, StaffDossier
 from services.selection.schemas import (
     ActionConflict,
     ActionOutcome,
@@ -27,6 +28,7 @@ from services.selection.schemas import (
     DossierPage,
     DossierSummary,
     EvaluationCreate,
+    EvaluationList,
     EvaluationPublic,
     EvaluationSummary,
     TimelineItem,
@@ -44,6 +46,7 @@ from workflows.dossier.models import ActionRequest
 
 UNAVAILABLE = "Service momentanément indisponible, réessayez / Temporarily unavailable, retry."
 NOT_FOUND = "Dossier introuvable / Dossier not found."
+EVALUATION_NOT_FOUND = "Évaluation introuvable / Evaluation not found."
 
 STAFF_ACTIONS: dict[Action, Any] = {
     Action.REQUEST_INVESTIGATION: StaffDep,
@@ -151,11 +154,7 @@ async def get_dossier(
             )
             for entry in record.timeline
         ],
-        evaluations=EvaluationSummary(
-            count=record.evaluations.count,
-            criterion_means=record.evaluations.criterion_means,
-            total=record.evaluations.total,
-        ),
+        evaluations=_evaluation_summary(record.evaluations),
         allowed_actions=allowed_actions,
         state_source=source,
     )
@@ -187,22 +186,28 @@ async def apply_action(
             dossier_id, request, update_id=idempotency_key or str(uuid4())
         )
     except ActionNotAllowed as error:
+        metrics.count_action(action.value, ActionResultLabel.REFUSED)
         conflict = ActionConflict(
             detail=str(error), status=error.status, allowed_actions=error.allowed_actions
         )
         return JSONResponse(conflict.model_dump(mode="json"), status_code=409)
     except ActionRefused as error:
+        metrics.count_action(action.value, ActionResultLabel.REFUSED)
         raise ApiError(409, str(error)) from None
     except InvalidActionBody as error:
+        metrics.count_action(action.value, ActionResultLabel.INVALID)
         fields = [
             FieldError(field=item["field"], message=item["message"], type="value_error")
             for item in error.errors
         ]
         raise ApiError(422, str(error), fields) from None
     except (DossierNotFound, UnknownAction):
+        metrics.count_action(action.value, ActionResultLabel.NOT_FOUND)
         raise ApiError(404, NOT_FOUND) from None
     except WorkflowsUnavailable:
+        metrics.count_action(action.value, ActionResultLabel.UNAVAILABLE)
         raise ApiError(503, UNAVAILABLE, headers={"Retry-After": "5"}) from None
+    metrics.count_action(action.value, ActionResultLabel.OK)
     return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
 
 
@@ -255,6 +260,65 @@ async def unknown_action(
     raise ApiError(404, f"Action inconnue / Unknown action: {action}. Staff actions: {known}.")
 
 
+def _evaluation_summary(totals: service_layer.EvaluationTotals) -> EvaluationSummary:
+    return EvaluationSummary(
+        count=totals.count, criterion_means=totals.criterion_means, total=totals.total
+    )
+
+
+def _evaluation_public(evaluation: Evaluation, *, counted: bool = True) -> EvaluationPublic:
+    assert evaluation.id is not None  # read back from the database
+    return EvaluationPublic(
+        id=evaluation.id,
+        dossier_id=evaluation.dossier_id,
+        author=evaluation.author,
+        scores=evaluation.scores,
+        comment=evaluation.comment,
+        created_at=evaluation.created_at,
+        updated_at=evaluation.updated_at or evaluation.created_at,
+        counted=counted,
+    )
+
+
+def _invalid_scorecard(error: service_layer.InvalidScorecard) -> ApiError:
+    fields = [
+        FieldError(field=f"scores.{name}", message=message, type="value_error")
+        for name, message in error.errors.items()
+    ]
+    noun = "criterion is" if len(fields) == 1 else "criteria are"
+    return ApiError(422, f"{len(fields)} {noun} invalid: {error}.", fields)
+
+
+def _conflict_of_interest() -> ApiError:
+    return ApiError(
+        403,
+        "Conflit d'intérêts déclaré : vous ne pouvez pas évaluer ce dossier / "
+        "You declared a conflict of interest: you cannot evaluate this dossier.",
+    )
+
+
+@router.get(
+    "/dossiers/{dossier_id}/evaluations",
+    summary="Every evaluation of a dossier, with the summary they add up to",
+    tags=["evaluations"],
+    responses=NOT_FOUND_RESPONSE,
+)
+async def list_evaluations(
+    dossier_id: UUID, selection: SelectionDep, _user: AnyStaffDep
+) -> EvaluationList:
+    try:
+        listing = await service_layer.list_evaluations(selection.sessions, dossier_id)
+    except service_layer.DossierUnknown:
+        raise ApiError(404, NOT_FOUND) from None
+    return EvaluationList(
+        items=[
+            _evaluation_public(evaluation, counted=evaluation.author not in listing.conflicted)
+            for evaluation in listing.evaluations
+        ],
+        summary=_evaluation_summary(listing.totals),
+    )
+
+
 @router.post(
     "/dossiers/{dossier_id}/evaluations",
     status_code=status.HTTP_201_CREATED,
@@ -276,25 +340,55 @@ async def create_evaluation(
     except service_layer.DossierUnknown:
         raise ApiError(404, NOT_FOUND) from None
     except service_layer.InvalidScorecard as error:
-        fields = [
-            FieldError(field=f"scores.{name}", message=message, type="value_error")
-            for name, message in error.errors.items()
-        ]
-        noun = "criterion is" if len(fields) == 1 else "criteria are"
-        raise ApiError(422, f"{len(fields)} {noun} invalid: {error}.", fields) from None
+        raise _invalid_scorecard(error) from None
     except service_layer.ConflictOfInterest:
-        raise ApiError(
-            403,
-            "Conflit d'intérêts déclaré : vous ne pouvez pas évaluer ce dossier / "
-            "You declared a conflict of interest: you cannot evaluate this dossier.",
-        ) from None
+        raise _conflict_of_interest() from None
     except service_layer.AlreadyEvaluated:
         raise ApiError(
             409,
             "Vous avez déjà évalué ce dossier / You already evaluated this dossier.",
         ) from None
-    assert evaluation.id is not None
-    return EvaluationPublic.model_validate(evaluation, from_attributes=True)
+    metrics.EVALUATIONS.labels(operation="created").inc()
+    return _evaluation_public(evaluation)
+
+
+@router.put(
+    "/evaluations/{evaluation_id}",
+    summary="Change one's own evaluation (scores and comment); the summary follows",
+    tags=["evaluations"],
+    responses={
+        403: {
+            "model": ErrorResponse,
+            "description": "Not the evaluation's author, or a conflict of interest declared",
+        },
+        404: {"model": ErrorResponse, "description": "Unknown evaluation"},
+        422: ERROR_RESPONSES[422],
+    },
+)
+async def update_evaluation(
+    evaluation_id: Annotated[int, Path(ge=1)],
+    body: EvaluationCreate,
+    selection: SelectionDep,
+    user: EvaluatorDep,
+) -> EvaluationPublic:
+    try:
+        evaluation = await service_layer.update_evaluation(
+            selection.sessions, evaluation_id, user.id, body.scores, body.comment
+        )
+    except (service_layer.EvaluationUnknown, service_layer.DossierUnknown):
+        raise ApiError(404, EVALUATION_NOT_FOUND) from None
+    except service_layer.NotTheAuthor:
+        raise ApiError(
+            403,
+            "Seul l'auteur d'une évaluation peut la modifier / "
+            "Only the author of an evaluation may change it.",
+        ) from None
+    except service_layer.InvalidScorecard as error:
+        raise _invalid_scorecard(error) from None
+    except service_layer.ConflictOfInterest:
+        raise _conflict_of_interest() from None
+    metrics.EVALUATIONS.labels(operation="updated").inc()
+    return _evaluation_public(evaluation)
 
 
 @router.post(

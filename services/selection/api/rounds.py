@@ -17,6 +17,8 @@ from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
 from libs.auth import AdminDep, AnyStaffDep, JuryDep
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
+from services.selection import metrics
+from services.selection.metrics import ActionResultLabel
 from services.selection.promotions import (
     InvalidRound,
     PromotionAlreadyExists,
@@ -310,7 +312,50 @@ async def get_round(
     )
 
 
-@router.post("/rounds/{round_id}/decisions", response_model=DecisionPublic)
+def _check_decidable(detail: RoundDetail, dossier_id: UUID) -> None:
+    """The jury decides once the round's cut-off has passed, on dossiers enrolled in it.
+
+    Asked of the promotion first so the refusal names the round; the dossier workflow checks
+    the cut-off again on its own clock and stays the authority.
+    """
+    round_ref = detail.round
+    if round_ref.state == RoundState.OPEN:
+        cutoff = round_ref.cutoff_at.astimezone(UTC).isoformat(timespec="seconds")
+        raise ApiError(
+            409,
+            f"La session {round_ref.round_id} est encore ouverte jusqu'à sa date limite "
+            f"{cutoff} : le jury décide ensuite / Round {round_ref.round_id} is still "
+            f"{round_ref.state.value} until its cut-off at {cutoff}: decisions are recorded "
+            f"once it is {RoundState.DELIBERATING.value} or {RoundState.CLOSED.value}.",
+            [
+                FieldError(
+                    field="round_id",
+                    message=f"round state {round_ref.state.value}, cut-off {cutoff}",
+                    type="round_open",
+                )
+            ],
+        )
+    if dossier_id not in detail.dossier_ids:
+        raise ApiError(
+            409,
+            f"dossier {dossier_id} is not enrolled in round {round_ref.round_id}",
+            [FieldError(field="dossier_id", message="not enrolled in this round", type="conflict")],
+        )
+
+
+@router.post(
+    "/rounds/{round_id}/decisions",
+    response_model=DecisionPublic,
+    summary="The jury's decision on a dossier of the round (once its cut-off has passed)",
+    responses={
+        409: {
+            "model": ErrorResponse,
+            "description": "The round is still open (before its cut-off), the dossier is not "
+            "enrolled in it, or its status does not allow a decision (then with status and "
+            "allowed_actions)",
+        },
+    },
+)
 async def record_decision(
     round_id: str,
     body: DecisionCreate,
@@ -324,14 +369,14 @@ async def record_decision(
     ] = None,
 ) -> DecisionPublic:
     _number, detail = await _locate_round(promotions, round_id, promotion)
-    if body.dossier_id not in detail.dossier_ids:
-        raise ApiError(
-            409,
-            f"dossier {body.dossier_id} is not enrolled in round {round_id}",
-            [FieldError(field="dossier_id", message="not enrolled in this round", type="conflict")],
-        )
+    decision = Action.RECORD_DECISION.value
+    try:
+        _check_decidable(detail, body.dossier_id)
+    except ApiError:
+        metrics.count_action(decision, ActionResultLabel.REFUSED)
+        raise
     request = ActionRequest(
-        action=Action.RECORD_DECISION.value,
+        action=decision,
         actor=user.id,
         payload=body.model_dump(mode="json", exclude={"dossier_id"}),
     )
@@ -339,19 +384,26 @@ async def record_decision(
     try:
         result = await dossier_workflows.apply_action(body.dossier_id, request, update_id=key)
     except ActionNotAllowed as error:
+        # Also the workflow's own refusal before its round's cut-off (the final authority).
+        metrics.count_action(decision, ActionResultLabel.REFUSED)
         raise StateConflict(str(error), error.status, error.allowed_actions) from error
     except InvalidActionBody as error:
+        metrics.count_action(decision, ActionResultLabel.INVALID)
         fields = [
             FieldError(field=item["field"], message=item["message"], type="invalid")
             for item in error.errors
         ]
         raise ApiError(422, str(error), fields) from error
     except (UnknownAction, DossierNotFound) as error:
+        metrics.count_action(decision, ActionResultLabel.NOT_FOUND)
         raise ApiError(404, f"dossier {body.dossier_id} not found") from error
     except ActionRefused as error:
+        metrics.count_action(decision, ActionResultLabel.REFUSED)
         raise ApiError(409, str(error)) from error
     except WorkflowsUnavailable as error:
+        metrics.count_action(decision, ActionResultLabel.UNAVAILABLE)
         raise ApiError(503, UNAVAILABLE) from error
+    metrics.count_action(decision, ActionResultLabel.OK)
     return DecisionPublic(
         dossier_id=body.dossier_id,
         round_id=round_id,

@@ -2,34 +2,41 @@
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from libs.auth import write_dev_tokens
-from libs.config import Environment
 from libs.kafka import create_broker, publish_event
+from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from libs.messages.topics import APPLICATIONS, DOSSIER_EVENTS
-from services.selection.app import create_app
-from services.selection.bootstrap import Selection, bootstrap
-from services.selection.settings import SelectionSettings
+from services.selection.read_model import record_application
+from services.selection.scorecards import CRITERIA
 from tests.eventually import eventually
+from tests.integration.selection.selection_app import running_selection
 from tests.integration.workflows.conftest import start_group_at_end
 from tests.unit.selection.conftest import status_changed
-from tests.unit.workflows.dossiers import StandIns, candidate_application_submitted
+from tests.unit.workflows.dossiers import (
+    StandIns,
+    candidate_application_submitted,
+    project_application_submitted,
+)
 from workflows.bridge import start_dossier_workflow
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
 from workflows.naming import dossier_workflow_id
 
 pytestmark = pytest.mark.integration
+
+
+def applied(event: str) -> float:
+    labels = {"event": event, "outcome": "applied"}
+    return REGISTRY.get_sample_value("selection_read_model_events_total", labels) or 0.0
 
 
 @pytest.fixture
@@ -42,30 +49,6 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
         await broker.stop()
 
 
-@asynccontextmanager
-async def running_selection(
-    tmp_path: Path, **settings: Any
-) -> AsyncIterator[tuple[Selection, httpx.AsyncClient, dict[str, str]]]:
-    selection = bootstrap(
-        SelectionSettings(
-            _env_file=None,
-            ENVIRONMENT=Environment.TEST,
-            DATA_DIR=tmp_path,
-            SELECTION_CREATE_TABLES=True,
-            **settings,
-        )
-    )
-    tokens = write_dev_tokens(selection.settings.dev_tokens_file)
-    app = create_app(selection=selection)
-    await selection.start()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://selection") as client:
-            yield selection, client, tokens
-    finally:
-        await selection.stop()
-
-
 class TestReadModelFromKafka:
     async def test_an_application_and_its_status_change_are_listed(
         self,
@@ -74,6 +57,7 @@ class TestReadModelFromKafka:
         producer: KafkaBroker,
         tmp_path: Path,
     ) -> None:
+        applied_before = {event: applied(event) for event in ("application", "status_changed")}
         group = f"selection-read-model-test-{uuid.uuid4()}"
         await start_group_at_end(kafka_bootstrap, group, DOSSIER_EVENTS)
         await start_group_at_end(kafka_bootstrap, f"{group}-applications", APPLICATIONS)
@@ -107,6 +91,8 @@ class TestReadModelFromKafka:
 
         assert item["dossier_id"] == str(application.dossier_id)
         assert item["status"] == "in_review"
+        for event, count in applied_before.items():
+            assert applied(event) >= count + 1, event
 
 
 class TestActionOnTemporal:
@@ -149,3 +135,46 @@ class TestActionOnTemporal:
         assert second.status_code == 409
         assert second.json()["status"] == "interview"
         assert "record_interview" in second.json()["allowed_actions"]
+
+
+class TestEvaluationsOnTheDatabase:
+    async def test_an_evaluation_is_scored_edited_by_its_author_and_listed(
+        self, database_url: str, tmp_path: Path
+    ) -> None:
+        async with running_selection(
+            tmp_path, DATABASE_URL=database_url, SELECTION_READ_MODEL_ENABLED=False
+        ) as (selection, client, tokens):
+            application = project_application_submitted()
+            await record_application(selection.sessions, application)
+            dossier_id = application.dossier_id
+            evaluator = {"Authorization": f"Bearer {tokens['evaluator']}"}
+            scores = dict.fromkeys(CRITERIA[DossierKind.PROJECT], 1)
+
+            created = await client.post(
+                f"/api/v1/dossiers/{dossier_id}/evaluations",
+                json={"scores": scores, "comment": "Premier avis"},
+                headers=evaluator,
+            )
+            edited = await client.put(
+                f"/api/v1/evaluations/{created.json()['id']}",
+                json={"scores": {**scores, "roadmap": 3}, "comment": "Avis revu"},
+                headers=evaluator,
+            )
+            listed = await client.get(
+                f"/api/v1/dossiers/{dossier_id}/evaluations",
+                headers={"Authorization": f"Bearer {tokens['jury']}"},
+            )
+
+        assert (created.status_code, edited.status_code, listed.status_code) == (201, 200, 200)
+        [item] = listed.json()["items"]
+        assert item == edited.json()
+        assert (item["comment"], item["scores"]["roadmap"]) == ("Avis revu", 3)
+        assert datetime.fromisoformat(item["updated_at"]) > datetime.fromisoformat(
+            item["created_at"]
+        )
+        summary = listed.json()["summary"]
+        assert (summary["count"], summary["criterion_means"]["roadmap"], summary["total"]) == (
+            1,
+            3.0,
+            11.0,
+        )

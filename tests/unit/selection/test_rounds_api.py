@@ -11,6 +11,7 @@ from uuid import UUID
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 
 from libs.api_errors import install_error_handlers
 from libs.auth import DevTokenVerifier, write_dev_tokens
@@ -50,11 +51,22 @@ class FakeDossierWorkflows:
 
 
 @dataclass
+class Clock:
+    """The fake promotion's clock: rounds deliberate once it passes their cut-off."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
 class Api:
     http: httpx.AsyncClient
     tokens: dict[str, str]
     promotions: InMemoryPromotionDirectory
     dossiers: FakeDossierWorkflows
+    clock: Clock
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -66,14 +78,15 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     install_error_handlers(app)
     tokens = write_dev_tokens(tmp_path / "dev-tokens.json")
     app.state.token_verifier = DevTokenVerifier(tmp_path / "dev-tokens.json")
-    promotions = InMemoryPromotionDirectory(clock=lambda: datetime.now(UTC))
+    clock = Clock()
+    promotions = InMemoryPromotionDirectory(clock=clock)
     dossiers = FakeDossierWorkflows()
     app.state.promotions = promotions
     app.state.dossier_workflows = dossiers
     app.include_router(rounds.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://selection") as http:
-        yield Api(http, tokens, promotions, dossiers)
+        yield Api(http, tokens, promotions, dossiers, clock)
 
 
 def round_body(number: int, **overrides: Any) -> dict[str, Any]:
@@ -291,15 +304,21 @@ class TestRoundDetail:
             assert response.status_code == 404
 
 
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 class TestDecisions:
     @pytest.fixture
     async def enrolled(self, api: Api) -> UUID:
+        """A dossier enrolled in round 16-r1, which is deliberating (its cut-off passed)."""
         await create_promotion(api, number=16, calendar="none")
         await api.http.post(
             "/api/v1/rounds", json=round_body(16, round_id="16-r1"), headers=api.auth("admin")
         )
         dossier = uuid.uuid4()
         api.promotions.enrol(16, "16-r1", dossier)
+        api.clock.now += timedelta(days=31)
         return dossier
 
     async def decide(self, api: Api, dossier: UUID, **overrides: Any) -> httpx.Response:
@@ -332,6 +351,51 @@ class TestDecisions:
         assert response.status_code == 409
         assert fields(response) == ["dossier_id"]
         assert api.dossiers.requests == []
+
+    async def test_before_the_cutoff_a_decision_is_refused_naming_the_round_state_and_cutoff(
+        self, api: Api, enrolled: UUID
+    ) -> None:
+        api.clock.now -= timedelta(days=31)  # back before the cut-off: the round is open
+        refused_before = sample(
+            "selection_actions_total", action="record_decision", result="refused"
+        )
+        round_detail = await api.http.get("/api/v1/rounds/16-r1", headers=api.auth("jury"))
+
+        response = await self.decide(api, enrolled)
+
+        assert round_detail.json()["state"] == "open"
+        assert response.status_code == 409
+        detail = response.json()["detail"]
+        assert "still open" in detail
+        cutoff = datetime.fromisoformat(round_detail.json()["cutoff_at"])
+        assert f"{cutoff:%Y-%m-%dT%H:%M:%S}+00:00" in detail
+        assert fields(response) == ["round_id"]
+        assert api.dossiers.requests == []
+        assert (
+            sample("selection_actions_total", action="record_decision", result="refused")
+            == refused_before + 1
+        )
+
+    async def test_a_decision_is_accepted_while_deliberating_and_once_closed(
+        self, api: Api, enrolled: UUID
+    ) -> None:
+        deliberating = await api.http.get("/api/v1/rounds/16-r1", headers=api.auth("jury"))
+        first = await self.decide(api, enrolled)
+        api.clock.now += timedelta(days=30)  # after the deliberation date
+        closed = await api.http.get("/api/v1/rounds/16-r1", headers=api.auth("jury"))
+        second = await api.http.post(
+            "/api/v1/rounds/16-r1/decisions",
+            json={"dossier_id": str(enrolled), "decision": "deferred"},
+            headers=api.auth("admin"),
+        )
+
+        assert deliberating.json()["state"] == "deliberating"
+        assert closed.json()["state"] == "closed"
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert [request.payload["decision"] for _, request, _ in api.dossiers.requests] == [
+            "selected",
+            "deferred",
+        ]
 
     async def test_an_unknown_decision_is_answered_422(self, api: Api, enrolled: UUID) -> None:
         response = await self.decide(api, enrolled, decision="maybe")
@@ -379,6 +443,9 @@ class TestDecisions:
         self, api: Api, enrolled: UUID, error: Exception, status_code: int
     ) -> None:
         api.dossiers.errors[enrolled] = error
+        result = {409: "refused", 422: "invalid", 404: "not_found", 503: "unavailable"}
+        labels = {"action": "record_decision", "result": result[status_code]}
+        counted_before = sample("selection_actions_total", **labels)
 
         response = await self.decide(api, enrolled)
 
@@ -387,3 +454,4 @@ class TestDecisions:
             assert fields(response) == ["note"]
         if status_code == 409:
             assert "30/30 seats taken" in response.json()["detail"]
+        assert sample("selection_actions_total", **labels) == counted_before + 1
