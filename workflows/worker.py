@@ -50,8 +50,10 @@ def build_worker(
     promotion_workflows: list[type] = [PromotionWorkflow]
     promotion_activity_methods: list[Callable[..., Any]] = [
         promotion.enrol_in_round,
+        promotion.leave_round,
         promotion.reserve_seat,
         promotion.release_seat,
+        promotion.allocate_contract_number,
     ]
     # --- end promotion ---
     return Worker(

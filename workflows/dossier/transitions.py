@@ -85,7 +85,11 @@ class Decision:
     effect: Effect | None = None
 
 
-def _never_refused(_facts: DossierFacts) -> str | None:
+def _never_refused(_situation: Situation) -> str | None:
+    return None
+
+
+def _no_time(_facts: DossierFacts) -> datetime | None:
     return None
 
 
@@ -94,8 +98,12 @@ class ActionRule:
     allowed_from: frozenset[DossierStatus]
     body: type[BaseModel]
     decide: Callable[[Any, Situation], Decision]
-    refusal: Callable[[DossierFacts], str | None] = _never_refused
-    """Why the action is refused for now, even in an allowed status (None: it is not)."""
+    refusal: Callable[[Situation], str | None] = _never_refused
+    """Why the action is refused in this situation, even in an allowed status (None: it is not)."""
+    opens_at: Callable[[DossierFacts], datetime | None] = _no_time
+    """When ``refusal`` stops refusing the action by the passing of time alone (a round's
+    cut-off); None if it never does. The workflow wakes up then, so its allowed actions are
+    current without anyone acting."""
 
 
 class UnknownAction(ValueError):
@@ -187,9 +195,25 @@ def round_details(round: RoundRef) -> dict[str, str]:
 # Project dossiers.
 
 
-def _investigation_missing(facts: DossierFacts) -> str | None:
+def _investigation_missing(situation: Situation) -> str | None:
+    facts = situation.facts
     if facts.requires_investigation and not facts.investigation_done:
         return "the project requires an investigation before an outcome"
+    return None
+
+
+def _round_cutoff(facts: DossierFacts) -> datetime | None:
+    return facts.round.cutoff_at if facts.round is not None else None
+
+
+def _round_still_open(situation: Situation) -> str | None:
+    """The jury decides on a round's dossiers once the round is closed to new ones."""
+    round = situation.facts.round
+    if round is not None and situation.now < round.cutoff_at:
+        return (
+            f"round {round.round_id} is open until {round.cutoff_at.isoformat()}; "
+            "decisions are recorded once it deliberates"
+        )
     return None
 
 
@@ -299,7 +323,11 @@ TRANSITIONS: Mapping[DossierKind, Mapping[str, ActionRule]] = {
             frozenset({Status.SCHEDULED}), RecordDefence, _record_defence
         ),
         Action.RECORD_DECISION: ActionRule(
-            frozenset({Status.DEFENDED}), RecordDecision, _record_decision
+            frozenset({Status.DEFENDED}),
+            RecordDecision,
+            _record_decision,
+            refusal=_round_still_open,
+            opens_at=_round_cutoff,
         ),
         Action.SIGN_PARTNERSHIP: ActionRule(
             frozenset({Status.SELECTED}), SignPartnership, _sign_partnership
@@ -324,16 +352,31 @@ TRANSITIONS: Mapping[DossierKind, Mapping[str, ActionRule]] = {
 
 
 def allowed_actions(
-    kind: DossierKind, status: DossierStatus | None, facts: DossierFacts
+    kind: DossierKind, status: DossierStatus | None, facts: DossierFacts, now: datetime
 ) -> list[str]:
-    """The actions that would be accepted now, in the table's order."""
+    """The actions that would be accepted at ``now`` (workflow time), in the table's order."""
     if status is None:
         return []
+    situation = Situation(status=status, facts=facts, now=now)
     return [
         name
         for name, rule in TRANSITIONS[kind].items()
-        if status in rule.allowed_from and rule.refusal(facts) is None
+        if status in rule.allowed_from and rule.refusal(situation) is None
     ]
+
+
+def allowed_actions_change_at(
+    kind: DossierKind, status: DossierStatus | None, facts: DossierFacts, now: datetime
+) -> datetime | None:
+    """The next time an action of this status stops being refused by time alone, if any."""
+    times = [
+        opens_at
+        for rule in TRANSITIONS[kind].values()
+        if status in rule.allowed_from
+        and (opens_at := rule.opens_at(facts)) is not None
+        and opens_at > now
+    ]
+    return min(times, default=None)
 
 
 def admit(
@@ -342,15 +385,16 @@ def admit(
     facts: DossierFacts,
     action: str,
     payload: Mapping[str, Any],
+    now: datetime,
 ) -> tuple[ActionRule, BaseModel]:
-    """The rule and the validated body of an action, or why it is refused.
+    """The rule and the validated body of an action at ``now`` (workflow time), or why not.
 
     Raises UnknownAction, ActionNotAllowed (names the status and the allowed actions) or
     InvalidActionBody (names the fields at fault).
     """
     if action not in ACTION_BODIES:
         raise UnknownAction(f"unknown action {action!r}; actions: {', '.join(ACTION_BODIES)}")
-    allowed = allowed_actions(kind, status, facts)
+    allowed = allowed_actions(kind, status, facts, now)
     allowed_text = ", ".join(allowed) or "none"
     rule = TRANSITIONS[kind].get(action)
     if rule is None:
@@ -360,13 +404,13 @@ def admit(
             status,
             allowed,
         )
-    if status not in rule.allowed_from:
+    if status is None or status not in rule.allowed_from:
         raise ActionNotAllowed(
             f"{action} is not allowed in status {status}; allowed actions: {allowed_text}",
             status,
             allowed,
         )
-    reason = rule.refusal(facts)
+    reason = rule.refusal(Situation(status=status, facts=facts, now=now))
     if reason is not None:
         raise ActionNotAllowed(
             f"{action} is not allowed in status {status}: {reason}; "

@@ -7,6 +7,7 @@ this module applies those decisions, one at a time, and records them.
 """
 
 import asyncio
+import contextlib
 import dataclasses
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -46,11 +47,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.dossier.transitions import ActionRule, DossierFacts, Effect
     from workflows.promotion.models import (
         ENROL_IN_ROUND,
+        LEAVE_ROUND,
         RELEASE_SEAT,
         RESERVE_SEAT,
         ROUND_OPENED,
         EnrolInput,
         EnrolResult,
+        LeaveRoundInput,
         RoundRef,
         SeatInput,
         SeatResult,
@@ -61,6 +64,15 @@ AUTOMATIC_FIRST_STAGE = "automatic-first-stage"
 """Patch id: dossiers started before the staff-driven stages stay in ``received`` (their
 recorded history has no automatic step); new ones go on to their first stage by themselves.
 Once no dossier from before is left, replace ``patched`` with ``deprecate_patch``."""
+
+DECISIONS_AFTER_CUTOFF = "decisions-after-round-cutoff"
+"""Patch id: a defended project wakes up at its round's cut-off (a timer), from when the jury's
+decision is allowed. Histories recorded before have no such timer and hold decisions taken while
+the round was open: they replay as recorded."""
+
+LEAVE_ROUND_WHEN_FINAL = "leave-round-when-final"
+"""Patch id: a dossier that reaches a final status leaves its promotion's rounds
+(``leave_round``). Histories recorded before end without that activity."""
 
 PUBLISH_TIMEOUT = timedelta(seconds=30)
 # Publishing is idempotent for consumers (same event id on every attempt), so retrying
@@ -87,8 +99,10 @@ DESCRIBE_RETRY_POLICY = RetryPolicy(
     maximum_attempts=3,
     non_retryable_error_types=["DossierNotFound"],
 )
-# Giving a seat back must happen whatever the delay (the dossier is final, nobody waits).
+# Giving a seat back, or leaving the rounds, must happen whatever the delay (the dossier is
+# final, nobody waits); both are idempotent on the promotion's side.
 RELEASE_RETRY_POLICY = PUBLISH_RETRY_POLICY
+LEAVE_ROUND_RETRY_POLICY = PUBLISH_RETRY_POLICY
 
 
 class DossierWorkflow:
@@ -130,7 +144,9 @@ class DossierWorkflow:
 
     @property
     def _allowed_actions(self) -> list[str]:
-        return transitions.allowed_actions(self.KIND, self._status, self._facts)
+        # In a query, workflow time is that of the last workflow task: the wake-up at a round's
+        # cut-off (_wait_until_final) keeps it from lagging behind what time alone allows.
+        return transitions.allowed_actions(self.KIND, self._status, self._facts, workflow.now())
 
     # Messages.
 
@@ -162,9 +178,7 @@ class DossierWorkflow:
     async def apply_action(self, request: ActionRequest) -> ActionResult:
         """Apply one action; fails with ActionRefused / SeatsExhausted when the world says no."""
         async with self._acting:
-            # Checked again: an action admitted by the validator may have waited for the lock
-            # while another one moved the dossier on.
-            rule, body = self._admit(request)
+            rule, body = self._admit_again(request)
             await self._apply(request, rule, body)
             status = self._status
             assert status is not None  # admitted actions need a status
@@ -195,16 +209,32 @@ class DossierWorkflow:
         await self._wait_until_final()
         if self._seat_held:
             await self._release_seat()
+        if workflow.patched(LEAVE_ROUND_WHEN_FINAL):
+            await self._leave_rounds()
         await workflow.wait_condition(workflow.all_handlers_finished)
 
     async def _wait_until_final(self) -> None:
-        """Wait for each stage to end, flagging it overdue once if its deadline passes first."""
+        """Wait for each stage to end, flagging it overdue once if its deadline passes first.
+
+        A stage whose allowed actions change with time alone (a defended project at its
+        round's cut-off) also wakes up then, so that the snapshot shows them.
+        """
         while not transitions.is_final(self._status):
             visit = self._visits
 
             def moved_on(visit: int = visit) -> bool:
                 return self._visits != visit
 
+            wake_at = self._allowed_actions_change_at()
+            due = None if self._overdue else self._deadline_at
+            if wake_at is not None and (due is None or wake_at < due):
+                with contextlib.suppress(TimeoutError):
+                    await workflow.wait_condition(
+                        moved_on,
+                        timeout=max(wake_at - workflow.now(), timedelta(0)),
+                        timeout_summary=f"{self._status}: round cut-off",
+                    )
+                continue
             deadline = self._deadline_at
             if deadline is None or self._overdue:
                 await workflow.wait_condition(moved_on)
@@ -367,11 +397,44 @@ class DossierWorkflow:
 
     # Checks and calls.
 
-    def _admit(self, request: ActionRequest) -> tuple[ActionRule, BaseModel]:
-        """The action's rule and body; ApplicationError (typed for callers) if refused."""
+    def _allowed_actions_change_at(self) -> datetime | None:
+        """When time alone changes the allowed actions (None: never, or an older history)."""
+        change_at = transitions.allowed_actions_change_at(
+            self.KIND, self._status, self._facts, workflow.now()
+        )
+        if change_at is None or not workflow.patched(DECISIONS_AFTER_CUTOFF):
+            return None
+        return change_at
+
+    def _admit_again(self, request: ActionRequest) -> tuple[ActionRule, BaseModel]:
+        """The validator's checks once the action holds the lock.
+
+        An action admitted by the validator may have waited for the lock while another one
+        moved the dossier on. Time only moves on, so a refusal for being too early does not
+        appear here, except when replaying a history recorded before decisions waited for
+        the round's cut-off: its decision is admitted as then, as if the round had deliberated.
+        """
+        try:
+            return self._admit(request)
+        except ApplicationError:
+            round = self._facts.round
+            if round is None or workflow.patched(DECISIONS_AFTER_CUTOFF):
+                raise
+            return self._admit(request, now=max(workflow.now(), round.cutoff_at))
+
+    def _admit(
+        self, request: ActionRequest, now: datetime | None = None
+    ) -> tuple[ActionRule, BaseModel]:
+        """The action's rule and body at ``now`` (default: workflow time); ApplicationError
+        (typed for callers) if refused."""
         try:
             return transitions.admit(
-                self.KIND, self._status, self._facts, request.action, request.payload
+                self.KIND,
+                self._status,
+                self._facts,
+                request.action,
+                request.payload,
+                now if now is not None else workflow.now(),
             )
         except transitions.UnknownAction as error:
             raise ApplicationError(str(error), type="UnknownAction", non_retryable=True) from None
@@ -477,6 +540,27 @@ class DossierWorkflow:
             retry_policy=RELEASE_RETRY_POLICY,
         )
         self._seat_held = False
+
+    async def _leave_rounds(self) -> None:
+        """A final dossier is no longer part of any round (nor waiting for one)."""
+        try:
+            await workflow.execute_activity(
+                LEAVE_ROUND,
+                LeaveRoundInput(
+                    promotion_number=self._input.promotion_number,
+                    dossier_id=self._input.dossier_id,
+                ),
+                start_to_close_timeout=PROMOTION_TIMEOUT,
+                retry_policy=LEAVE_ROUND_RETRY_POLICY,
+            )
+        except ActivityError as error:
+            # Retries end only on a refusal (a wrong promotion number). The dossier is final
+            # anyway: it completes, and its round keeps listing it, rather than fail.
+            workflow.logger.warning(
+                "dossier %s: could not leave its rounds (%s)",
+                self._input.dossier_id,
+                _application_error_type(error) or type(error.cause).__name__,
+            )
 
 
 def _application_error_type(error: ActivityError) -> str | None:

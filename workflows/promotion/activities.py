@@ -1,8 +1,9 @@
 """Activities through which dossier workflows reach their promotion's workflow.
 
-Each one executes an update on the promotion workflow, which serialises them. Dossier
-workflows call these activities by name (``ENROL_IN_ROUND``, ``RESERVE_SEAT``,
-``RELEASE_SEAT``), so they never import the client.
+Each one executes an update on the promotion workflow, which serialises them. Dossier (and
+contract) workflows call these activities by name (``ENROL_IN_ROUND``, ``LEAVE_ROUND``,
+``RESERVE_SEAT``, ``RELEASE_SEAT``, ``ALLOCATE_CONTRACT_NUMBER``), so they never import the
+client.
 """
 
 from collections.abc import Iterator
@@ -12,13 +13,19 @@ from uuid import UUID
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.promotion.models import (
+    ALLOCATE_CONTRACT_NUMBER,
     ENROL_IN_ROUND,
+    LEAVE_ROUND,
     RELEASE_SEAT,
     RESERVE_SEAT,
+    ContractNumberInput,
+    ContractNumberResult,
     EnrolInput,
     EnrolResult,
+    LeaveRoundInput,
     SeatInput,
     SeatResult,
     promotion_workflow_id,
@@ -43,6 +50,28 @@ class PromotionActivities:
                 PromotionWorkflow.enrol, input, id=_update_id("enrol", input.dossier_id)
             )
 
+    @activity.defn(name=LEAVE_ROUND)
+    async def leave_round(self, input: LeaveRoundInput) -> None:
+        """Take the dossier out of its promotion's rounds and waiters (idempotent).
+
+        A promotion that does not run (never started, or ended) lists no dossier: nothing to do.
+        """
+        with _refusals_not_retried():
+            try:
+                await self._promotion(input.promotion_number).execute_update(
+                    PromotionWorkflow.leave_round,
+                    input,
+                    id=_update_id("leave-round", input.dossier_id),
+                )
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                activity.logger.info(
+                    "promotion %s not running: dossier %s has no round to leave",
+                    input.promotion_number,
+                    input.dossier_id,
+                )
+
     @activity.defn(name=RESERVE_SEAT)
     async def reserve_seat(self, input: SeatInput) -> SeatResult:
         """Take a seat of the promotion; ``granted`` False when all are taken."""
@@ -61,6 +90,18 @@ class PromotionActivities:
                 PromotionWorkflow.release_seat,
                 input,
                 id=_update_id("release-seat", input.dossier_id),
+            )
+
+    @activity.defn(name=ALLOCATE_CONTRACT_NUMBER)
+    async def allocate_contract_number(self, input: ContractNumberInput) -> ContractNumberResult:
+        """The contract's number in its promotion (``EIG-7-0001``); the same for the same id."""
+        with _refusals_not_retried():
+            return await self._promotion(input.promotion_number).execute_update(
+                PromotionWorkflow.allocate_contract_number,
+                input,
+                # Keyed by contract alone: whichever run, attempt or caller asks, the server
+                # applies it once per promotion run, and the update itself is idempotent.
+                id=f"allocate-contract-number-{input.contract_id}",
             )
 
     def _promotion(self, number: int) -> WorkflowHandle[PromotionWorkflow, None]:

@@ -63,6 +63,9 @@ class PromotionState(BaseModel):
         default_factory=dict, description="Round id → enrolled dossiers, in order"
     )
     waiters: list[Waiter] = Field(default_factory=list)
+    contract_numbers: dict[UUID, int] = Field(
+        default_factory=dict, description="Contract id → its sequence number, in order"
+    )
 
 
 class PromotionInput(BaseModel):
@@ -137,3 +140,8 @@ class ContractNumberInput(BaseModel):
 class ContractNumberResult(BaseModel):
     sequence: int = Field(ge=1, description="1, 2, … in the order contracts were numbered")
     contract_number: str = Field(description="e.g. EIG-7-0001")
+
+
+def contract_number(promotion_number: int, sequence: int) -> str:
+    """The number printed on a contract: ``EIG-{promotion}-{sequence:04d}``, e.g. EIG-7-0001."""
+    return f"EIG-{promotion_number}-{sequence:04d}"

@@ -19,8 +19,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.naming import dossier_workflow_id
     from workflows.promotion.models import (
         ROUND_OPENED,
+        ContractNumberInput,
+        ContractNumberResult,
         EnrolInput,
         EnrolResult,
+        LeaveRoundInput,
         PromotionInput,
         PromotionState,
         RoundDetail,
@@ -31,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         SeatResult,
         SeatsSummary,
         Waiter,
+        contract_number,
     )
 
 INVALID_ROUND = "InvalidRound"
@@ -71,8 +75,9 @@ def _check_round(plan: RoundPlan) -> None:
 class PromotionWorkflow:
     """A promotion: its seat cap, its calendar of rounds, who is enrolled where, who holds a seat.
 
-    Updates: ``add_round``, ``enrol``, ``reserve_seat``, ``release_seat`` (refusals happen in
-    validators, so they leave no trace). Queries: ``calendar``, ``seats``, ``round``.
+    Updates: ``add_round``, ``enrol``, ``leave_round``, ``reserve_seat``, ``release_seat``,
+    ``allocate_contract_number`` (refusals happen in validators, so they leave no trace).
+    Queries: ``calendar``, ``seats``, ``round``.
     The workflow runs until cancelled, continuing as new when its history grows.
     """
 
@@ -97,6 +102,7 @@ class PromotionWorkflow:
         # dicts rather than sets: insertion order is deterministic and shown in queries.
         self._seats: dict[UUID, None] = dict.fromkeys(state.seats)
         self._waiters: dict[UUID, Waiter] = {waiter.dossier_id: waiter for waiter in state.waiters}
+        self._contract_numbers: dict[UUID, int] = dict(state.contract_numbers)
         self._calendar_changed = False
         self._updates_this_run = 0
 
@@ -203,6 +209,30 @@ class PromotionWorkflow:
         _require_aware("not_before", input.not_before)
 
     @workflow.update
+    def leave_round(self, input: LeaveRoundInput) -> None:
+        """Take the dossier out of every round's list and of the waiters. Idempotent.
+
+        A dossier that reached a final status calls it: the round no longer lists it.
+        """
+        self._updates_this_run += 1
+        for round_id, dossier_ids in list(self._enrolments.items()):
+            if input.dossier_id in dossier_ids:
+                self._enrolments[round_id] = [
+                    dossier_id for dossier_id in dossier_ids if dossier_id != input.dossier_id
+                ]
+                workflow.logger.info(
+                    "promotion %s: dossier %s left round %s",
+                    self._number,
+                    input.dossier_id,
+                    round_id,
+                )
+        self._waiters.pop(input.dossier_id, None)
+
+    @leave_round.validator
+    def _validate_leave_round(self, input: LeaveRoundInput) -> None:
+        self._require_this_promotion(input.promotion_number)
+
+    @workflow.update
     def reserve_seat(self, input: SeatInput) -> SeatResult:
         """Take a seat for the dossier, unless all are taken (then ``granted`` is False).
 
@@ -228,6 +258,26 @@ class PromotionWorkflow:
 
     @release_seat.validator
     def _validate_release_seat(self, input: SeatInput) -> None:
+        self._require_this_promotion(input.promotion_number)
+
+    @workflow.update
+    def allocate_contract_number(self, input: ContractNumberInput) -> ContractNumberResult:
+        """The contract's number: the next of the promotion's sequence (1, 2, 3, …).
+
+        Idempotent: a contract numbered already gets its number again. Handlers run one at a
+        time, so concurrent contracts never share a number.
+        """
+        self._updates_this_run += 1
+        sequence = self._contract_numbers.get(input.contract_id)
+        if sequence is None:
+            sequence = len(self._contract_numbers) + 1
+            self._contract_numbers[input.contract_id] = sequence
+        return ContractNumberResult(
+            sequence=sequence, contract_number=contract_number(self._number, sequence)
+        )
+
+    @allocate_contract_number.validator
+    def _validate_allocate_contract_number(self, input: ContractNumberInput) -> None:
         self._require_this_promotion(input.promotion_number)
 
     # --- Queries -------------------------------------------------------------------------
@@ -320,5 +370,6 @@ class PromotionWorkflow:
                 seats=list(self._seats),
                 enrolments={round_id: list(ids) for round_id, ids in self._enrolments.items()},
                 waiters=list(self._waiters.values()),
+                contract_numbers=dict(self._contract_numbers),
             ),
         )

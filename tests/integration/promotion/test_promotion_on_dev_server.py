@@ -1,7 +1,8 @@
 """The current promotion in the real workflows process, on the Temporal dev server.
 
 The process (``workflows.worker.run``) seeds the promotion and its worker runs the promotion
-workflow and activities; stand-in dossiers on their own task queue call those activities.
+workflow and activities, and the dossier workflows; stand-in dossiers and contracts on their own
+task queue call those activities.
 """
 
 import asyncio
@@ -18,16 +19,28 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from deploy.local.engines import free_port
+from libs.messages.common import DossierKind
 from libs.messages.topics import APPLICATIONS
 from tests.eventually import eventually
 from tests.integration.workflows.conftest import start_group_at_end
 from tests.unit.promotion.promotions import (
+    ContractNumberingWorkflow,
     PromotionHandle,
     SeatTakingDossier,
+    number_contracts_concurrently,
     take_seats_concurrently,
     unique_promotion_number,
 )
-from workflows.promotion.models import SeatInput, promotion_workflow_id
+from tests.unit.workflows.dossiers import act, sample_dossier
+from workflows.dossier.models import DossierSnapshot
+from workflows.dossier.workflows import DOSSIER_WORKFLOWS, DossierWorkflow
+from workflows.naming import dossier_workflow_id
+from workflows.promotion.models import (
+    ContractNumberInput,
+    RoundDetail,
+    SeatInput,
+    promotion_workflow_id,
+)
 from workflows.promotion.seed import ensure_current_promotion
 from workflows.promotion.workflows import PromotionWorkflow
 from workflows.settings import WorkflowsSettings
@@ -60,7 +73,7 @@ async def process(
         PROMOTION_SEAT_CAP=30,
     )
     client = temporal_dev_server.client
-    promotion = client.get_workflow_handle_for(
+    promotion: PromotionHandle = client.get_workflow_handle_for(
         PromotionWorkflow.run, promotion_workflow_id(settings.CURRENT_PROMOTION_NUMBER)
     )
     stop = asyncio.Event()
@@ -94,7 +107,9 @@ async def dossiers_queue(temporal_dev_server: WorkflowEnvironment) -> AsyncItera
     """A task queue for the stand-in dossiers (their activities run in the process)."""
     task_queue = f"stand-in-dossiers-{uuid.uuid4()}"
     async with Worker(
-        temporal_dev_server.client, task_queue=task_queue, workflows=[SeatTakingDossier]
+        temporal_dev_server.client,
+        task_queue=task_queue,
+        workflows=[SeatTakingDossier, ContractNumberingWorkflow],
     ):
         yield task_queue
 
@@ -155,3 +170,71 @@ class TestSeats:
             activity_task_queue=process.settings.TEMPORAL_TASK_QUEUE,
         )
         assert sorted(result.granted for result in late) == [False, True]
+
+
+class TestLeavingTheRounds:
+    async def test_a_withdrawn_dossier_is_no_longer_in_its_round(
+        self, process: RunningProcess, temporal_dev_server: WorkflowEnvironment
+    ) -> None:
+        number = process.settings.CURRENT_PROMOTION_NUMBER
+        dossier = sample_dossier(DossierKind.CANDIDATE, promotion_number=number)
+        handle = await temporal_dev_server.client.start_workflow(
+            DOSSIER_WORKFLOWS[DossierKind.CANDIDATE].run,
+            dossier,
+            id=dossier_workflow_id(dossier.dossier_id),
+            task_queue=process.settings.TEMPORAL_TASK_QUEUE,
+        )
+
+        async def enrolled() -> DossierSnapshot | None:
+            snapshot = await handle.query(DossierWorkflow.snapshot)
+            return snapshot if snapshot.round is not None else None
+
+        snapshot = await eventually(enrolled, timeout=30)
+        assert snapshot is not None and snapshot.round is not None
+        round_id = snapshot.round.round_id
+
+        async def listed() -> RoundDetail | None:
+            return await process.promotion.query(PromotionWorkflow.round_detail, round_id)
+
+        before = await listed()
+        await act(handle, "withdraw", actor="applicant")
+        await handle.result()
+        after = await listed()
+
+        assert before is not None and dossier.dossier_id in before.dossier_ids
+        assert after is not None and dossier.dossier_id not in after.dossier_ids
+
+
+class TestContractNumbers:
+    async def test_forty_concurrent_contracts_are_numbered_0001_to_0040_once_each(
+        self,
+        process: RunningProcess,
+        dossiers_queue: str,
+        temporal_dev_server: WorkflowEnvironment,
+    ) -> None:
+        number = process.settings.CURRENT_PROMOTION_NUMBER
+        contract_ids = [uuid.uuid4() for _ in range(40)]
+
+        results = await number_contracts_concurrently(
+            temporal_dev_server.client,
+            dossiers_queue,
+            number,
+            contract_ids,
+            activity_task_queue=process.settings.TEMPORAL_TASK_QUEUE,
+        )
+        [again] = await number_contracts_concurrently(
+            temporal_dev_server.client,
+            dossiers_queue,
+            number,
+            [contract_ids[7]],
+            activity_task_queue=process.settings.TEMPORAL_TASK_QUEUE,
+        )
+        direct = await process.promotion.execute_update(
+            PromotionWorkflow.allocate_contract_number,
+            ContractNumberInput(promotion_number=number, contract_id=contract_ids[7]),
+        )
+
+        assert sorted(result.contract_number for result in results) == [
+            f"EIG-{number}-{sequence:04d}" for sequence in range(1, 41)
+        ]
+        assert again == direct == results[7]

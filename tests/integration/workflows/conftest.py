@@ -15,6 +15,7 @@ from deploy.local.engines import free_port
 from libs.kafka import create_broker
 from libs.messages.topics import APPLICATIONS, PARTITIONS
 from tests.eventually import eventually
+from tests.unit.promotion.promotions import unique_promotion_number
 from workflows.settings import WorkflowsSettings
 from workflows.worker import run
 
@@ -112,6 +113,9 @@ def start_workflows_process(kafka_bootstrap: str, temporal_address: str) -> Star
             TEMPORAL_TASK_QUEUE=f"dossiers-{uuid.uuid4()}",
             WORKFLOWS_BRIDGE_CONSUMER_GROUP=group,
             WORKFLOWS_PORT=free_port(),
+            # Its own promotion, seeded on its own task queue: a promotion left on the task
+            # queue of a process stopped earlier would never answer its dossiers' updates.
+            CURRENT_PROMOTION_NUMBER=unique_promotion_number(),
         )
         process = WorkflowsProcess(settings)
         stop = asyncio.Event()

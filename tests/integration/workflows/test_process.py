@@ -15,6 +15,7 @@ from deploy.local.engines import free_port
 from libs.messages.topics import APPLICATIONS
 from tests.eventually import eventually
 from tests.integration.workflows.conftest import start_group_at_end
+from tests.unit.promotion.promotions import unique_promotion_number
 
 pytestmark = pytest.mark.integration
 
@@ -32,6 +33,8 @@ async def test_the_process_becomes_ready_logs_json_and_stops_cleanly_on_sigterm(
         "TEMPORAL_TASK_QUEUE": f"dossiers-{uuid.uuid4()}",
         "WORKFLOWS_BRIDGE_CONSUMER_GROUP": group,
         "WORKFLOWS_PORT": str(port),
+        # Its own promotion: it seeds it on its task queue, which no worker polls once it stops.
+        "CURRENT_PROMOTION_NUMBER": str(unique_promotion_number()),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

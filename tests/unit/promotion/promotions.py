@@ -14,8 +14,11 @@ from temporalio.worker import Worker
 from libs.messages.common import DossierKind
 from workflows.promotion.activities import PromotionActivities
 from workflows.promotion.models import (
+    ALLOCATE_CONTRACT_NUMBER,
     RESERVE_SEAT,
     ROUND_OPENED,
+    ContractNumberInput,
+    ContractNumberResult,
     PromotionInput,
     RoundPlan,
     RoundRef,
@@ -93,6 +96,29 @@ class SeatTakingDossier:
         return result
 
 
+class ContractNumbering(BaseModel):
+    contract: ContractNumberInput
+    activity_task_queue: str | None = Field(
+        default=None, description="Where the promotion's activities run; default: this one's"
+    )
+
+
+@workflow.defn(name="ContractNumberingWorkflow", sandboxed=False)
+class ContractNumberingWorkflow:
+    """Stands in for a contract being drawn up: numbers it through the real activity."""
+
+    @workflow.run
+    async def run(self, input: ContractNumbering) -> ContractNumberResult:
+        result: ContractNumberResult = await workflow.execute_activity(
+            ALLOCATE_CONTRACT_NUMBER,
+            input.contract,
+            result_type=ContractNumberResult,
+            task_queue=input.activity_task_queue,
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        return result
+
+
 @asynccontextmanager
 async def promotion_worker(client: Client, task_queue: str) -> AsyncIterator[Worker]:
     """The promotion workflow, its real activities and the stand-in dossiers."""
@@ -100,8 +126,19 @@ async def promotion_worker(client: Client, task_queue: str) -> AsyncIterator[Wor
     async with Worker(
         client,
         task_queue=task_queue,
-        workflows=[PromotionWorkflow, RoundOpenedRecorder, SeatTakingDossier],
-        activities=[activities.enrol_in_round, activities.reserve_seat, activities.release_seat],
+        workflows=[
+            PromotionWorkflow,
+            RoundOpenedRecorder,
+            SeatTakingDossier,
+            ContractNumberingWorkflow,
+        ],
+        activities=[
+            activities.enrol_in_round,
+            activities.leave_round,
+            activities.reserve_seat,
+            activities.release_seat,
+            activities.allocate_contract_number,
+        ],
     ) as worker:
         yield worker
 
@@ -143,6 +180,32 @@ async def take_seats_concurrently(
                 task_queue=task_queue,
             )
             for dossier_id in (uuid.uuid4() for _ in range(dossiers))
+        )
+    )
+    return list(await asyncio.gather(*(handle.result() for handle in handles)))
+
+
+async def number_contracts_concurrently(
+    client: Client,
+    task_queue: str,
+    number: int,
+    contract_ids: Sequence[uuid.UUID],
+    *,
+    activity_task_queue: str | None = None,
+) -> list[ContractNumberResult]:
+    """Stand-in contract workflows number ``contract_ids`` at once, each through the activity."""
+    handles = await asyncio.gather(
+        *(
+            client.start_workflow(
+                ContractNumberingWorkflow.run,
+                ContractNumbering(
+                    contract=ContractNumberInput(promotion_number=number, contract_id=contract_id),
+                    activity_task_queue=activity_task_queue,
+                ),
+                id=f"contract-numbering-{uuid.uuid4()}",
+                task_queue=task_queue,
+            )
+            for contract_id in contract_ids
         )
     )
     return list(await asyncio.gather(*(handle.result() for handle in handles)))

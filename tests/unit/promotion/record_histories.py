@@ -4,7 +4,9 @@
 
 The history is one promotion run on the time-skipping server going through everything the
 workflow does: rounds added, dossiers enrolled or waiting, a waiter signalled (its workflow is
-gone), seats reserved, refused and released, rounds deliberating and closing on their timers.
+gone), seats reserved, refused and released, a dossier leaving its round, contracts numbered,
+rounds deliberating and closing on their timers. (``promotion_rounds_and_seats.json`` was
+recorded before leaving rounds and numbering contracts; ``..._contract_numbers.json`` after.)
 The replay tests replay it against the current code, so a change that would break the running
 promotion fails them.
 
@@ -30,7 +32,9 @@ from libs.messages.common import DossierKind
 from tests.eventually import eventually
 from tests.unit.promotion.promotions import PromotionHandle, promotion_worker, round_plan
 from workflows.promotion.models import (
+    ContractNumberInput,
     EnrolInput,
+    LeaveRoundInput,
     PromotionInput,
     RoundState,
     SeatInput,
@@ -45,6 +49,7 @@ RECORDED_NUMBER = 7
 PROJECT_DOSSIER = uuid.UUID("00000000-0000-4000-8000-0000000070b1")
 CANDIDATE_DOSSIER = uuid.UUID("00000000-0000-4000-8000-0000000070c1")
 SEAT_HOLDERS = [uuid.UUID(f"00000000-0000-4000-8000-00000000705{index}") for index in range(3)]
+CONTRACTS = [uuid.UUID(f"00000000-0000-4000-8000-0000000070d{index}") for index in range(2)]
 
 
 def history_path(suffix: str = "") -> Path:
@@ -95,6 +100,15 @@ async def record(env: WorkflowEnvironment, suffix: str = "") -> Path:
             PromotionWorkflow.release_seat,
             SeatInput(promotion_number=number, dossier_id=SEAT_HOLDERS[0]),
         )
+        await handle.execute_update(
+            PromotionWorkflow.leave_round,
+            LeaveRoundInput(promotion_number=number, dossier_id=PROJECT_DOSSIER),
+        )
+        for contract_id in [*CONTRACTS, CONTRACTS[0]]:  # the repeated one keeps its number
+            await handle.execute_update(
+                PromotionWorkflow.allocate_contract_number,
+                ContractNumberInput(promotion_number=number, contract_id=contract_id),
+            )
         await env.sleep(timedelta(days=11))
         await eventually(lambda: _round_is(handle, project_round.round_id, RoundState.DELIBERATING))
         await env.sleep(timedelta(days=14))

@@ -7,14 +7,25 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from libs.messages.common import DossierKind
-from tests.unit.promotion.promotions import PromotionHandle, round_plan, start_promotion
+from tests.unit.promotion.promotions import (
+    PromotionHandle,
+    round_plan,
+    start_promotion,
+    unique_promotion_number,
+)
 from workflows.promotion.activities import PROMOTION_REFUSED, PromotionActivities
-from workflows.promotion.models import EnrolInput, SeatInput
+from workflows.promotion.models import (
+    ContractNumberInput,
+    EnrolInput,
+    LeaveRoundInput,
+    SeatInput,
+)
 from workflows.promotion.workflows import PromotionWorkflow
 
 
@@ -109,3 +120,62 @@ class TestEnrolInRound:
         assert failure.value.type == PROMOTION_REFUSED
         assert failure.value.non_retryable
         assert "not_before" in failure.value.message
+
+
+class TestLeaveRound:
+    async def test_the_dossier_leaves_the_round_it_joined(
+        self, promotion: PromotionHandle, activities: PromotionActivities, number: int
+    ) -> None:
+        [open_round] = await promotion.query(PromotionWorkflow.calendar)
+        dossier_id = uuid.uuid4()
+        await attempt_of("3").run(
+            activities.enrol_in_round,
+            EnrolInput(
+                promotion_number=number,
+                dossier_id=dossier_id,
+                kind=DossierKind.PROJECT,
+                not_before=open_round.cutoff_at - timedelta(days=1),
+            ),
+        )
+
+        await attempt_of("9").run(
+            activities.leave_round, LeaveRoundInput(promotion_number=number, dossier_id=dossier_id)
+        )
+
+        detail = await promotion.query(PromotionWorkflow.round_detail, open_round.round_id)
+        assert detail is not None and detail.dossier_ids == []
+
+    async def test_a_promotion_that_does_not_run_has_no_round_to_leave(
+        self, activities: PromotionActivities
+    ) -> None:
+        departure = LeaveRoundInput(
+            promotion_number=unique_promotion_number(), dossier_id=uuid.uuid4()
+        )
+
+        # Returns (no error to retry for ever) rather than keep a final dossier waiting.
+        await attempt_of("9").run(activities.leave_round, departure)
+
+
+class TestAllocateContractNumber:
+    async def test_a_retried_or_repeated_call_for_a_contract_is_applied_once(
+        self, promotion: PromotionHandle, activities: PromotionActivities, number: int
+    ) -> None:
+        contract = ContractNumberInput(promotion_number=number, contract_id=uuid.uuid4())
+        other = ContractNumberInput(promotion_number=number, contract_id=uuid.uuid4())
+
+        first = await attempt_of("4").run(activities.allocate_contract_number, contract)
+        retried = await attempt_of("4").run(activities.allocate_contract_number, contract)
+        called_again = await attempt_of("11").run(activities.allocate_contract_number, contract)
+        second = await attempt_of("4").run(activities.allocate_contract_number, other)
+
+        assert first.contract_number == f"EIG-{number}-0001"
+        assert retried == called_again == first
+        assert second.contract_number == f"EIG-{number}-0002"
+        # The update id is the contract's: the server applied one update per contract.
+        history = await promotion.fetch_history()
+        accepted = [
+            event
+            for event in history.events
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        ]
+        assert len(accepted) == 2

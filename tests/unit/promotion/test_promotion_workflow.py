@@ -1,5 +1,6 @@
 """The promotion workflow on the time-skipping server: round timers, enrolment, seats."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import suppress
@@ -26,7 +27,9 @@ from tests.unit.promotion.promotions import (
 )
 from workflows.naming import dossier_workflow_id
 from workflows.promotion.models import (
+    ContractNumberInput,
     EnrolInput,
+    LeaveRoundInput,
     PromotionInput,
     RoundPlan,
     RoundRef,
@@ -325,6 +328,110 @@ class TestWaitingForARound:
         assert detail.dossier_ids == [dossier.dossier_id]
 
 
+class TestLeaveRound:
+    async def test_a_dossier_that_leaves_is_no_longer_listed_in_its_round(
+        self, promotion: StartPromotion, number: int, now: datetime
+    ) -> None:
+        plan = round_plan(number, DossierKind.PROJECT, now, cutoff_in=timedelta(days=30))
+        handle = await promotion(rounds=[plan])
+        leaving = enrol_input(number, DossierKind.PROJECT, now)
+        staying = enrol_input(number, DossierKind.PROJECT, now)
+        for dossier in (leaving, staying):
+            await handle.execute_update(PromotionWorkflow.enrol, dossier)
+        departure = LeaveRoundInput(promotion_number=number, dossier_id=leaving.dossier_id)
+
+        await handle.execute_update(PromotionWorkflow.leave_round, departure)
+        await handle.execute_update(PromotionWorkflow.leave_round, departure)  # idempotent
+
+        detail = await handle.query(PromotionWorkflow.round_detail, plan.round_id)
+        assert detail is not None
+        assert detail.dossier_ids == [staying.dossier_id]
+
+    async def test_a_waiter_that_left_does_not_join_the_next_round(
+        self, promotion: StartPromotion, number: int, now: datetime
+    ) -> None:
+        handle = await promotion()
+        waiter = enrol_input(number, DossierKind.CANDIDATE, now)
+        await handle.execute_update(PromotionWorkflow.enrol, waiter)
+
+        await handle.execute_update(
+            PromotionWorkflow.leave_round,
+            LeaveRoundInput(promotion_number=number, dossier_id=waiter.dossier_id),
+        )
+        plan = round_plan(number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=30))
+        await handle.execute_update(PromotionWorkflow.add_round, plan)
+
+        detail = await handle.query(PromotionWorkflow.round_detail, plan.round_id)
+        assert detail is not None
+        assert detail.dossier_ids == []
+
+    async def test_leaving_another_promotion_is_refused(
+        self, promotion: StartPromotion, number: int, now: datetime
+    ) -> None:
+        plan = round_plan(number, DossierKind.PROJECT, now, cutoff_in=timedelta(days=30))
+        handle = await promotion(rounds=[plan])
+        dossier = enrol_input(number, DossierKind.PROJECT, now)
+        await handle.execute_update(PromotionWorkflow.enrol, dossier)
+
+        with pytest.raises(WorkflowUpdateFailedError) as refusal:
+            await handle.execute_update(
+                PromotionWorkflow.leave_round,
+                LeaveRoundInput(promotion_number=number + 1, dossier_id=dossier.dossier_id),
+            )
+
+        assert isinstance(refusal.value.cause, ApplicationError)
+        assert refusal.value.cause.type == "WrongPromotion"
+        detail = await handle.query(PromotionWorkflow.round_detail, plan.round_id)
+        assert detail is not None and detail.dossier_ids == [dossier.dossier_id]
+
+
+class TestContractNumbers:
+    async def test_forty_concurrent_contracts_get_0001_to_0040_and_keep_their_numbers(
+        self, promotion: StartPromotion, number: int
+    ) -> None:
+        handle = await promotion()
+        contracts = [
+            ContractNumberInput(promotion_number=number, contract_id=uuid.uuid4())
+            for _ in range(40)
+        ]
+
+        results = await asyncio.gather(
+            *(
+                handle.execute_update(PromotionWorkflow.allocate_contract_number, contract)
+                for contract in contracts
+            )
+        )
+        again = await handle.execute_update(
+            PromotionWorkflow.allocate_contract_number, contracts[17]
+        )
+
+        assert sorted(result.sequence for result in results) == list(range(1, 41))
+        assert sorted(result.contract_number for result in results) == [
+            f"EIG-{number}-{sequence:04d}" for sequence in range(1, 41)
+        ]
+        assert again == results[17]
+
+    async def test_a_contract_of_another_promotion_is_refused(
+        self, promotion: StartPromotion, number: int
+    ) -> None:
+        handle = await promotion()
+
+        with pytest.raises(WorkflowUpdateFailedError) as refusal:
+            await handle.execute_update(
+                PromotionWorkflow.allocate_contract_number,
+                ContractNumberInput(promotion_number=number + 1, contract_id=uuid.uuid4()),
+            )
+        first = await handle.execute_update(
+            PromotionWorkflow.allocate_contract_number,
+            ContractNumberInput(promotion_number=number, contract_id=uuid.uuid4()),
+        )
+
+        assert isinstance(refusal.value.cause, ApplicationError)
+        assert refusal.value.cause.type == "WrongPromotion"
+        assert "promotion_number" in refusal.value.cause.message
+        assert (first.sequence, first.contract_number) == (1, f"EIG-{number}-0001")
+
+
 class TestSeats:
     async def test_reserving_twice_takes_one_seat(
         self, promotion: StartPromotion, number: int
@@ -484,3 +591,43 @@ class TestContinueAsNew:
         assert project is not None and project.dossier_ids == [enrolled.dossier_id]
         # The waiter recorded by the first run joined the round added in the second.
         assert candidate is not None and candidate.dossier_ids == [waiting.dossier_id]
+
+    async def test_the_next_run_keeps_the_contract_numbering(
+        self,
+        workflow_env: WorkflowEnvironment,
+        number: int,
+        started: list[WorkflowHandle[Any, Any]],
+    ) -> None:
+        task_queue = f"promotion-renewed-{uuid.uuid4()}"
+        contracts = [
+            ContractNumberInput(promotion_number=number, contract_id=uuid.uuid4()) for _ in range(4)
+        ]
+        async with Worker(
+            workflow_env.client,
+            task_queue=task_queue,
+            workflows=[QuicklyRenewedPromotion],
+        ):
+            handle = await start_promotion(workflow_env.client, task_queue, number)
+            started.append(handle)
+            first_run = handle.result_run_id
+            numbered = [
+                await handle.execute_update(PromotionWorkflow.allocate_contract_number, contract)
+                for contract in contracts[:3]
+            ]
+
+            async def renewed() -> bool:
+                return (await handle.describe()).run_id != first_run
+
+            await eventually(renewed)
+            again = await handle.execute_update(
+                PromotionWorkflow.allocate_contract_number, contracts[1]
+            )
+            fourth = await handle.execute_update(
+                PromotionWorkflow.allocate_contract_number, contracts[3]
+            )
+
+        assert [result.contract_number for result in numbered] == [
+            f"EIG-{number}-0001", f"EIG-{number}-0002", f"EIG-{number}-0003",
+        ]  # fmt: skip
+        assert again == numbered[1]
+        assert (fourth.sequence, fourth.contract_number) == (4, f"EIG-{number}-0004")

@@ -35,10 +35,12 @@ from workflows.dossier.models import (
 )
 from workflows.promotion.models import (
     ENROL_IN_ROUND,
+    LEAVE_ROUND,
     RELEASE_SEAT,
     RESERVE_SEAT,
     EnrolInput,
     EnrolResult,
+    LeaveRoundInput,
     RoundRef,
     SeatInput,
     SeatResult,
@@ -161,7 +163,8 @@ class StandInDeadlinePublisher:
 
 
 class StandInPromotion:
-    """``enrol_in_round`` / ``reserve_seat`` / ``release_seat`` answering like the promotion.
+    """``enrol_in_round`` / ``leave_round`` / ``reserve_seat`` / ``release_seat`` answering like
+    the promotion.
 
     ``open_rounds`` may change during a test (a round opening); enrolment is idempotent per
     dossier like the real one: a dossier already in an open round gets it again.
@@ -175,6 +178,7 @@ class StandInPromotion:
         self.enrolled: dict[uuid.UUID, RoundRef] = {}
         self.seat_requests: list[SeatInput] = []
         self.releases: list[SeatInput] = []
+        self.departures: list[LeaveRoundInput] = []
 
     @activity.defn(name=ENROL_IN_ROUND)
     async def enrol_in_round(self, input: EnrolInput) -> EnrolResult:
@@ -194,6 +198,11 @@ class StandInPromotion:
             return EnrolResult(round=None)
         self.enrolled[input.dossier_id] = joinable[0]
         return EnrolResult(round=joinable[0])
+
+    @activity.defn(name=LEAVE_ROUND)
+    async def leave_round(self, input: LeaveRoundInput) -> None:
+        self.departures.append(input)
+        self.enrolled.pop(input.dossier_id, None)
 
     @activity.defn(name=RESERVE_SEAT)
     async def reserve_seat(self, input: SeatInput) -> SeatResult:
@@ -272,6 +281,7 @@ class StandIns:
             self.publisher.publish_status_change,
             self.deadlines.publish_deadline_passed,
             self.promotion.enrol_in_round,
+            self.promotion.leave_round,
             self.promotion.reserve_seat,
             self.promotion.release_seat,
             self.directory.describe_dossier,

@@ -42,7 +42,7 @@ from tests.unit.workflows.dossiers import (
 from workflows.dossier.models import DossierSnapshot
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
 from workflows.naming import dossier_workflow_id
-from workflows.promotion.models import ROUND_OPENED
+from workflows.promotion.models import ROUND_OPENED, RoundRef
 
 HISTORIES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "workflow_histories"
 
@@ -52,6 +52,7 @@ RECORDED_DOSSIERS = {
     DossierKind.PROJECT: uuid.UUID("00000000-0000-4000-8000-00000000b001"),
 }
 PROJECT_ID = uuid.UUID("00000000-0000-4000-8000-00000000b002")
+NOT_SELECTED_PROJECT_ID = uuid.UUID("00000000-0000-4000-8000-00000000b004")
 CANDIDATE_ID = uuid.UUID("00000000-0000-4000-8000-00000000c002")
 MATCHED_PROJECT_ID = uuid.UUID("00000000-0000-4000-8000-00000000b003")
 
@@ -99,10 +100,26 @@ class Recording:
         await eventually(reached)
         await wait_until_idle(handle)
 
+    async def past_cutoff(self, handle: Handle, round: RoundRef) -> None:
+        """Skip to just after the round's cut-off, once the dossier woke up at it."""
+        now = await self.env.get_current_time()
+        await self.env.sleep(round.cutoff_at - now + timedelta(minutes=1))
+
+        async def awake() -> bool:
+            snapshot: DossierSnapshot = await handle.query("snapshot", result_type=DossierSnapshot)
+            return "record_decision" in snapshot.allowed_actions
+
+        await eventually(awake)
+        await wait_until_idle(handle)
+
 
 async def project_full_path(recording: Recording) -> Handle:
     """Overdue evaluation, investigation, eligible without a round, round opened, defence,
-    deferral to the next round, defence again, selection, partnership."""
+    deferral to the next round, defence again, selection, partnership.
+
+    The committed file was recorded before decisions waited for the round's cut-off: its
+    decisions were taken while their round was open (it replays through a ``patched`` guard).
+    """
     env, promotion = recording.env, recording.stand_ins.promotion
     handle = await recording.start(DossierKind.PROJECT, PROJECT_ID, requires_investigation=True)
     await env.sleep(timedelta(days=15))
@@ -120,11 +137,36 @@ async def project_full_path(recording: Recording) -> Handle:
     await recording.until_status(handle, DossierStatus.SCHEDULED)
     await act(handle, "record_defence", note="Convaincant")
     promotion.open_rounds = [second]
+    await recording.past_cutoff(handle, first)
     await act(handle, "record_decision", decision="deferred", note="Au prochain comité")
     await act(handle, "record_defence")
+    await recording.past_cutoff(handle, second)
     await act(handle, "record_decision", decision="selected", note="Unanime")
     await act(handle, "sign_partnership", signed_on="2026-05-04")
     await wait_until_idle(handle)
+    return handle
+
+
+async def project_not_selected_after_cutoff(recording: Recording) -> Handle:
+    """Eligible and scheduled, defended while the round is open, a decision refused until the
+    cut-off, the wake-up at the cut-off, a deferral, defended again, not selected after the
+    next cut-off, then leaving the rounds (final)."""
+    env, promotion = recording.env, recording.stand_ins.promotion
+    now = await env.get_current_time()
+    first = sample_round(DossierKind.PROJECT, "a", cutoff_in_days=3, now=now)
+    second = sample_round(DossierKind.PROJECT, "b", cutoff_in_days=60, now=now)
+    promotion.open_rounds = [first, second]
+    handle = await recording.start(DossierKind.PROJECT, NOT_SELECTED_PROJECT_ID)
+    await act(handle, "record_evaluation", outcome="eligible")
+    await act(handle, "record_defence", note="Convaincant")
+    await recording.refused(handle, "record_decision", decision="selected")
+    promotion.open_rounds = [second]
+    await recording.past_cutoff(handle, first)
+    await act(handle, "record_decision", decision="deferred", note="Au prochain comité")
+    await act(handle, "record_defence")
+    await recording.past_cutoff(handle, second)
+    await act(handle, "record_decision", decision="not_selected", note="Hors priorités")
+    await handle.result()
     return handle
 
 
@@ -167,6 +209,7 @@ async def candidate_full_path(recording: Recording) -> Handle:
 SCENARIOS: dict[str, Callable[[Recording], Awaitable[Handle]]] = {
     "project_dossier_full_path": project_full_path,
     "candidate_dossier_full_path": candidate_full_path,
+    "project_dossier_not_selected_after_cutoff": project_not_selected_after_cutoff,
 }
 """File name (without .json) → the scripted run it records."""
 

@@ -74,6 +74,11 @@ class Dossiers:
         now = await self.env.get_current_time()
         return sample_round(kind, label, cutoff_in_days=cutoff_in_days, now=now)
 
+    async def skip_past_cutoff(self, round: RoundRef) -> None:
+        """Skip server time to just after the round's cut-off: the jury may decide."""
+        now = await self.env.get_current_time()
+        await self.env.sleep(round.cutoff_at - now + timedelta(minutes=1))
+
     @property
     def events(self) -> list[DossierStatusChanged]:
         return [call.event for call in self.stand_ins.publisher.calls]
@@ -277,6 +282,8 @@ class TestProjectEvaluation:
         assert result.status == Status.INELIGIBLE
         assert await completed(handle)
         assert dossiers.stand_ins.promotion.enrolments == []
+        # Never enrolled, but leaving is idempotent: a final dossier always asks.
+        assert len(dossiers.stand_ins.promotion.departures) == 1
 
 
 class TestProjectRounds:
@@ -304,48 +311,57 @@ class TestProjectRounds:
     async def test_a_defended_and_selected_project_signs_its_partnership(
         self, dossiers: Dossiers
     ) -> None:
-        round = await dossiers.round(PROJECT, "a", cutoff_in_days=200)
+        round = await dossiers.round(PROJECT, "a", cutoff_in_days=3)
         dossiers.stand_ins.promotion.open_rounds = [round]
         handle = await scheduled_project(dossiers)
 
         defended = await act(handle, "record_defence", note="Convaincant")
+        defended_on = (await dossiers.env.get_current_time()).date()
+        await dossiers.skip_past_cutoff(round)
         selected = await act(handle, "record_decision", decision="selected", note="Unanime")
         signed = await act(handle, "sign_partnership", signed_on="2026-05-04")
 
         assert defended.status == Status.DEFENDED
-        assert defended.allowed_actions == ["record_decision", "withdraw"]
+        assert defended.allowed_actions == ["withdraw"]  # until the round's cut-off
         assert selected.status == Status.SELECTED
         assert (signed.status, signed.allowed_actions) == (Status.PARTNERSHIP_SIGNED, ["withdraw"])
         defence, decision, partnership = dossiers.events_of(handle)[-3:]
-        now = await dossiers.env.get_current_time()
-        assert defence.details["defence_date"] == now.date().isoformat()
+        assert defence.details["defence_date"] == defended_on.isoformat()
         assert defence.details["round_id"] == decision.details["round_id"] == round.round_id
         assert decision.details["deliberation_date"] == round.deliberation_at.date().isoformat()
         assert (decision.outcome, decision.note) == ("selected", "Unanime")
         assert partnership.details == {"signed_on": "2026-05-04"}
         assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+        assert dossiers.stand_ins.promotion.departures == []  # not final: still in its round
 
-    async def test_a_project_not_selected_is_done(self, dossiers: Dossiers) -> None:
-        dossiers.stand_ins.promotion.open_rounds = [
-            await dossiers.round(PROJECT, "a", cutoff_in_days=200)
-        ]
+    async def test_a_project_not_selected_is_done_and_leaves_its_round(
+        self, dossiers: Dossiers
+    ) -> None:
+        round = await dossiers.round(PROJECT, "a", cutoff_in_days=3)
+        dossiers.stand_ins.promotion.open_rounds = [round]
         handle = await scheduled_project(dossiers)
         await act(handle, "record_defence")
+        await dossiers.skip_past_cutoff(round)
 
         result = await act(handle, "record_decision", decision="not_selected")
 
         assert result.status == Status.NOT_SELECTED
         assert await completed(handle)
+        [departure] = dossiers.stand_ins.promotion.departures
+        assert (departure.promotion_number, departure.dossier_id) == (
+            7, (await snapshot(handle)).dossier_id,
+        )  # fmt: skip
 
     async def test_a_deferred_project_joins_the_round_after_the_current_cutoff(
         self, dossiers: Dossiers
     ) -> None:
-        current = await dossiers.round(PROJECT, "a", cutoff_in_days=200)
-        next_round = await dossiers.round(PROJECT, "b", cutoff_in_days=260)
+        current = await dossiers.round(PROJECT, "a", cutoff_in_days=3)
+        next_round = await dossiers.round(PROJECT, "b", cutoff_in_days=60)
         dossiers.stand_ins.promotion.open_rounds = [current, next_round]
         handle = await scheduled_project(dossiers)
         await act(handle, "record_defence")
         # The current round closed its list at cut-off: only the next one is open now.
+        await dossiers.skip_past_cutoff(current)
         dossiers.stand_ins.promotion.open_rounds = [next_round]
 
         result = await act(handle, "record_decision", decision="deferred", note="Revenir")
@@ -364,17 +380,18 @@ class TestProjectRounds:
     async def test_a_deferred_project_without_a_next_round_waits_in_eligible(
         self, dossiers: Dossiers
     ) -> None:
-        current = await dossiers.round(PROJECT, "a", cutoff_in_days=200)
+        current = await dossiers.round(PROJECT, "a", cutoff_in_days=3)
         dossiers.stand_ins.promotion.open_rounds = [current]
         handle = await scheduled_project(dossiers)
         await act(handle, "record_defence")
 
         # Its round is deliberating: no round is open.
+        await dossiers.skip_past_cutoff(current)
         dossiers.stand_ins.promotion.open_rounds = []
 
         result = await act(handle, "record_decision", decision="deferred")
         waiting = await snapshot(handle)
-        next_round = await dossiers.round(PROJECT, "b", cutoff_in_days=260)
+        next_round = await dossiers.round(PROJECT, "b", cutoff_in_days=60)
         dossiers.stand_ins.promotion.open_rounds = [next_round]
         await handle.signal(ROUND_OPENED, next_round)
         rescheduled = await until(handle, lambda now: now.status == Status.SCHEDULED)
@@ -387,6 +404,65 @@ class TestProjectRounds:
         # Once eligible, once deferred, once the round opened: never twice for one step.
         assert len(enrolments) == 3
         assert enrolments[-1].not_before == current.cutoff_at
+
+
+class TestJuryDecisionAfterTheCutoff:
+    async def test_a_decision_is_refused_without_a_trace_until_the_cutoff_then_accepted(
+        self, dossiers: Dossiers
+    ) -> None:
+        round = await dossiers.round(PROJECT, "a", cutoff_in_days=3)
+        dossiers.stand_ins.promotion.open_rounds = [round]
+        handle = await scheduled_project(dossiers)
+        defended = await act(handle, "record_defence")  # defences happen while it is open
+        updates_before = await update_events(handle)
+        published_before = len(dossiers.events)
+
+        refused = await refusal(handle, "record_decision", decision="selected")
+        updates_after_refusal = await update_events(handle)
+        before_cutoff = await snapshot(handle)
+        await dossiers.skip_past_cutoff(round)
+        # Nobody acted: the dossier woke up at the cut-off by itself.
+        after_cutoff = await until(
+            handle, lambda current: "record_decision" in current.allowed_actions
+        )
+        selected = await act(handle, "record_decision", decision="selected")
+
+        assert defended.allowed_actions == ["withdraw"]
+        assert refused.type == "ActionNotAllowed"
+        assert refused.message == (
+            "record_decision is not allowed in status defended: "
+            f"round {round.round_id} is open until {round.cutoff_at.isoformat()}; "
+            "decisions are recorded once it deliberates; allowed actions: withdraw"
+        )
+        assert refused.details[0] == {"status": "defended", "allowed_actions": ["withdraw"]}
+        assert (before_cutoff.status, before_cutoff.allowed_actions) == (
+            Status.DEFENDED, ["withdraw"],
+        )  # fmt: skip
+        assert after_cutoff.allowed_actions == ["record_decision", "withdraw"]
+        assert after_cutoff.timeline == before_cutoff.timeline
+        assert selected.status == Status.SELECTED
+        # The refusal left nothing: no update in the history, no event published.
+        assert updates_after_refusal == updates_before
+        assert [event.status for event in dossiers.events[published_before:]] == [Status.SELECTED]
+
+    async def test_the_defence_is_allowed_in_scheduled_before_and_after_the_cutoff(
+        self, dossiers: Dossiers
+    ) -> None:
+        round = await dossiers.round(PROJECT, "a", cutoff_in_days=3)
+        dossiers.stand_ins.promotion.open_rounds = [round]
+        before = await scheduled_project(dossiers)
+        after = await scheduled_project(dossiers)
+        defended_before = await act(before, "record_defence")
+        await dossiers.skip_past_cutoff(round)
+
+        scheduled_after = await snapshot(after)
+        defended_after = await act(after, "record_defence")
+
+        assert defended_before.status == Status.DEFENDED
+        assert scheduled_after.allowed_actions == ["record_defence", "withdraw"]
+        assert (defended_after.status, defended_after.allowed_actions) == (
+            Status.DEFENDED, ["record_decision", "withdraw"],
+        )  # fmt: skip
 
 
 class TestCandidateReview:
@@ -447,6 +523,8 @@ class TestCandidateReview:
 
         assert (result.status, result.allowed_actions) == (Status.REJECTED, [])
         assert await completed(handle)
+        [departure] = dossiers.stand_ins.promotion.departures
+        assert departure.dossier_id == (await snapshot(handle)).dossier_id
 
 
 class TestCandidateMatching:
@@ -511,9 +589,8 @@ class TestCandidateMatching:
             activities=[*activities, real.describe_dossier],
         ):
             dossiers = Dossiers(workflow_env, task_queue, stand_ins)
-            stand_ins.promotion.open_rounds = [
-                await dossiers.round(PROJECT, "a", cutoff_in_days=200)
-            ]
+            round = await dossiers.round(PROJECT, "a", cutoff_in_days=3)
+            stand_ins.promotion.open_rounds = [round]
             project = await scheduled_project(dossiers)
             candidate = await pooled_candidate(dossiers)
             project_id = (await snapshot(project)).dossier_id
@@ -522,6 +599,7 @@ class TestCandidateMatching:
                 candidate, "propose_match", project_dossier_id=str(project_id)
             )
             await act(project, "record_defence")
+            await dossiers.skip_past_cutoff(round)
             await act(project, "record_decision", decision="selected")
             await act(project, "sign_partnership", signed_on="2026-05-04")
             matched = await act(candidate, "propose_match", project_dossier_id=str(project_id))
@@ -609,6 +687,9 @@ class TestWithdrawal:
         assert (withdrawal.previous_status, withdrawal.action, withdrawal.actor) == (
             stage, "withdraw", "applicant",
         )  # fmt: skip
+        # Final: it leaves its promotion's rounds (or stops waiting for one).
+        [departure] = dossiers.stand_ins.promotion.departures
+        assert departure.dossier_id == withdrawal.dossier_id
 
     async def test_a_selected_candidate_who_withdraws_gives_the_seat_back(
         self, dossiers: Dossiers

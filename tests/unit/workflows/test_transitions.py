@@ -31,6 +31,8 @@ ROUND = RoundRef(
     cutoff_at=datetime(2026, 4, 1, tzinfo=UTC),
     deliberation_at=datetime(2026, 4, 15, 14, tzinfo=UTC),
 )
+DELIBERATING = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)
+"""A time after ROUND's cut-off, before its deliberation."""
 
 
 def decide(
@@ -39,10 +41,11 @@ def decide(
     action: str,
     payload: dict[str, object] | None = None,
     facts: DossierFacts | None = None,
+    now: datetime = NOW,
 ) -> transitions.Decision:
     facts = facts or DossierFacts()
-    rule, body = admit(kind, status, facts, action, payload or {})
-    return rule.decide(body, Situation(status=status, facts=facts, now=NOW))
+    rule, body = admit(kind, status, facts, action, payload or {}, now)
+    return rule.decide(body, Situation(status=status, facts=facts, now=now))
 
 
 def project_snapshot(
@@ -77,7 +80,7 @@ class TestActionBodies:
 
 class TestProjectPath:
     def test_in_evaluation_allows_an_outcome_when_no_investigation_is_required(self) -> None:
-        assert allowed_actions(PROJECT, Status.IN_EVALUATION, DossierFacts()) == [
+        assert allowed_actions(PROJECT, Status.IN_EVALUATION, DossierFacts(), NOW) == [
             "request_investigation",
             "record_evaluation",
             "withdraw",
@@ -86,10 +89,15 @@ class TestProjectPath:
     def test_an_outcome_waits_for_a_required_investigation(self) -> None:
         facts = DossierFacts(requires_investigation=True)
 
-        assert "record_evaluation" not in allowed_actions(PROJECT, Status.IN_EVALUATION, facts)
+        assert "record_evaluation" not in allowed_actions(PROJECT, Status.IN_EVALUATION, facts, NOW)
         with pytest.raises(ActionNotAllowed, match="requires an investigation") as refused:
             admit(
-                PROJECT, Status.IN_EVALUATION, facts, "record_evaluation", {"outcome": "eligible"}
+                PROJECT,
+                Status.IN_EVALUATION,
+                facts,
+                "record_evaluation",
+                {"outcome": "eligible"},
+                NOW,
             )
         assert refused.value.allowed == ["request_investigation", "withdraw"]
 
@@ -107,7 +115,9 @@ class TestProjectPath:
             "Relevant",
         )
         assert decision.facts == DossierFacts(requires_investigation=True, investigation_done=True)
-        assert "record_evaluation" in allowed_actions(PROJECT, Status.IN_EVALUATION, decision.facts)
+        assert "record_evaluation" in allowed_actions(
+            PROJECT, Status.IN_EVALUATION, decision.facts, NOW
+        )
 
     @pytest.mark.parametrize(
         ("status", "action", "payload", "expected"),
@@ -137,7 +147,7 @@ class TestProjectPath:
     ) -> None:
         decision = decide(
             PROJECT, Status.DEFENDED, "record_decision", {"decision": "deferred"},
-            DossierFacts(round=ROUND),
+            DossierFacts(round=ROUND), DELIBERATING,
         )  # fmt: skip
 
         assert decision.effect == Effect.ENROL_IN_NEXT_ROUND
@@ -151,8 +161,9 @@ class TestProjectPath:
 
         defence = decide(PROJECT, Status.SCHEDULED, "record_defence", {}, facts)
         decision = decide(
-            PROJECT, Status.DEFENDED, "record_decision", {"decision": "selected"}, facts
-        )
+            PROJECT, Status.DEFENDED, "record_decision", {"decision": "selected"}, facts,
+            DELIBERATING,
+        )  # fmt: skip
         signed = decide(PROJECT, Status.SELECTED, "sign_partnership", {"signed_on": "2026-05-04"})
 
         assert defence.details["defence_date"] == "2026-03-02"
@@ -164,6 +175,70 @@ class TestProjectPath:
         assert transitions.needs_round(PROJECT, Status.ELIGIBLE, has_round=False)
         assert not transitions.needs_round(PROJECT, Status.IN_EVALUATION, has_round=False)
         assert transitions.status_once_enrolled(PROJECT, Status.ELIGIBLE) == Status.SCHEDULED
+
+
+class TestJuryDecisionAfterTheCutoff:
+    def test_a_decision_while_the_round_is_open_is_refused_naming_the_round_and_its_cutoff(
+        self,
+    ) -> None:
+        facts = DossierFacts(round=ROUND)
+
+        with pytest.raises(ActionNotAllowed) as refused:
+            admit(
+                PROJECT, Status.DEFENDED, facts, "record_decision", {"decision": "selected"},
+                ROUND.cutoff_at - timedelta(seconds=1),
+            )  # fmt: skip
+
+        assert str(refused.value) == (
+            "record_decision is not allowed in status defended: round 7-project-2026-04 is "
+            "open until 2026-04-01T00:00:00+00:00; decisions are recorded once it "
+            "deliberates; allowed actions: withdraw"
+        )
+        assert (refused.value.status, refused.value.allowed) == (Status.DEFENDED, ["withdraw"])
+        assert allowed_actions(PROJECT, Status.DEFENDED, facts, NOW) == ["withdraw"]
+
+    @pytest.mark.parametrize(
+        "now",
+        [ROUND.cutoff_at, DELIBERATING, ROUND.deliberation_at + timedelta(days=30)],
+        ids=["at-cutoff", "deliberating", "closed"],
+    )
+    def test_a_decision_is_allowed_from_the_cutoff_on(self, now: datetime) -> None:
+        facts = DossierFacts(round=ROUND)
+
+        assert allowed_actions(PROJECT, Status.DEFENDED, facts, now) == [
+            "record_decision",
+            "withdraw",
+        ]
+        decision = decide(
+            PROJECT, Status.DEFENDED, "record_decision", {"decision": "not_selected"}, facts, now
+        )
+        assert decision.status == Status.NOT_SELECTED
+
+    @pytest.mark.parametrize("now", [NOW, DELIBERATING], ids=["open", "deliberating"])
+    def test_the_defence_is_allowed_whether_the_round_is_open_or_not(self, now: datetime) -> None:
+        facts = DossierFacts(round=ROUND)
+
+        assert allowed_actions(PROJECT, Status.SCHEDULED, facts, now) == [
+            "record_defence",
+            "withdraw",
+        ]
+        assert decide(PROJECT, Status.SCHEDULED, "record_defence", {}, facts, now).status == (
+            Status.DEFENDED
+        )
+
+    def test_the_allowed_actions_of_a_defended_project_change_at_its_rounds_cutoff(
+        self,
+    ) -> None:
+        facts = DossierFacts(round=ROUND)
+        change_at = transitions.allowed_actions_change_at
+
+        assert change_at(PROJECT, Status.DEFENDED, facts, NOW) == ROUND.cutoff_at
+        assert change_at(PROJECT, Status.DEFENDED, facts, ROUND.cutoff_at) is None
+        assert change_at(PROJECT, Status.DEFENDED, DossierFacts(), NOW) is None
+        for kind in (PROJECT, CANDIDATE):
+            for status in transitions.STATUSES[kind]:
+                if (kind, status) != (PROJECT, Status.DEFENDED):
+                    assert change_at(kind, status, facts, NOW) is None, (kind, status)
 
 
 class TestCandidatePath:
@@ -239,23 +314,23 @@ class TestWithdrawal:
     @pytest.mark.parametrize("kind", [PROJECT, CANDIDATE])
     def test_withdraw_is_allowed_at_every_stage_but_the_final_ones(self, kind) -> None:
         for status in transitions.STATUSES[kind]:
-            allowed = "withdraw" in allowed_actions(kind, status, DossierFacts())
+            allowed = "withdraw" in allowed_actions(kind, status, DossierFacts(), NOW)
             assert allowed == (status not in FINAL_STATUSES), status
 
     @pytest.mark.parametrize("kind", [PROJECT, CANDIDATE])
     def test_a_final_status_allows_nothing(self, kind) -> None:
         for status in FINAL_STATUSES & set(transitions.STATUSES[kind]):
-            assert allowed_actions(kind, status, DossierFacts()) == []
+            assert allowed_actions(kind, status, DossierFacts(), NOW) == []
 
 
 class TestRefusals:
     def test_an_unknown_action_is_named(self) -> None:
         with pytest.raises(UnknownAction, match="'promote'"):
-            admit(PROJECT, Status.IN_EVALUATION, DossierFacts(), "promote", {})
+            admit(PROJECT, Status.IN_EVALUATION, DossierFacts(), "promote", {}, NOW)
 
     def test_an_action_of_the_other_kind_does_not_apply(self) -> None:
         with pytest.raises(ActionNotAllowed, match="does not apply to project dossiers"):
-            admit(PROJECT, Status.IN_EVALUATION, DossierFacts(), "record_review", {})
+            admit(PROJECT, Status.IN_EVALUATION, DossierFacts(), "record_review", {}, NOW)
 
     def test_an_action_in_the_wrong_status_names_the_status_and_the_allowed_actions(self) -> None:
         with pytest.raises(ActionNotAllowed) as refused:
@@ -265,6 +340,7 @@ class TestRefusals:
                 DossierFacts(),
                 "record_review",
                 {"outcome": "rejected"},
+                NOW,
             )
 
         message = str(refused.value)
@@ -274,13 +350,13 @@ class TestRefusals:
 
     def test_a_final_dossier_allows_none(self) -> None:
         with pytest.raises(ActionNotAllowed, match="allowed actions: none"):
-            admit(CANDIDATE, Status.REJECTED, DossierFacts(), "withdraw", {})
+            admit(CANDIDATE, Status.REJECTED, DossierFacts(), "withdraw", {}, NOW)
 
     def test_a_bad_body_names_every_field_at_fault_without_echoing_values(self) -> None:
         with pytest.raises(InvalidActionBody) as refused:
             admit(
                 PROJECT, Status.IN_EVALUATION, DossierFacts(), "record_evaluation",
-                {"outcome": "brilliant", "score": "Camille Martin"},
+                {"outcome": "brilliant", "score": "Camille Martin"}, NOW,
             )  # fmt: skip
 
         fields = [error["field"] for error in refused.value.errors]
@@ -290,7 +366,7 @@ class TestRefusals:
 
     def test_a_missing_field_is_named(self) -> None:
         with pytest.raises(InvalidActionBody, match="signed_on: Field required"):
-            admit(PROJECT, Status.SELECTED, DossierFacts(), "sign_partnership", {})
+            admit(PROJECT, Status.SELECTED, DossierFacts(), "sign_partnership", {}, NOW)
 
 
 class TestDeadlines:
