@@ -66,12 +66,16 @@ class DossierDefaults:
 
     promotion_number: int = 7
     stage_deadline_days: int = 14
+    offer_validity_days: int = 10
+    offer_reminder_days: int = 3
 
     @classmethod
     def from_settings(cls, settings: WorkflowsSettings) -> Self:
         return cls(
             promotion_number=settings.CURRENT_PROMOTION_NUMBER,
             stage_deadline_days=settings.STAGE_DEADLINE_DAYS,
+            offer_validity_days=settings.CONTRACT_OFFER_VALIDITY_DAYS,
+            offer_reminder_days=settings.CONTRACT_OFFER_REMINDER_DAYS,
         )
 
 
@@ -95,6 +99,8 @@ def dossier_input(
             **common,
             role=event.payload.role,
             years_of_experience=event.payload.years_of_experience,
+            offer_validity_days=defaults.offer_validity_days,
+            offer_reminder_days=defaults.offer_reminder_days,
         )
     project = event.payload
     return DossierInput(

@@ -23,3 +23,8 @@ class WorkflowsSettings(PlatformSettings):
     """Year of the current promotion (default: this year)."""
     PROMOTION_SEAT_CAP: int = Field(default=30, ge=0)
     """Seats of the current promotion, used only when its workflow is first started."""
+
+    CONTRACT_OFFER_VALIDITY_DAYS: int = Field(default=10, ge=1)
+    """Days a contract offer stays open before it lapses (the seat is then released)."""
+    CONTRACT_OFFER_REMINDER_DAYS: int = Field(default=3, ge=0)
+    """Days before an offer lapses that the candidate is reminded (0: no reminder)."""

@@ -21,6 +21,8 @@ from libs.observability import ReadinessCheck, health_router
 from libs.readiness import KafkaProbe, TemporalProbe
 from libs.temporal import connect
 from workflows.bridge import DossierDefaults, subscribe_bridge
+from workflows.contract.activities import ContractActivities
+from workflows.contract.workflows import CONTRACT_WORKFLOWS
 from workflows.dossier.activities import DossierActivities
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
 from workflows.promotion.activities import PromotionActivities
@@ -43,8 +45,12 @@ def build_worker(
     task_queue: str,
     activities: DossierActivities,
     promotion_activities: PromotionActivities | None = None,
+    contract_activities: ContractActivities | None = None,
 ) -> Worker:
-    """A worker for every dossier workflow, the promotion workflow and the activities they call."""
+    """A worker for every dossier, promotion and contract workflow and the activities they call.
+
+    Contract workflows are children of candidate dossiers: they run on the same task queue.
+    """
     # --- promotion (seats and rounds) ---
     promotion = promotion_activities or PromotionActivities(client)
     promotion_workflows: list[type] = [PromotionWorkflow]
@@ -56,15 +62,17 @@ def build_worker(
         promotion.allocate_contract_number,
     ]
     # --- end promotion ---
+    contract = contract_activities or ContractActivities(activities.broker)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[*DOSSIER_WORKFLOWS.values(), *promotion_workflows],
+        workflows=[*DOSSIER_WORKFLOWS.values(), *promotion_workflows, *CONTRACT_WORKFLOWS],
         activities=[
             activities.publish_status_change,
             activities.publish_deadline_passed,
             activities.describe_dossier,
             *promotion_activity_methods,
+            *contract.activities(),
         ],
         graceful_shutdown_timeout=WORKER_GRACEFUL_SHUTDOWN,
     )

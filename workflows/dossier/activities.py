@@ -28,6 +28,11 @@ class DossierActivities:
         self._broker = broker
         self._client = client
 
+    @property
+    def broker(self) -> KafkaBroker:
+        """The producer every activity of this worker publishes through."""
+        return self._broker
+
     @activity.defn(name=PUBLISH_STATUS_CHANGE)
     async def publish_status_change(self, input: PublishStatusChangeInput) -> None:
         """Put the status change on ``eig.dossier-events.v1``, keyed by dossier id.

@@ -59,6 +59,12 @@ class DossierInput(BaseModel):
     administration_name: str = Field(
         default="", description="Project only: the administration that would host the EIG"
     )
+    offer_validity_days: int = Field(
+        default=10, ge=1, description="Candidate only: days a contract offer stays open"
+    )
+    offer_reminder_days: int = Field(
+        default=3, ge=0, description="Candidate only: days before an offer lapses to remind"
+    )
 
 
 class PublishStatusChangeInput(BaseModel):
@@ -152,6 +158,9 @@ class DossierSnapshot(BaseModel):
         default=None, description="Candidate only: the project it is matched with"
     )
     administration_name: str = Field(default="", description="Project only: the host")
+    contract_id: UUID | None = Field(
+        default=None, description="Candidate only: the contract drafted since its selection"
+    )
     contact: Contact | None = Field(
         default=None, description="Who the dossier's e-mails go to (a project: the host's contact)"
     )

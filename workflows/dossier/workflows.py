@@ -10,11 +10,13 @@ import asyncio
 import contextlib
 import dataclasses
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
+from uuid import UUID
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     # Contact's EmailStr imports email_validator lazily, mid-workflow: pass it through up front
@@ -23,12 +25,15 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
     from libs.messages.common import DossierKind
+    from libs.messages.contract_events import ContractStatus
     from libs.messages.dossier_events import (
         Detail,
         DossierDeadlinePassed,
         DossierStatus,
         DossierStatusChanged,
+        Outcome,
     )
+    from workflows.contract.models import ContractInput, ContractOutcome, contract_workflow_id
     from workflows.dossier import transitions
     from workflows.dossier.actions import SYSTEM, ProposeMatch
     from workflows.dossier.models import (
@@ -69,6 +74,13 @@ DECISIONS_AFTER_CUTOFF = "decisions-after-round-cutoff"
 """Patch id: a defended project wakes up at its round's cut-off (a timer), from when the jury's
 decision is allowed. Histories recorded before have no such timer and hold decisions taken while
 the round was open: they replay as recorded."""
+
+CONTRACT_ON_SELECTION = "contract-on-selection"
+"""Patch id: a selected candidate's contract is drafted by a child ``ContractWorkflow``.
+Candidates selected before contracts existed replay without one."""
+
+CONTRACT_WORKFLOW = "ContractWorkflow"
+"""The child's workflow type, by name: this module never imports the contract workflow."""
 
 LEAVE_ROUND_WHEN_FINAL = "leave-round-when-final"
 """Patch id: a dossier that reaches a final status leaves its promotion's rounds
@@ -129,6 +141,10 @@ class DossierWorkflow:
         self._enrol_not_before: datetime | None = None
         self._matched_project: DossierSnapshot | None = None
         self._seat_held = False
+        # The selected candidate's contract (a child workflow) and whether it ran its course.
+        self._contract_id: UUID | None = None
+        self._contract_ended = False
+        self._contract_follower: asyncio.Task[None] | None = None
         # Each transition is a new stage visit: a deadline belongs to one visit.
         self._visits = 0
         self._deadline_at: datetime | None = None
@@ -172,6 +188,7 @@ class DossierWorkflow:
             ),
             administration_name=self._input.administration_name,
             contact=self._input.contact,
+            contract_id=self._contract_id,
         )
 
     @workflow.update
@@ -207,7 +224,14 @@ class DossierWorkflow:
                 await self._transition(transitions.FIRST_STAGE[self.KIND])
                 await self._enrol_if_needed()
         await self._wait_until_final()
-        if self._seat_held:
+        follower = self._contract_follower
+        if follower is not None and not follower.done():
+            # Final before its contract (a withdrawal): cancel the contract, then free the seat.
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+        # An EIG whose contract ran its course keeps their seat: the promotion counted them.
+        if self._seat_held and not self._contract_ended:
             await self._release_seat()
         if workflow.patched(LEAVE_ROUND_WHEN_FINAL):
             await self._leave_rounds()
@@ -219,11 +243,11 @@ class DossierWorkflow:
         A stage whose allowed actions change with time alone (a defended project at its
         round's cut-off) also wakes up then, so that the snapshot shows them.
         """
-        while not transitions.is_final(self._status):
+        while not transitions.is_final(self._status) and not self._contract_ended:
             visit = self._visits
 
             def moved_on(visit: int = visit) -> bool:
-                return self._visits != visit
+                return self._visits != visit or self._contract_ended
 
             wake_at = self._allowed_actions_change_at()
             due = None if self._overdue else self._deadline_at
@@ -268,6 +292,9 @@ class DossierWorkflow:
             seat = await self._reserve_seat()
             details["seats"] = f"{seat.seats_taken}/{seat.seat_cap}"
             self._seat_held = True
+            if self.KIND == DossierKind.CANDIDATE and workflow.patched(CONTRACT_ON_SELECTION):
+                contract_id = workflow.uuid4()
+                details["contract_id"] = str(contract_id)
         elif decision.effect == Effect.ENROL_IN_NEXT_ROUND:
             current = self._facts.round
             self._enrol_not_before = current.cutoff_at if current is not None else None
@@ -289,6 +316,8 @@ class DossierWorkflow:
         )
         if decision.effect != Effect.ENROL_IN_NEXT_ROUND:  # it just tried: now round_opened
             await self._enrol_if_needed()
+        if "contract_id" in details and to_status == DossierStatus.SELECTED:
+            await self._start_contract(UUID(details["contract_id"]))
 
     async def _enrol_if_needed(self) -> None:
         """The automatic step to a round: eligible → scheduled, or a candidate's round."""
@@ -540,6 +569,76 @@ class DossierWorkflow:
             retry_policy=RELEASE_RETRY_POLICY,
         )
         self._seat_held = False
+
+    async def _start_contract(self, contract_id: UUID) -> None:
+        """Draft the selected candidate's contract as a child workflow, then follow it.
+
+        The child is cancelled if this dossier closes first (a withdrawal). Its outcome comes
+        back here: a declined or lapsed offer gives the seat back and the candidate returns to
+        the pool; an ended contract ends the dossier's life.
+        """
+        project = self._matched_project
+        years = self._input.years_of_experience
+        if years is None:
+            # Only dossiers started before the form's experience reached the workflow.
+            workflow.logger.warning("dossier %s: no years of experience", self._input.dossier_id)
+        handle = await workflow.start_child_workflow(
+            CONTRACT_WORKFLOW,
+            ContractInput(
+                contract_id=contract_id,
+                dossier_id=self._input.dossier_id,
+                promotion_number=self._input.promotion_number,
+                contact=self._input.contact,
+                role=self._input.role,
+                years_of_experience=years or 0,
+                project_dossier_id=project.dossier_id if project is not None else None,
+                project_title=project.title if project is not None else "",
+                host_administration=project.administration_name if project is not None else "",
+                host_contact=project.contact if project is not None else None,
+                selected_at=workflow.now(),
+                offer_validity_days=self._input.offer_validity_days,
+                offer_reminder_days=self._input.offer_reminder_days,
+            ),
+            id=contract_workflow_id(contract_id),
+            result_type=ContractOutcome,
+            parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+        )
+        self._contract_id = contract_id
+        # A workflow task of its own: the update that selected the candidate returns now.
+        self._contract_follower = asyncio.create_task(self._follow_contract(handle))
+
+    async def _follow_contract(self, handle: Any) -> None:
+        try:
+            outcome: ContractOutcome = await handle
+        except ChildWorkflowError as error:
+            # Cancelled by a withdrawal, or failed: the dossier stays where it is.
+            workflow.logger.warning(
+                "dossier %s: contract %s did not complete (%s)",
+                self._input.dossier_id,
+                self._contract_id,
+                error.message,
+            )
+            return
+        async with self._acting:
+            if self._status != DossierStatus.SELECTED:
+                return
+            if outcome.status == ContractStatus.ENDED:
+                self._contract_ended = True
+                return
+            reason = (
+                Outcome.CONTRACT_DECLINED
+                if outcome.status == ContractStatus.DECLINED
+                else Outcome.OFFER_EXPIRED
+            )
+            if self._seat_held:
+                await self._release_seat()
+            self._matched_project = None
+            self._contract_id = None
+            await self._transition(
+                DossierStatus.IN_POOL,
+                outcome=reason,
+                details={"contract_id": str(outcome.contract_id)},
+            )
 
     async def _leave_rounds(self) -> None:
         """A final dossier is no longer part of any round (nor waiting for one)."""

@@ -8,7 +8,7 @@ from temporalio.worker import Worker
 
 from deploy.local.engines import temporal_test_server_binary
 from tests.conftest import QUIET_TEMPORAL_RUNTIME
-from tests.integration.contract.contracts import ContractStandIns
+from tests.unit.contract.stand_ins import ContractStandIns
 from workflows.contract.workflows import CONTRACT_WORKFLOWS
 
 

@@ -27,12 +27,12 @@ from temporalio.worker import Worker
 from deploy.local.engines import temporal_test_server_binary
 from tests.integration.contract.contracts import (
     ContractHandle,
-    ContractStandIns,
     early_renewal_path,
     full_path,
     start_contract,
 )
 from tests.unit.contract.contracts import contract_input
+from tests.unit.contract.stand_ins import ContractStandIns
 from workflows.contract.workflows import CONTRACT_WORKFLOWS
 
 HISTORIES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "workflow_histories"

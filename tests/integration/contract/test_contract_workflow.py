@@ -18,7 +18,6 @@ from libs.messages.contract_events import (
 )
 from tests.integration.contract.contracts import (
     ContractHandle,
-    ContractStandIns,
     act,
     early_renewal_path,
     full_path,
@@ -29,6 +28,7 @@ from tests.integration.contract.contracts import (
     until_status,
 )
 from tests.unit.contract.contracts import contract_input
+from tests.unit.contract.stand_ins import ContractStandIns
 from workflows.contract.models import ContractInput, ContractOutcome
 from workflows.contract.working_days import (
     first_working_day_of_next_month,

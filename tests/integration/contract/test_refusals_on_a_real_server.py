@@ -10,8 +10,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from libs.messages.contract_events import ContractStatus
-from tests.integration.contract.contracts import ContractStandIns, act, start_contract
+from tests.integration.contract.contracts import act, start_contract
 from tests.unit.contract.contracts import contract_input
+from tests.unit.contract.stand_ins import ContractStandIns
 from workflows.contract.workflows import CONTRACT_WORKFLOWS
 
 pytestmark = pytest.mark.integration

@@ -5,8 +5,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from tests.unit.workflows.dossiers import StandIns
-from workflows.dossier.workflows import DOSSIER_WORKFLOWS
+from tests.unit.workflows.dossiers import WORKFLOWS_UNDER_TEST, StandIns
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +32,7 @@ async def dossier_worker(
     async with Worker(
         workflow_env.client,
         task_queue=task_queue,
-        workflows=list(DOSSIER_WORKFLOWS.values()),
+        workflows=WORKFLOWS_UNDER_TEST,
         activities=stand_ins.activities(),
     ):
         yield stand_ins

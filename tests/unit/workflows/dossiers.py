@@ -8,7 +8,7 @@ from typing import Any
 
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 
 from libs.messages.applications import (
@@ -21,10 +21,14 @@ from libs.messages.applications import (
 )
 from libs.messages.common import Contact, DossierKind, Language, Role
 from tests.eventually import eventually
+from tests.unit.contract.stand_ins import ContractStandIns
+from workflows.contract.models import contract_workflow_id
+from workflows.contract.workflows import CONTRACT_WORKFLOWS
 from workflows.dossier.models import (
     DESCRIBE_DOSSIER,
     PUBLISH_DEADLINE_PASSED,
     PUBLISH_STATUS_CHANGE,
+    SNAPSHOT,
     ActionRequest,
     ActionResult,
     DescribeDossierInput,
@@ -33,6 +37,7 @@ from workflows.dossier.models import (
     PublishDeadlinePassedInput,
     PublishStatusChangeInput,
 )
+from workflows.dossier.workflows import DOSSIER_WORKFLOWS
 from workflows.promotion.models import (
     ENROL_IN_ROUND,
     LEAVE_ROUND,
@@ -248,6 +253,24 @@ class StandInDirectory:
         return snapshot
 
 
+async def close_dossier(client: Client, handle: WorkflowHandle[Any, Any]) -> None:
+    """Terminate a dossier still running, and let its contract, if any, settle.
+
+    The time-skipping server applies no parent-close policy and skips time only while no
+    workflow or activity task is pending: a contract's start (or cancellation) left half-done
+    when the test's worker stops would stall every later test. A settled contract waits on
+    actions or timers only; terminating it would stall the server too (seen here), so it is
+    left to wait.
+    """
+    contract_id = (await handle.query(SNAPSHOT, result_type=DossierSnapshot)).contract_id
+    if contract_id is not None:
+        contract = client.get_workflow_handle(contract_workflow_id(contract_id))
+        if (await contract.describe()).status == WorkflowExecutionStatus.RUNNING:
+            await wait_until_idle(contract)
+    if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+        await handle.terminate()
+
+
 async def wait_until_idle_after_publishing(
     handle: WorkflowHandle[Any, Any],
 ) -> list[EventType.ValueType]:
@@ -267,6 +290,10 @@ async def wait_until_idle_after_publishing(
     return await eventually(idle_event_types)
 
 
+WORKFLOWS_UNDER_TEST: list[type] = [*DOSSIER_WORKFLOWS.values(), *CONTRACT_WORKFLOWS]
+"""The dossier workflows and the contract workflow a selected candidate starts as its child."""
+
+
 @dataclass
 class StandIns:
     """Every activity a dossier workflow calls, registered under the real names."""
@@ -275,9 +302,12 @@ class StandIns:
     deadlines: StandInDeadlinePublisher = field(default_factory=StandInDeadlinePublisher)
     promotion: StandInPromotion = field(default_factory=StandInPromotion)
     directory: StandInDirectory = field(default_factory=StandInDirectory)
+    # A selected candidate's contract runs as a child workflow on the same worker.
+    contracts: ContractStandIns = field(default_factory=ContractStandIns)
 
     def activities(self) -> list[Callable[..., Any]]:
         return [
+            *self.contracts.activities(),
             self.publisher.publish_status_change,
             self.deadlines.publish_deadline_passed,
             self.promotion.enrol_in_round,

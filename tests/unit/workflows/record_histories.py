@@ -33,8 +33,10 @@ from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus
 from tests.eventually import eventually
 from tests.unit.workflows.dossiers import (
+    WORKFLOWS_UNDER_TEST,
     StandIns,
     act,
+    close_dossier,
     sample_dossier,
     sample_round,
     wait_until_idle,
@@ -223,13 +225,12 @@ async def record(env: WorkflowEnvironment, names: list[str] | None = None) -> li
         async with Worker(
             env.client,
             task_queue=task_queue,
-            workflows=list(DOSSIER_WORKFLOWS.values()),
+            workflows=WORKFLOWS_UNDER_TEST,
             activities=stand_ins.activities(),
         ):
             handle = await SCENARIOS[name](Recording(env, task_queue, stand_ins))
             history = await handle.fetch_history()
-            if (await handle.describe()).close_time is None:
-                await handle.terminate()
+            await close_dossier(env.client, handle)
         path = scenario_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(json.loads(history.to_json()), indent=2) + "\n")

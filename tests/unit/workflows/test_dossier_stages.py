@@ -26,8 +26,10 @@ from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
 from tests.eventually import eventually
 from tests.unit.workflows.dossiers import (
+    WORKFLOWS_UNDER_TEST,
     StandIns,
     act,
+    close_dossier,
     sample_dossier,
     sample_round,
     wait_until_idle,
@@ -154,8 +156,7 @@ async def dossiers(
     harness = Dossiers(workflow_env, task_queue, dossier_worker)
     yield harness
     for handle in harness.started:
-        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await handle.terminate()
+        await close_dossier(workflow_env.client, handle)
 
 
 async def scheduled_project(dossiers: Dossiers, **fields: Any) -> Handle:
@@ -585,7 +586,7 @@ class TestCandidateMatching:
         async with Worker(
             workflow_env.client,
             task_queue=task_queue,
-            workflows=list(DOSSIER_WORKFLOWS.values()),
+            workflows=WORKFLOWS_UNDER_TEST,
             activities=[*activities, real.describe_dossier],
         ):
             dossiers = Dossiers(workflow_env, task_queue, stand_ins)
@@ -612,7 +613,7 @@ class TestCandidateMatching:
                 == "Signalement simplifié"
             )
             for handle in (project, candidate):
-                await handle.terminate()
+                await close_dossier(workflow_env.client, handle)
 
     async def test_a_selection_at_the_joint_interview_takes_a_seat(
         self, dossiers: Dossiers

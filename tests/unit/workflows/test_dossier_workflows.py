@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from tests.unit.workflows.dossiers import (
+    WORKFLOWS_UNDER_TEST,
     StandInPublisher,
     StandIns,
     sample_dossier,
@@ -162,7 +163,7 @@ class TestPublishingRetries:
         async with Worker(
             workflow_env.client,
             task_queue=task_queue,
-            workflows=list(DOSSIER_WORKFLOWS.values()),
+            workflows=WORKFLOWS_UNDER_TEST,
             activities=stand_ins.activities(),
         ):
             handle = await start_dossier(

@@ -18,7 +18,12 @@ from temporalio.worker import Replayer, Worker
 
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
-from tests.unit.workflows.dossiers import StandIns, legacy_dossier, wait_until_idle
+from tests.unit.workflows.dossiers import (
+    WORKFLOWS_UNDER_TEST,
+    StandIns,
+    legacy_dossier,
+    wait_until_idle,
+)
 from tests.unit.workflows.record_histories import (
     HISTORIES_DIR,
     SCENARIOS,
@@ -127,7 +132,7 @@ class TestDossiersStartedBeforeTheStages:
         async with Worker(
             workflow_env.client,
             task_queue=task_queue,
-            workflows=list(DOSSIER_WORKFLOWS.values()),
+            workflows=WORKFLOWS_UNDER_TEST,
             activities=stand_ins.activities(),
         ):
             waiting = await handle.query(DossierWorkflow.snapshot)
