@@ -6,8 +6,9 @@ contract) workflows call these activities by name (``ENROL_IN_ROUND``, ``LEAVE_R
 client.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from uuid import UUID
 
 from temporalio import activity
@@ -36,16 +37,30 @@ PROMOTION_REFUSED = "PromotionRefused"
 """Error type of an activity whose update the promotion refused (bad input): not retried."""
 
 
+UPDATES_IN_FLIGHT = 8
+"""Updates one worker process sends a promotion at once. Temporal admits about ten in flight
+per workflow and throttles the rest (retried after 1, 2, 4 s…): queueing here instead kept 40
+simultaneous selections at ~1 s rather than 4–9 s."""
+
+
 class PromotionActivities:
     """Activities holding the Temporal client they need; the worker registers its bound methods."""
 
     def __init__(self, client: Client) -> None:
         self._client = client
+        self._in_flight = asyncio.Semaphore(UPDATES_IN_FLIGHT)
+
+    @asynccontextmanager
+    async def _update(self) -> AsyncIterator[None]:
+        """One of a bounded number of updates in flight; a refusal fails the activity for good."""
+        async with self._in_flight:
+            with _refusals_not_retried():
+                yield
 
     @activity.defn(name=ENROL_IN_ROUND)
     async def enrol_in_round(self, input: EnrolInput) -> EnrolResult:
         """Enrol the dossier in a round of its promotion (``round`` None: it waits for one)."""
-        with _refusals_not_retried():
+        async with self._update():
             return await self._promotion(input.promotion_number).execute_update(
                 PromotionWorkflow.enrol, input, id=_update_id("enrol", input.dossier_id)
             )
@@ -56,7 +71,7 @@ class PromotionActivities:
 
         A promotion that does not run (never started, or ended) lists no dossier: nothing to do.
         """
-        with _refusals_not_retried():
+        async with self._update():
             try:
                 await self._promotion(input.promotion_number).execute_update(
                     PromotionWorkflow.leave_round,
@@ -75,7 +90,7 @@ class PromotionActivities:
     @activity.defn(name=RESERVE_SEAT)
     async def reserve_seat(self, input: SeatInput) -> SeatResult:
         """Take a seat of the promotion; ``granted`` False when all are taken."""
-        with _refusals_not_retried():
+        async with self._update():
             return await self._promotion(input.promotion_number).execute_update(
                 PromotionWorkflow.reserve_seat,
                 input,
@@ -85,7 +100,7 @@ class PromotionActivities:
     @activity.defn(name=RELEASE_SEAT)
     async def release_seat(self, input: SeatInput) -> SeatResult:
         """Give the dossier's seat back (idempotent)."""
-        with _refusals_not_retried():
+        async with self._update():
             return await self._promotion(input.promotion_number).execute_update(
                 PromotionWorkflow.release_seat,
                 input,
@@ -95,7 +110,7 @@ class PromotionActivities:
     @activity.defn(name=ALLOCATE_CONTRACT_NUMBER)
     async def allocate_contract_number(self, input: ContractNumberInput) -> ContractNumberResult:
         """The contract's number in its promotion (``EIG-7-0001``); the same for the same id."""
-        with _refusals_not_retried():
+        async with self._update():
             return await self._promotion(input.promotion_number).execute_update(
                 PromotionWorkflow.allocate_contract_number,
                 input,
