@@ -1,15 +1,21 @@
 """How a service's HTTP process is built and served: one FastAPI shape, one uvicorn setup."""
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
 
 from libs.api_errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, install_error_handlers
+from libs.kafka import keep_starting, try_starting
 from libs.observability import ReadinessCheck, configure_logging, health_router
+from libs.readiness import DatabaseProbe, KafkaProbe
 
 
 class ServiceParts(Protocol):
@@ -31,6 +37,51 @@ class EngineOnly:
 
     async def stop(self) -> None:
         await self.engine.dispose()
+
+
+class BrokeredParts:
+    """Start, stop and readiness of parts whose API answers from the database, with an optional
+    Kafka broker and background tasks. A mixin for the services' (dataclass) parts, which give
+    ``engine``, ``broker`` and ``_tasks`` (``field(default_factory=list)``)."""
+
+    engine: AsyncEngine
+    broker: KafkaBroker | None
+    _tasks: list[asyncio.Task[None]]
+
+    async def start_parts(self, *, name: str, create_tables: bool) -> None:
+        """Create every registered table if asked, then start the broker; ``name`` prefixes
+        the background tasks' names."""
+        if create_tables:
+            async with self.engine.begin() as connection:
+                await connection.run_sync(SQLModel.metadata.create_all)
+        if self.broker is not None and not await try_starting(self.broker):
+            # The API answers from the database while Kafka is down: connect in the background.
+            self.spawn(keep_starting(self.broker), f"{name}-broker-start")
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run ``work`` in the background until :meth:`stop`."""
+        self._tasks.append(asyncio.create_task(work, name=name))
+
+    async def stop(self) -> None:
+        # Latest first: a task may use what an earlier one started.
+        for task in reversed(self._tasks):
+            task.cancel()
+        for task in reversed(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.broker is not None:
+            await self.broker.stop()
+        await self.engine.dispose()
+
+    def parts_checks(self, temporal: ReadinessCheck | None = None) -> dict[str, ReadinessCheck]:
+        """``database``, then ``temporal`` when given, then ``kafka`` when there is a broker."""
+        checks: dict[str, ReadinessCheck] = {"database": DatabaseProbe(self.engine)}
+        if temporal is not None:
+            checks["temporal"] = temporal
+        if self.broker is not None:
+            checks["kafka"] = KafkaProbe(self.broker)
+        return checks
 
 
 def create_service_app(

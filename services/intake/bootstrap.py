@@ -1,21 +1,18 @@
 """Wires intake's dependencies once, from settings; tests swap the adapters they need to."""
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import create_engine, is_sqlite, session_factory
-from libs.kafka import create_broker, keep_starting, try_starting
+from libs.http_service import BrokeredParts
+from libs.kafka import create_broker
 from libs.observability import ReadinessCheck
-from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
+from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
 from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.intake.outbox import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
@@ -35,7 +32,7 @@ KAFKA_CLIENT_ID = "intake"
 
 
 @dataclass
-class Intake:
+class Intake(BrokeredParts):
     """Everything intake's entrypoints use; built by :func:`bootstrap`, run by the app lifespan."""
 
     settings: IntakeSettings
@@ -54,34 +51,16 @@ class Intake:
         return self.settings.DOSSIER_LINK_SECRET.get_secret_value()
 
     async def start(self) -> None:
-        if self.settings.INTAKE_CREATE_TABLES:
-            async with self.engine.begin() as connection:
-                await connection.run_sync(SQLModel.metadata.create_all)
-        if self.broker is not None and not await try_starting(self.broker):
-            self._spawn(keep_starting(self.broker), "intake-broker-start")
+        await self.start_parts(
+            name=KAFKA_CLIENT_ID, create_tables=self.settings.INTAKE_CREATE_TABLES
+        )
         if self.relay is not None:
-            self._spawn(self.relay.run(), "intake-outbox-relay")
+            self.spawn(self.relay.run(), "intake-outbox-relay")
         if self.reconciler is not None:
-            self._spawn(self.reconciler.run(), "intake-reconciler")
-
-    async def stop(self) -> None:
-        for task in reversed(self._tasks):
-            task.cancel()
-        for task in reversed(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-        if self.broker is not None:
-            await self.broker.stop()
-        await self.engine.dispose()
-
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        self._tasks.append(asyncio.create_task(work, name=name))
+            self.spawn(self.reconciler.run(), "intake-reconciler")
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
-        checks: dict[str, ReadinessCheck] = {"database": DatabaseProbe(self.engine)}
-        if self.broker is not None:
-            checks["kafka"] = KafkaProbe(self.broker)
+        checks = self.parts_checks()
         if self.reconciler is not None:
             checks["temporal"] = TemporalProbe(
                 client=self.temporal.client, rpc_timeout=TEMPORAL_RPC_TIMEOUT

@@ -1,19 +1,18 @@
 """Wires selection's dependencies once, from settings; tests swap the workflow adapter."""
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import create_engine, session_factory
-from libs.kafka import create_broker, keep_starting, try_starting
+from libs.http_service import BrokeredParts
+from libs.kafka import create_broker
 from libs.observability import ReadinessCheck
-from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
+from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
 from services.selection import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.selection.consumers import subscribe_read_model
@@ -30,7 +29,7 @@ KAFKA_CLIENT_ID = "selection"
 
 
 @dataclass
-class Selection:
+class Selection(BrokeredParts):
     """Everything selection's entrypoints use; built by :func:`bootstrap`, run by the lifespan."""
 
     settings: SelectionSettings
@@ -42,33 +41,14 @@ class Selection:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        if self.settings.SELECTION_CREATE_TABLES:
-            async with self.engine.begin() as connection:
-                await connection.run_sync(SQLModel.metadata.create_all)
-        if self.broker is not None and not await try_starting(self.broker):
-            # The API answers from the database while Kafka is down: connect in the background.
-            self._tasks.append(
-                asyncio.create_task(keep_starting(self.broker), name="selection-broker-start")
-            )
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-        if self.broker is not None:
-            await self.broker.stop()
-        await self.engine.dispose()
+        await self.start_parts(
+            name=KAFKA_CLIENT_ID, create_tables=self.settings.SELECTION_CREATE_TABLES
+        )
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
-        checks: dict[str, ReadinessCheck] = {
-            "database": DatabaseProbe(self.engine),
-            "temporal": TemporalProbe(client=self.temporal.client, rpc_timeout=QUERY_RPC_TIMEOUT),
-        }
-        if self.broker is not None:
-            checks["kafka"] = KafkaProbe(self.broker)
-        return checks
+        return self.parts_checks(
+            TemporalProbe(client=self.temporal.client, rpc_timeout=QUERY_RPC_TIMEOUT)
+        )
 
 
 def bootstrap(

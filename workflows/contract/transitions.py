@@ -11,9 +11,13 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from libs.messages.contract_events import FINAL_CONTRACT_STATUSES, ContractStatus, ContractTerms
+from workflows.action_rules import ActionNotAllowed as ActionNotAllowed
+from workflows.action_rules import InvalidActionBody as InvalidActionBody
+from workflows.action_rules import UnknownAction as UnknownAction
+from workflows.action_rules import invalid_body, not_allowed, validate_body
 from workflows.contract.models import (
     CONTRACT_ACTION_BODIES,
     AcceptOffer,
@@ -104,27 +108,6 @@ class ActionRule:
     check: Callable[[Any, Situation], list[dict[str, str]]] = _no_errors
     """Faults of a well-formed body that depend on the situation (e.g. a date already past),
     as ``{"field", "message"}``; any refuses the action as an invalid body."""
-
-
-class UnknownAction(ValueError):
-    """No action has this name."""
-
-
-class ActionNotAllowed(ValueError):
-    """The action exists but does not apply in the contract's current status."""
-
-    def __init__(self, message: str, status: ContractStatus | None, allowed: list[str]) -> None:
-        super().__init__(message)
-        self.status = status
-        self.allowed = allowed
-
-
-class InvalidActionBody(ValueError):
-    """The body does not match the action's model; ``errors`` name the fields at fault."""
-
-    def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
-        super().__init__(message)
-        self.errors = errors
 
 
 def is_final(status: ContractStatus | None) -> bool:
@@ -237,42 +220,16 @@ def admit(
         )
     rule = TRANSITIONS[action]
     allowed = allowed_actions(status, facts)
-    allowed_text = ", ".join(allowed) or "none"
     if status is None or status not in rule.allowed_from:
-        raise ActionNotAllowed(
-            f"{action} is not allowed in status {status}; allowed actions: {allowed_text}",
-            status,
-            allowed,
-        )
+        raise not_allowed(action, status, allowed)
     reason = rule.refusal(facts)
     if reason is not None:
-        raise ActionNotAllowed(
-            f"{action} is not allowed in status {status}: {reason}; "
-            f"allowed actions: {allowed_text}",
-            status,
-            allowed,
-        )
-    try:
-        body = rule.body.model_validate(dict(payload))
-    except ValidationError as error:
-        # Field paths and messages only: the input values may hold personal data.
-        errors = [
-            {
-                "field": ".".join(str(part) for part in issue["loc"]) or "body",
-                "message": issue["msg"],
-            }
-            for issue in error.errors()
-        ]
-        raise _invalid(action, errors) from None
+        raise not_allowed(action, status, allowed, reason)
+    body = validate_body(action, rule.body, payload)
     errors = rule.check(body, Situation(status=status, facts=facts, now=now))
     if errors:
-        raise _invalid(action, errors)
+        raise invalid_body(action, errors)
     return rule, body
-
-
-def _invalid(action: str, errors: list[dict[str, str]]) -> InvalidActionBody:
-    described = "; ".join(f"{issue['field']}: {issue['message']}" for issue in errors)
-    return InvalidActionBody(f"invalid body for {action}: {described}", errors)
 
 
 # Steps that happen on their own, on durable timers.

@@ -13,8 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     # Contact's EmailStr imports email_validator lazily, mid-workflow: pass it through up front
@@ -29,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         ContractStatusChanged,
         ContractTerms,
     )
+    from workflows.action_rules import ActionRefusal, refusal_error
     from workflows.contract import pay, transitions
     from workflows.contract.models import (
         APPLY_CONTRACT_ACTION,
@@ -52,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         ContractNumberInput,
         ContractNumberResult,
     )
+    from workflows.retry_policies import RETRY_FOREVER
 
 SYSTEM: Final = "system"
 """Actor of the timed steps."""
@@ -60,12 +60,7 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Publishing is idempotent for consumers (same event id on every attempt); loading the policy
 # and numbering are idempotent too (numbering is keyed by contract id). Retrying forever rides
 # out a broker restart, an unreachable promotion, or a policy file being fixed.
-FOREVER = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=0,
-)
+FOREVER = RETRY_FOREVER
 
 
 @workflow.defn
@@ -366,19 +361,8 @@ class ContractWorkflow:
             return transitions.admit(
                 self._status, self._facts, request.action, request.payload, workflow.now()
             )
-        except transitions.UnknownAction as error:
-            raise ApplicationError(str(error), type="UnknownAction", non_retryable=True) from None
-        except transitions.ActionNotAllowed as error:
-            raise ApplicationError(
-                str(error),
-                {"status": error.status, "allowed_actions": error.allowed},
-                type="ActionNotAllowed",
-                non_retryable=True,
-            ) from None
-        except transitions.InvalidActionBody as error:
-            raise ApplicationError(
-                str(error), {"errors": error.errors}, type="InvalidActionBody", non_retryable=True
-            ) from None
+        except ActionRefusal as refusal:
+            raise refusal_error(refusal) from None
 
 
 CONTRACT_WORKFLOWS: Final[list[type]] = [ContractWorkflow]

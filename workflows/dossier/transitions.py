@@ -12,10 +12,14 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import FINAL_STATUSES, Detail, DossierStatus
+from workflows.action_rules import ActionNotAllowed as ActionNotAllowed
+from workflows.action_rules import InvalidActionBody as InvalidActionBody
+from workflows.action_rules import UnknownAction as UnknownAction
+from workflows.action_rules import not_allowed, validate_body
 from workflows.dossier.actions import (
     ACTION_BODIES,
     Action,
@@ -104,27 +108,6 @@ class ActionRule:
     """When ``refusal`` stops refusing the action by the passing of time alone (a round's
     cut-off); None if it never does. The workflow wakes up then, so its allowed actions are
     current without anyone acting."""
-
-
-class UnknownAction(ValueError):
-    """No action has this name."""
-
-
-class ActionNotAllowed(ValueError):
-    """The action exists but does not apply to this dossier in its current status."""
-
-    def __init__(self, message: str, status: DossierStatus | None, allowed: list[str]) -> None:
-        super().__init__(message)
-        self.status = status
-        self.allowed = allowed
-
-
-class InvalidActionBody(ValueError):
-    """The body does not match the action's model; ``errors`` name the fields at fault."""
-
-    def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
-        super().__init__(message)
-        self.errors = errors
 
 
 STATUSES: Mapping[DossierKind, tuple[DossierStatus, ...]] = {
@@ -405,33 +388,11 @@ def admit(
             allowed,
         )
     if status is None or status not in rule.allowed_from:
-        raise ActionNotAllowed(
-            f"{action} is not allowed in status {status}; allowed actions: {allowed_text}",
-            status,
-            allowed,
-        )
+        raise not_allowed(action, status, allowed)
     reason = rule.refusal(Situation(status=status, facts=facts, now=now))
     if reason is not None:
-        raise ActionNotAllowed(
-            f"{action} is not allowed in status {status}: {reason}; "
-            f"allowed actions: {allowed_text}",
-            status,
-            allowed,
-        )
-    try:
-        body = rule.body.model_validate(dict(payload))
-    except ValidationError as error:
-        # Field paths and messages only: the input values may hold personal data.
-        errors = [
-            {
-                "field": ".".join(str(part) for part in issue["loc"]) or "body",
-                "message": issue["msg"],
-            }
-            for issue in error.errors()
-        ]
-        described = "; ".join(f"{issue['field']}: {issue['message']}" for issue in errors)
-        raise InvalidActionBody(f"invalid body for {action}: {described}", errors) from None
-    return rule, body
+        raise not_allowed(action, status, allowed, reason)
+    return rule, validate_body(action, rule.body, payload)
 
 
 # Automatic steps.

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         DossierStatusChanged,
         Outcome,
     )
+    from workflows.action_rules import ActionRefusal, refusal_error
     from workflows.contract.models import ContractInput, ContractOutcome, contract_workflow_id
     from workflows.dossier import transitions
     from workflows.dossier.actions import SYSTEM, ProposeMatch
@@ -63,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
         SeatInput,
         SeatResult,
     )
+    from workflows.retry_policies import RETRY_FOREVER
     from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
 
 AUTOMATIC_FIRST_STAGE = "automatic-first-stage"
@@ -89,12 +91,7 @@ LEAVE_ROUND_WHEN_FINAL = "leave-round-when-final"
 PUBLISH_TIMEOUT = timedelta(seconds=30)
 # Publishing is idempotent for consumers (same event id on every attempt), so retrying
 # forever is safe and rides out a broker restart.
-PUBLISH_RETRY_POLICY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=0,
-)
+PUBLISH_RETRY_POLICY = RETRY_FOREVER
 # Calls made while staff wait for an answer (or while the dossier holds its action lock) give
 # up after about a minute: the action is then refused, or the dossier waits for round_opened.
 PROMOTION_TIMEOUT = timedelta(seconds=30)
@@ -465,19 +462,8 @@ class DossierWorkflow:
                 request.payload,
                 now if now is not None else workflow.now(),
             )
-        except transitions.UnknownAction as error:
-            raise ApplicationError(str(error), type="UnknownAction", non_retryable=True) from None
-        except transitions.ActionNotAllowed as error:
-            raise ApplicationError(
-                str(error),
-                {"status": error.status, "allowed_actions": error.allowed},
-                type="ActionNotAllowed",
-                non_retryable=True,
-            ) from None
-        except transitions.InvalidActionBody as error:
-            raise ApplicationError(
-                str(error), {"errors": error.errors}, type="InvalidActionBody", non_retryable=True
-            ) from None
+        except ActionRefusal as refusal:
+            raise refusal_error(refusal) from None
 
     async def _matchable_project(self, body: ProposeMatch) -> DossierSnapshot:
         project_id = body.project_dossier_id

@@ -17,11 +17,11 @@ from pydantic import ValidationError
 
 from libs.api_errors import ApiError, ErrorResponse, FieldError, error_response, validation_errors
 from libs.messages.contract_events import ContractStatus
+from services.action_refusals import RETRY_AFTER_SECONDS
 from services.contracts import service_layer
 from services.contracts.api.access import applicant_view, document_path
 from services.contracts.api.dependencies import (
     NOT_FOUND,
-    RETRY_AFTER_SECONDS,
     ContractsDep,
     IdempotencyKey,
     update_id,

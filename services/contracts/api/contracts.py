@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from libs.auth import AdminDep, AnyStaffDep, StaffDep, StaffRole, StaffUser, require_roles
@@ -25,12 +25,7 @@ from services.contracts.api.dependencies import (
     IdempotencyKey,
     update_id,
 )
-from services.contracts.api.outcomes import (
-    REFUSALS,
-    apply_action,
-    conflict_response,
-    refusal_error,
-)
+from services.contracts.api.outcomes import REFUSALS, apply_action, refusal_error
 from services.contracts.bootstrap import Contracts
 from services.contracts.documents import contract_document, render_html, render_pdf
 from services.contracts.models import ContractRecord
@@ -43,7 +38,6 @@ from services.contracts.schemas import (
     ContractSummary,
     DocumentLinks,
 )
-from workflows.client_errors import ActionNotAllowed
 from workflows.contract.models import CONTRACT_ACTION_BODIES, ContractAction, ContractActionBody
 
 STAFF_ACTIONS: dict[ContractAction, Any] = {
@@ -239,7 +233,7 @@ async def _staff_action(
     body: ContractActionBody,
     user: StaffUser,
     idempotency_key: str | None,
-) -> ActionOutcome | JSONResponse:
+) -> ActionOutcome:
     try:
         result = await apply_action(
             contracts.contract_workflows,
@@ -249,8 +243,6 @@ async def _staff_action(
             actor=user.id,
             update_id=update_id(idempotency_key),
         )
-    except ActionNotAllowed as error:
-        return conflict_response(error)
     except REFUSALS as error:
         raise refusal_error(error) from None
     return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
@@ -265,7 +257,7 @@ def _action_route(action: ContractAction, role: Any) -> None:
         contracts: ContractsDep,
         user: role,
         idempotency_key: IdempotencyKey = None,
-    ) -> ActionOutcome | JSONResponse:
+    ) -> ActionOutcome:
         return await _staff_action(contracts, contract_id, action, body, user, idempotency_key)
 
     endpoint.__name__ = f"action_{action.value}"

@@ -33,9 +33,7 @@ def update_id(idempotency_key: str | None) -> str:
     return idempotency_key or str(uuid4())
 
 
-UNAVAILABLE = "Service momentanément indisponible, réessayez / Temporarily unavailable, retry."
 NOT_FOUND = "Contrat introuvable / Contract not found."
-RETRY_AFTER_SECONDS = 5
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No valid bearer token"},

@@ -9,29 +9,15 @@ from uuid import UUID
 
 from fastapi.responses import JSONResponse
 
-from libs.api_errors import ApiError, FieldError
-from services.contracts.api.dependencies import NOT_FOUND, RETRY_AFTER_SECONDS, UNAVAILABLE
-from services.contracts.schemas import ActionConflict
-from workflows.client_errors import (
-    ActionNotAllowed,
-    ActionRefused,
-    InvalidActionBody,
-    UnknownAction,
-    WorkflowNotFound,
-    WorkflowsUnavailable,
-)
+from libs.api_errors import ApiError
+from services import action_refusals
+from services.action_refusals import REFUSALS
+from services.contracts.api.dependencies import NOT_FOUND
+from workflows.client_errors import ActionNotAllowed
 from workflows.contract.client import ContractWorkflows
 from workflows.contract.models import ContractAction, ContractActionRequest, ContractActionResult
 
-REFUSALS = (
-    ActionNotAllowed,
-    ActionRefused,
-    InvalidActionBody,
-    UnknownAction,
-    WorkflowNotFound,
-    WorkflowsUnavailable,
-)
-"""Every error :meth:`ContractWorkflows.apply_action` raises."""
+__all__ = ["REFUSALS", "apply_action", "conflict_response", "refusal_error"]
 
 
 async def apply_action(
@@ -50,23 +36,9 @@ async def apply_action(
 def conflict_response(
     error: ActionNotAllowed, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    conflict = ActionConflict(
-        detail=str(error), status=error.status, allowed_actions=error.allowed_actions
-    )
-    return JSONResponse(conflict.model_dump(mode="json"), status_code=409, headers=headers)
+    return refusal_error(error, headers).response()
 
 
 def refusal_error(error: Exception, headers: dict[str, str] | None = None) -> ApiError:
-    """The 4xx/503 for any refusal but :class:`ActionNotAllowed` (see :func:`conflict_response`)."""
-    headers = dict(headers or {})
-    if isinstance(error, ActionRefused):
-        return ApiError(409, str(error), headers=headers)
-    if isinstance(error, InvalidActionBody):
-        fields = [
-            FieldError(field=item["field"], message=item["message"], type="value_error")
-            for item in error.errors
-        ]
-        return ApiError(422, str(error), fields, headers=headers)
-    if isinstance(error, UnknownAction | WorkflowNotFound):
-        return ApiError(404, NOT_FOUND, headers=headers)
-    return ApiError(503, UNAVAILABLE, headers={**headers, "Retry-After": str(RETRY_AFTER_SECONDS)})
+    """The 409/422/404/503 for any of :data:`REFUSALS`."""
+    return action_refusals.refusal_error(error, not_found=NOT_FOUND, headers=headers)

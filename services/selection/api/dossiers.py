@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
 from libs.auth import AnyStaffDep, EvaluatorDep, JuryDep, StaffDep, StaffUser
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
+from services.action_refusals import REFUSALS, refusal_error, refusal_kind
 from services.selection import metrics, service_layer
 from services.selection.api.dependencies import SelectionDep
 from services.selection.metrics import ActionResultLabel
@@ -34,17 +34,9 @@ from services.selection.schemas import (
     TimelineItem,
 )
 from workflows.dossier.actions import ACTION_BODIES, Action
-from workflows.dossier.client import (
-    ActionNotAllowed,
-    ActionRefused,
-    DossierNotFound,
-    InvalidActionBody,
-    UnknownAction,
-    WorkflowsUnavailable,
-)
+from workflows.dossier.client import WorkflowsUnavailable
 from workflows.dossier.models import ActionRequest
 
-UNAVAILABLE = "Service momentanément indisponible, réessayez / Temporarily unavailable, retry."
 NOT_FOUND = "Dossier introuvable / Dossier not found."
 EVALUATION_NOT_FOUND = "Évaluation introuvable / Evaluation not found."
 
@@ -177,7 +169,7 @@ async def apply_action(
     body: BaseModel,
     user: StaffUser,
     idempotency_key: str | None,
-) -> ActionOutcome | JSONResponse:
+) -> ActionOutcome:
     request = ActionRequest(
         action=action.value, actor=user.id, payload=body.model_dump(mode="json")
     )
@@ -185,28 +177,9 @@ async def apply_action(
         result = await selection.dossier_workflows.apply_action(
             dossier_id, request, update_id=idempotency_key or str(uuid4())
         )
-    except ActionNotAllowed as error:
-        metrics.count_action(action.value, ActionResultLabel.REFUSED)
-        conflict = ActionConflict(
-            detail=str(error), status=error.status, allowed_actions=error.allowed_actions
-        )
-        return JSONResponse(conflict.model_dump(mode="json"), status_code=409)
-    except ActionRefused as error:
-        metrics.count_action(action.value, ActionResultLabel.REFUSED)
-        raise ApiError(409, str(error)) from None
-    except InvalidActionBody as error:
-        metrics.count_action(action.value, ActionResultLabel.INVALID)
-        fields = [
-            FieldError(field=item["field"], message=item["message"], type="value_error")
-            for item in error.errors
-        ]
-        raise ApiError(422, str(error), fields) from None
-    except (DossierNotFound, UnknownAction):
-        metrics.count_action(action.value, ActionResultLabel.NOT_FOUND)
-        raise ApiError(404, NOT_FOUND) from None
-    except WorkflowsUnavailable:
-        metrics.count_action(action.value, ActionResultLabel.UNAVAILABLE)
-        raise ApiError(503, UNAVAILABLE, headers={"Retry-After": "5"}) from None
+    except REFUSALS as error:
+        metrics.count_action(action.value, ActionResultLabel(refusal_kind(error)))
+        raise refusal_error(error, not_found=NOT_FOUND) from None
     metrics.count_action(action.value, ActionResultLabel.OK)
     return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
 
@@ -232,7 +205,7 @@ def _action_route(action: Action, role: Any) -> None:
         selection: SelectionDep,
         user: role,
         idempotency_key: IdempotencyKey = None,
-    ) -> ActionOutcome | JSONResponse:
+    ) -> ActionOutcome:
         return await apply_action(selection, dossier_id, action, body, user, idempotency_key)
 
     endpoint.__name__ = f"action_{action.value}"

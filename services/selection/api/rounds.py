@@ -10,13 +10,13 @@ from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
 from libs.auth import AdminDep, AnyStaffDep, JuryDep
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
+from services.action_refusals import StateConflict
 from services.selection import metrics
 from services.selection.metrics import ActionResultLabel
 from services.selection.promotions import (
@@ -148,21 +148,6 @@ class DecisionPublic(BaseModel):
     round_id: str
     status: DossierStatus
     allowed_actions: list[str]
-
-
-class StateConflict(ApiError):
-    """A 409 that also says where the dossier is and what it allows."""
-
-    def __init__(self, detail: str, dossier_status: str, allowed_actions: list[str]) -> None:
-        super().__init__(409, detail)
-        self.dossier_status = dossier_status
-        self.allowed_actions = allowed_actions
-
-    def response(self) -> JSONResponse:
-        body = ErrorResponse(detail=self.detail, errors=self.errors).model_dump(mode="json")
-        body["status"] = self.dossier_status
-        body["allowed_actions"] = self.allowed_actions
-        return JSONResponse(body, status_code=self.status_code)
 
 
 # --- Error translation ---------------------------------------------------------------------

@@ -2,33 +2,21 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from deploy.local.engines import temporal_test_server_binary
-from tests.conftest import QUIET_TEMPORAL_RUNTIME
+from tests.conftest import time_skipping_server
 from tests.unit.contract.stand_ins import ContractStandIns
 from workflows.contract.workflows import CONTRACT_WORKFLOWS
 
 
 @pytest.fixture(scope="session")
 async def contract_clock() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of the contract tests' own (it starts in a tenth of a second).
-
-    Contracts run for years: these tests skip the clock by about three years, which on the
-    session's shared server would put other tests' dates (taken from the real clock) in the
-    past.
-    """
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server_binary(),
-        data_converter=pydantic_data_converter,
-        runtime=QUIET_TEMPORAL_RUNTIME,
-    )
-    try:
+    """A time-skipping server of the contract tests' own: contracts run for years, and these
+    tests skip the clock by about three years, which on the session's shared server would put
+    other tests' dates (taken from the real clock) in the past."""
+    async with time_skipping_server() as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture

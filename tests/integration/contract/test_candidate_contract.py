@@ -13,15 +13,13 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from deploy.local.engines import register_search_attributes, temporal_test_server_binary
 from libs.messages.common import Contact, DossierKind, Language, Role
 from libs.messages.contract_events import ContractStatus
 from libs.messages.dossier_events import DossierStatus, Outcome
-from tests.conftest import QUIET_TEMPORAL_RUNTIME
+from tests.conftest import time_skipping_server
 from tests.eventually import eventually
 from tests.integration.contract.contracts import (
     act as contract_act,
@@ -97,16 +95,8 @@ class Candidates:
 async def candidate_clock() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of this module's own: dossiers left with a contract at the end
     of a test (the server applies no parent-close policy) must not stall other tests' clocks."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server_binary(),
-        data_converter=pydantic_data_converter,
-        runtime=QUIET_TEMPORAL_RUNTIME,
-    )
-    try:
-        await register_search_attributes(env.client)
+    async with time_skipping_server() as env:
         yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture

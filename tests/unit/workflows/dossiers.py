@@ -254,19 +254,24 @@ class StandInDirectory:
 
 
 async def close_dossier(client: Client, handle: WorkflowHandle[Any, Any]) -> None:
-    """Terminate a dossier still running, and let its contract, if any, settle.
+    """Close a dossier still running, and its contract first, while the test's worker runs.
 
     The time-skipping server applies no parent-close policy and skips time only while no
-    workflow or activity task is pending: a contract's start (or cancellation) left half-done
-    when the test's worker stops would stall every later test. A settled contract waits on
-    actions or timers only; terminating it would stall the server too (seen here), so it is
-    left to wait.
+    workflow or activity task is pending: a contract left running, or half-way through its
+    cancellation when the worker stops, would stall every later test. So the contract is
+    cancelled (terminating it stalled the server too, seen here) and awaited until closed.
     """
     contract_id = (await handle.query(SNAPSHOT, result_type=DossierSnapshot)).contract_id
     if contract_id is not None:
         contract = client.get_workflow_handle(contract_workflow_id(contract_id))
         if (await contract.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await wait_until_idle(contract)
+            await contract.cancel()
+
+            async def closed() -> bool:
+                status = (await contract.describe()).status
+                return status != WorkflowExecutionStatus.RUNNING
+
+            assert await eventually(closed)
     if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
         await handle.terminate()
 

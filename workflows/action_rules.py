@@ -1,0 +1,92 @@
+"""What the dossier and contract state machines share about refusing an action.
+
+The refusals ``transitions.admit`` raises (pure), how a body is validated into one, and how a
+workflow turns them into the typed ``ApplicationError`` its callers read
+(``workflows.client_errors``). Pure and light: only pydantic and ``temporalio.exceptions``,
+so both the rules and the workflow sandbox import it cheaply.
+"""
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from temporalio.exceptions import ApplicationError
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+class ActionRefusal(ValueError):
+    """Any refusal ``admit`` raises: the action is not taken."""
+
+
+class UnknownAction(ActionRefusal):
+    """No action has this name."""
+
+
+class ActionNotAllowed(ActionRefusal):
+    """The action exists but does not apply in the current status."""
+
+    def __init__(self, message: str, status: StrEnum | None, allowed: list[str]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.allowed = allowed
+
+
+class InvalidActionBody(ActionRefusal):
+    """The body does not match the action's model; ``errors`` name the fields at fault."""
+
+    def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+def not_allowed(
+    action: str, status: StrEnum | None, allowed: list[str], reason: str | None = None
+) -> ActionNotAllowed:
+    """The action does not apply in ``status`` (for ``reason``, if it is allowed there)."""
+    allowed_text = ", ".join(allowed) or "none"
+    why = "" if reason is None else f": {reason}"
+    return ActionNotAllowed(
+        f"{action} is not allowed in status {status}{why}; allowed actions: {allowed_text}",
+        status,
+        allowed,
+    )
+
+
+def invalid_body(action: str, errors: list[dict[str, str]]) -> InvalidActionBody:
+    """``errors`` (``{"field", "message"}``) as a refusal that names them."""
+    described = "; ".join(f"{issue['field']}: {issue['message']}" for issue in errors)
+    return InvalidActionBody(f"invalid body for {action}: {described}", errors)
+
+
+def validate_body(action: str, model: type[Body], payload: Mapping[str, Any]) -> Body:
+    """``payload`` as ``model``; InvalidActionBody naming the fields at fault if it is not."""
+    try:
+        return model.model_validate(dict(payload))
+    except ValidationError as error:
+        # Field paths and messages only: the input values may hold personal data.
+        errors = [
+            {
+                "field": ".".join(str(part) for part in issue["loc"]) or "body",
+                "message": issue["msg"],
+            }
+            for issue in error.errors()
+        ]
+        raise invalid_body(action, errors) from None
+
+
+def refusal_error(refusal: ActionRefusal) -> ApplicationError:
+    """The refusal as the workflow fails an update with: typed, non-retryable, with details."""
+    if isinstance(refusal, ActionNotAllowed):
+        return ApplicationError(
+            str(refusal),
+            {"status": refusal.status, "allowed_actions": refusal.allowed},
+            type="ActionNotAllowed",
+            non_retryable=True,
+        )
+    if isinstance(refusal, InvalidActionBody):
+        return ApplicationError(
+            str(refusal), {"errors": refusal.errors}, type="InvalidActionBody", non_retryable=True
+        )
+    return ApplicationError(str(refusal), type="UnknownAction", non_retryable=True)
