@@ -9,8 +9,11 @@ HTTP handlers only ever see the exceptions below. Workflow code never imports th
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
 
+from pydantic import BaseModel
 from temporalio.client import WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -154,3 +157,74 @@ def refusal(cause: BaseException | None, *, workflow: str = "workflow") -> Excep
 def _first_detail(details: Any) -> dict[str, Any]:
     first = details[0] if details else {}
     return first if isinstance(first, dict) else {}
+
+
+class _HasStatus(Protocol):
+    @property
+    def status(self) -> StrEnum | None: ...
+
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+ResultT = TypeVar("ResultT", bound=BaseModel)
+SnapshotT = TypeVar("SnapshotT", bound=_HasStatus)
+
+
+class TemporalActionWorkflows(Generic[RequestT, ResultT, SnapshotT]):
+    """Actions (one update) and snapshots (one query) of a family of workflows keyed by id,
+    over the process's one Temporal client: the dossier and contract adapters are this."""
+
+    def __init__(
+        self,
+        connection: TemporalConnection,
+        *,
+        workflow_id: Callable[[UUID], str],
+        update: str,
+        snapshot_query: str,
+        result_type: type[ResultT],
+        snapshot_type: type[SnapshotT],
+        final_statuses: frozenset[str],
+        noun: str,
+        not_found: type[WorkflowNotFound],
+    ) -> None:
+        self.connection = connection
+        self._workflow_id = workflow_id
+        self._update = update
+        self._snapshot_query = snapshot_query
+        self._result_type = result_type
+        self._snapshot_type = snapshot_type
+        self._final_statuses = final_statuses
+        self._noun = noun
+        self._not_found = not_found
+
+    async def apply_action(self, id: UUID, /, request: RequestT, *, update_id: str) -> ResultT:
+        async def not_running() -> Exception:
+            return await self._not_running(id)
+
+        return await execute_update(
+            self.connection,
+            self._workflow_id(id),
+            self._update,
+            request,
+            update_id=update_id,
+            result_type=self._result_type,
+            not_running=not_running,
+        )
+
+    async def snapshot(self, id: UUID, /) -> SnapshotT | None:
+        return await query(
+            self.connection,
+            self._workflow_id(id),
+            self._snapshot_query,
+            result_type=self._snapshot_type,
+        )
+
+    async def _not_running(self, id: UUID) -> Exception:
+        """An update found no running workflow: closed in a final status (409) or unknown (404).
+        Queries still answer on a closed workflow."""
+        snapshot = await self.snapshot(id)
+        status = snapshot.status if snapshot is not None else None
+        if status is not None and status in self._final_statuses:
+            return ActionNotAllowed(
+                f"The {self._noun} is closed (status {status.value}).", status.value, []
+            )
+        return self._not_found(str(id))

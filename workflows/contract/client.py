@@ -17,11 +17,10 @@ from workflows.client_errors import (
     ActionNotAllowed,
     ActionRefused,
     InvalidActionBody,
+    TemporalActionWorkflows,
     UnknownAction,
     WorkflowNotFound,
     WorkflowsUnavailable,
-    execute_update,
-    query,
 )
 from workflows.contract.models import (
     APPLY_CONTRACT_ACTION,
@@ -53,7 +52,7 @@ class ContractWorkflows(Protocol):
     """What the contracts service asks of the contract workflows."""
 
     async def apply_action(
-        self, contract_id: UUID, request: ContractActionRequest, *, update_id: str
+        self, contract_id: UUID, /, request: ContractActionRequest, *, update_id: str
     ) -> ContractActionResult:
         """Apply ``request``; the same ``update_id`` twice is applied once.
 
@@ -62,49 +61,25 @@ class ContractWorkflows(Protocol):
         :class:`ContractNotFound` or :class:`WorkflowsUnavailable`.
         """
 
-    async def snapshot(self, contract_id: UUID) -> ContractSnapshot | None:
+    async def snapshot(self, contract_id: UUID, /) -> ContractSnapshot | None:
         """The workflow's snapshot (also once completed); None if there is no such workflow.
         Raises :class:`WorkflowsUnavailable`."""
 
 
-class TemporalContractWorkflows:
+class TemporalContractWorkflows(
+    TemporalActionWorkflows[ContractActionRequest, ContractActionResult, ContractSnapshot]
+):
     """:class:`ContractWorkflows` over the process's one Temporal client."""
 
     def __init__(self, connection: TemporalConnection) -> None:
-        self.connection = connection
-
-    async def apply_action(
-        self, contract_id: UUID, request: ContractActionRequest, *, update_id: str
-    ) -> ContractActionResult:
-        async def not_running() -> Exception:
-            return await self._not_running(contract_id)
-
-        return await execute_update(
-            self.connection,
-            contract_workflow_id(contract_id),
-            APPLY_CONTRACT_ACTION,
-            request,
-            update_id=update_id,
+        super().__init__(
+            connection,
+            workflow_id=contract_workflow_id,
+            update=APPLY_CONTRACT_ACTION,
+            snapshot_query=CONTRACT_SNAPSHOT,
             result_type=ContractActionResult,
-            not_running=not_running,
+            snapshot_type=ContractSnapshot,
+            final_statuses=FINAL_CONTRACT_STATUSES,
+            noun="contract",
+            not_found=ContractNotFound,
         )
-
-    async def snapshot(self, contract_id: UUID) -> ContractSnapshot | None:
-        return await query(
-            self.connection,
-            contract_workflow_id(contract_id),
-            CONTRACT_SNAPSHOT,
-            result_type=ContractSnapshot,
-        )
-
-    async def _not_running(self, contract_id: UUID) -> Exception:
-        """An update found no running workflow: closed in a final status (409) or unknown (404).
-        Queries still answer on a closed workflow."""
-        snapshot = await self.snapshot(contract_id)
-        if snapshot is not None and snapshot.status in FINAL_CONTRACT_STATUSES:
-            return ActionNotAllowed(
-                f"The contract is closed (status {snapshot.status.value}).",
-                snapshot.status.value,
-                [],
-            )
-        return ContractNotFound(str(contract_id))

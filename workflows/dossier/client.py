@@ -19,11 +19,10 @@ from workflows.client_errors import (
     ActionNotAllowed,
     ActionRefused,
     InvalidActionBody,
+    TemporalActionWorkflows,
     UnknownAction,
     WorkflowNotFound,
     WorkflowsUnavailable,
-    execute_update,
-    query,
 )
 from workflows.dossier.models import (
     APPLY_ACTION,
@@ -57,7 +56,7 @@ class DossierWorkflows(Protocol):
     """What the services ask of the dossier workflows."""
 
     async def apply_action(
-        self, dossier_id: UUID, request: ActionRequest, *, update_id: str
+        self, dossier_id: UUID, /, request: ActionRequest, *, update_id: str
     ) -> ActionResult:
         """Apply ``request``; the same ``update_id`` twice is applied once.
 
@@ -66,50 +65,26 @@ class DossierWorkflows(Protocol):
         :class:`WorkflowsUnavailable`.
         """
 
-    async def snapshot(self, dossier_id: UUID) -> DossierSnapshot | None:
+    async def snapshot(self, dossier_id: UUID, /) -> DossierSnapshot | None:
         """The workflow's snapshot (also once completed); None if there is no workflow.
         Its ``status`` is None before the workflow's first task has run.
         Raises :class:`WorkflowsUnavailable`."""
 
 
-class TemporalDossierWorkflows:
+class TemporalDossierWorkflows(
+    TemporalActionWorkflows[ActionRequest, ActionResult, DossierSnapshot]
+):
     """:class:`DossierWorkflows` over the process's one Temporal client."""
 
     def __init__(self, connection: TemporalConnection) -> None:
-        self.connection = connection
-
-    async def apply_action(
-        self, dossier_id: UUID, request: ActionRequest, *, update_id: str
-    ) -> ActionResult:
-        async def not_running() -> Exception:
-            return await self._not_running(dossier_id)
-
-        return await execute_update(
-            self.connection,
-            dossier_workflow_id(dossier_id),
-            APPLY_ACTION,
-            request,
-            update_id=update_id,
+        super().__init__(
+            connection,
+            workflow_id=dossier_workflow_id,
+            update=APPLY_ACTION,
+            snapshot_query=SNAPSHOT,
             result_type=ActionResult,
-            not_running=not_running,
+            snapshot_type=DossierSnapshot,
+            final_statuses=FINAL_STATUSES,
+            noun="dossier",
+            not_found=DossierNotFound,
         )
-
-    async def snapshot(self, dossier_id: UUID) -> DossierSnapshot | None:
-        return await query(
-            self.connection,
-            dossier_workflow_id(dossier_id),
-            SNAPSHOT,
-            result_type=DossierSnapshot,
-        )
-
-    async def _not_running(self, dossier_id: UUID) -> Exception:
-        """An update found no running workflow: closed in a final status (409) or unknown (404).
-        Queries still answer on a closed workflow."""
-        snapshot = await self.snapshot(dossier_id)
-        if snapshot is not None and snapshot.status in FINAL_STATUSES:
-            return ActionNotAllowed(
-                f"The dossier is closed (status {snapshot.status.value}).",
-                snapshot.status.value,
-                [],
-            )
-        return DossierNotFound(str(dossier_id))
