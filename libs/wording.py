@@ -1,10 +1,12 @@
-"""How dates read for applicants, in French and English: always in Paris time.
+"""How dates and amounts read for applicants, in French and English (dates in Paris time).
 
-Shared by the e-mails and the applicant's status page, so both say the same thing.
+Shared by the e-mails, the applicant's status page and the contract documents, so all say the
+same thing.
 """
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from libs.messages.common import Language
@@ -72,3 +74,34 @@ def parse_day(text: str) -> date | None:
     except ValueError:
         return None
     return in_paris(moment).date()
+
+
+NBSP = "\u00a0"
+"""Between the digits of an amount and before "€" or "%" in French: the amount never wraps."""
+
+_CENTS = Decimal("0.01")
+
+
+def amount_in_euros(language: Language, amount: Decimal, *, space: str = NBSP) -> str:
+    """``4 250,00 €`` in French (``space`` between groups and before €), ``€4,250.00`` in
+    English; to the cent, half up."""
+    english = format(amount.quantize(_CENTS, rounding=ROUND_HALF_UP), ",.2f")
+    if language == Language.FR:
+        # Swap the separators through a placeholder: "4,250.00" → "4 250,00".
+        french = english.replace(",", "_").replace(".", ",").replace("_", space)
+        return f"{french}{space}€"
+    return f"€{english}"
+
+
+def percent(language: Language, value: Decimal, *, space: str = NBSP) -> str:
+    """``6 %`` / ``6%``; decimals only when there are some (``6,5 %`` / ``6.5%``)."""
+    digits = format(value.normalize(), "f")
+    if language == Language.FR:
+        return f"{digits.replace('.', ',')}{space}%"
+    return f"{digits}%"
+
+
+def months(language: Language, count: int) -> str:
+    if language == Language.FR:
+        return f"{count} mois"
+    return f"{count} month" if count == 1 else f"{count} months"

@@ -1,11 +1,13 @@
 """How contracts read for people, in French and English: statuses, roles, amounts, dates."""
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from libs.messages.common import Language, Role
 from libs.messages.contract_events import ContractStatus
-from libs.wording import long_date
+from libs.wording import amount_in_euros, long_date
+from libs.wording import months as months
+from libs.wording import percent as shared_percent
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     ContractStatus.DRAFTED: ("En préparation", "Being drafted"),
@@ -28,8 +30,6 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     Role.TECHNICAL_DIRECTOR: ("Directeur ou directrice technique", "Technical director"),
 }
 
-CENT = Decimal("0.01")
-
 
 def status_label(language: Language, status: str) -> str:
     """The status in ``language``; a status added later shows its code until named."""
@@ -44,27 +44,17 @@ def role_label(language: Language, role: Role | None) -> str:
     return labels[0] if language == Language.FR else labels[1]
 
 
+# Documents use plain spaces in amounts, so their text (the PDF too) searches and copies as
+# typed; e-mails use no-break spaces so an amount never wraps.
 def euros(language: Language, amount: Decimal) -> str:
     """``4 250,00 €`` in French, ``€4,250.00`` in English (to the cent, half up)."""
-    whole, _, cents = f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}".partition(".")
-    if language == Language.FR:
-        return f"{whole.replace(',', ' ')},{cents} €"
-    return f"€{whole}.{cents}"
+    return amount_in_euros(language, amount, space=" ")
 
 
 def percent(language: Language, value: Decimal) -> str:
     """``6 %`` in French, ``6%`` in English; no trailing zeros (``6.5`` stays ``6,5``)."""
-    text = f"{value.normalize():f}"
-    if language == Language.FR:
-        return f"{text.replace('.', ',')} %"
-    return f"{text}%"
+    return shared_percent(language, value, space=" ")
 
 
 def day(language: Language, value: date) -> str:
     return long_date(language, value)
-
-
-def months(language: Language, count: int) -> str:
-    if language == Language.FR:
-        return f"{count} mois"
-    return f"{count} month{'s' if count != 1 else ''}"

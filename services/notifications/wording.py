@@ -1,11 +1,14 @@
 """Domain: how dossier and contract facts read in each language (roles, kinds, statuses,
-amounts, durations). Dates come from :mod:`libs.wording`."""
+amounts and durations come from :mod:`libs.wording`, re-exported here)."""
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
 
 from libs.messages.common import DossierKind, Language, Role
 from libs.messages.dossier_events import DossierStatus
+from libs.wording import NBSP as NBSP
+from libs.wording import amount_in_euros as amount_in_euros
+from libs.wording import months as months
+from libs.wording import percent as percent
 
 ROLE_LABELS: Mapping[Language, Mapping[Role, str]] = {
     Language.FR: {
@@ -73,33 +76,3 @@ def role_label(language: Language, role: str) -> str:
 
 def status_label(language: Language, status: DossierStatus) -> str:
     return STATUS_LABELS[language].get(status, status.value)
-
-
-NBSP = "\u00a0"
-"""Between the digits of an amount and before "€" or "%" in French: the amount never wraps."""
-
-_CENTS = Decimal("0.01")
-
-
-def amount_in_euros(language: Language, amount: Decimal) -> str:
-    """``4 250,00 €`` in French (no-break spaces), ``€4,250.00`` in English."""
-    english = format(amount.quantize(_CENTS, rounding=ROUND_HALF_UP), ",.2f")
-    if language == Language.FR:
-        # Swap the separators through a placeholder: "4,250.00" → "4 250,00".
-        french = english.replace(",", "_").replace(".", ",").replace("_", NBSP)
-        return f"{french}{NBSP}€"
-    return f"€{english}"
-
-
-def percent(language: Language, value: Decimal) -> str:
-    """``6 %`` / ``6%``; decimals only when there are some (``6,5 %`` / ``6.5%``)."""
-    digits = format(value.normalize(), "f")
-    if language == Language.FR:
-        return f"{digits.replace('.', ',')}{NBSP}%"
-    return f"{digits}%"
-
-
-def months(language: Language, count: int) -> str:
-    if language == Language.FR:
-        return f"{count} mois"
-    return f"{count} month" if count == 1 else f"{count} months"
