@@ -4,27 +4,12 @@ from dataclasses import dataclass
 
 from libs.messages.common import Language
 from libs.messages.contract_events import ContractStatus
+from libs.private_pages import PRIVATE_PAGE_HEADERS as PRIVATE_PAGE_HEADERS
+from libs.private_pages import Notice as Notice
 from libs.wording import date_and_time
 from services.contracts import wording
 from services.contracts.documents import TEMPLATES, ContractDocument, contract_document
 from services.contracts.service_layer import ContractView
-
-PRIVATE_PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-}
-"""The private link carries its token in the URL: keep it out of caches and Referer headers."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A message shown at the top of the page, French then English."""
-
-    fr: str
-    en: str
-    is_error: bool = False
-
 
 ANSWER_NOTICES = {
     ContractStatus.ACCEPTED: Notice(

@@ -13,6 +13,7 @@ from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
 from libs.dossier_links import is_valid_token, status_url
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
+from libs.private_pages import PRIVATE_PAGE_HEADERS
 from services.intake import metrics
 from services.intake.bootstrap import Intake
 from services.intake.domain import AcceptedApplication, ApplicationForm, IdempotencyKeyReused
@@ -47,12 +48,6 @@ CANDIDATES_PATH = f"{API_PREFIX}/applications/candidates"
 PROJECTS_PATH = f"{API_PREFIX}/applications/projects"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
-# The status link carries its token in the URL: keep it out of caches and Referer headers.
-PRIVATE_PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 WITHDRAWAL_RECORDED = "recorded"
 WITHDRAWAL_RETRY_AFTER_SECONDS = 10
 FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})

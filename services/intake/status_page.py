@@ -7,6 +7,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from libs.messages.common import DossierKind, Language, Role
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
+from libs.private_pages import Notice as Notice
 from libs.wording import date_and_time
 from services.intake.schemas import DossierStatusPublic
 
@@ -50,15 +51,6 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
 
 def _status_labels(status: str) -> tuple[str, str]:
     return STATUS_LABELS.get(status, (status, status))
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A message shown at the top of the status page, French then English."""
-
-    fr: str
-    en: str
-    is_error: bool = False
 
 
 WITHDRAWAL_RECORDED_NOTICE = Notice(
