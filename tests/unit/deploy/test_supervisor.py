@@ -298,8 +298,11 @@ class TestRestart:
             os.kill(first_pid, 9)
 
             async def running_again() -> int:
+                # The new pid alone is not enough: the new child must also have run (its line
+                # in "started"), or stopping it at once races its start on a busy machine.
                 pid = supervisor.pids.get("worker", first_pid)
-                return pid if pid != first_pid else 0
+                runs = (workdir / "started").read_text().count("worker after")
+                return pid if pid != first_pid and runs == 2 else 0
 
             second_pid = await eventually(running_again)
         finally:
