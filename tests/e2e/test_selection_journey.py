@@ -247,8 +247,14 @@ class TestSelectionJourney:
         candidate_mails = await eventually(mails_count(maildir, candidate_address, 5), timeout=30)
         assert len(project_mails) == 3  # received, scheduled, selected
         assert len(candidate_mails) == 5  # received, shortlisted, pool, matched, selected
-        timeline = (await staff.dossier(candidate))["timeline"]
-        assert [entry["status"] for entry in timeline][-1] == "selected"
+
+        # The staff timeline is a read model fed by Kafka: it catches up with the e-mails.
+        async def last_step() -> str | None:
+            timeline = (await staff.dossier(candidate))["timeline"]
+            last: str = timeline[-1]["status"]
+            return last if last == "selected" else None
+
+        assert await eventually(last_step, timeout=30) == "selected"
 
     async def test_a_project_that_needs_an_investigation_cannot_skip_it(
         self, stack: RunningStack, http: httpx.AsyncClient, staff: Staff

@@ -1,8 +1,8 @@
 """Pay as a pure function of the promotion's policy and the EIG's years of experience.
 
 Nothing else about the EIG (name, contact, language, role, project, host, dates) is an input
-of ``pay_for``: that is the programme's equal-pay rule, and tests/unit/contract checks it with
-generated dossiers. Amounts are Decimal euros, rounded half up to the cent.
+of ``pay_for``: that is the programme's equal-pay rule, and tests/unit/workflows/contract
+checks it with generated dossiers. Amounts are Decimal euros, rounded half up to the cent.
 """
 
 from dataclasses import dataclass

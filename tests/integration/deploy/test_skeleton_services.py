@@ -1,7 +1,7 @@
 """Selection and contracts report themselves ready only when the database and Temporal answer.
 
 Selection's Kafka read model is switched off here: its readiness with Kafka is covered in
-tests/integration/selection and by the end-to-end suite."""
+tests/integration/services/selection and by the end-to-end suite."""
 
 import httpx
 import pytest

@@ -15,7 +15,7 @@ from deploy.local.engines import free_port
 from libs.kafka import create_broker
 from libs.messages.topics import APPLICATIONS, PARTITIONS
 from tests.eventually import eventually
-from tests.unit.promotion.promotions import unique_promotion_number
+from tests.unit.workflows.promotion.promotions import unique_promotion_number
 from workflows.settings import WorkflowsSettings
 from workflows.worker import run
 

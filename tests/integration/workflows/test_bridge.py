@@ -18,7 +18,7 @@ from libs.messages.topics import APPLICATIONS, DOSSIER_EVENTS, WORKFLOWS_BRIDGE_
 from tests.eventually import eventually
 from tests.integration.workflows.conftest import WorkflowsProcess, read_records
 from tests.kafka_offsets import group_caught_up
-from tests.unit.workflows.dossiers import (
+from tests.unit.workflows.dossier.dossiers import (
     candidate_application_submitted,
     project_application_submitted,
 )

@@ -16,7 +16,7 @@ from libs.messages.dossier_events import DossierStatus
 from tests.eventually import eventually
 from tests.integration.workflows.conftest import WorkflowsProcess
 from tests.integration.workflows.test_bridge import dossier_workflow, status_events, submitted
-from tests.unit.workflows.dossiers import (
+from tests.unit.workflows.dossier.dossiers import (
     StandIns,
     act,
     project_application_submitted,

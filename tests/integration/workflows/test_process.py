@@ -15,7 +15,7 @@ from deploy.local.engines import free_port
 from libs.messages.topics import APPLICATIONS
 from tests.eventually import eventually
 from tests.integration.workflows.conftest import start_group_at_end
-from tests.unit.promotion.promotions import unique_promotion_number
+from tests.unit.workflows.promotion.promotions import unique_promotion_number
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from tests.integration.workflows.test_bridge import (
     dossier_workflow,
     first_events,
 )
-from tests.unit.workflows.dossiers import candidate_application_submitted
+from tests.unit.workflows.dossier.dossiers import candidate_application_submitted
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from libs.kafka import POISON_ERRORS
 from libs.messages.applications import BetaGouvPhase, ProjectApplicationSubmitted
 from libs.messages.common import DossierKind, Role
-from tests.unit.workflows.dossiers import (
+from tests.unit.workflows.dossier.dossiers import (
     candidate_application_submitted,
     project_application_submitted,
 )

@@ -1,0 +1,117 @@
+"""The contracts read model fed by a real broker, on SQLite and PostgreSQL."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from faststream.kafka import KafkaBroker
+
+from libs.auth import write_dev_tokens
+from libs.config import Environment
+from libs.kafka import create_broker, publish_event
+from libs.messages.contract_events import ContractStatus
+from libs.messages.topics import CONTRACT_EVENTS, CONTRACTS_READ_MODEL_DLQ, Headers
+from services.contracts.app import create_app
+from services.contracts.bootstrap import bootstrap
+from services.contracts.settings import ContractsSettings
+from tests.eventually import eventually
+from tests.integration.workflows.conftest import read_records, start_group_at_end
+from tests.kafka_offsets import group_caught_up
+from tests.unit.services.contracts.conftest import FakeContractWorkflows
+from tests.unit.services.contracts.events import T0, ContractStory
+from workflows.contract.client import WorkflowsUnavailable
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def producer(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    broker = create_broker(kafka_bootstrap, client_id=f"contracts-tests-{uuid.uuid4()}")
+    await broker.connect()
+    try:
+        yield broker
+    finally:
+        await broker.stop()
+
+
+class TestReadModelFromKafka:
+    async def test_events_are_projected_once_in_order_and_a_poison_message_is_set_aside(
+        self,
+        kafka_bootstrap: str,
+        database_url: str,
+        producer: KafkaBroker,
+        tmp_path: Path,
+    ) -> None:
+        group = f"contracts-read-model-test-{uuid.uuid4()}"
+        await start_group_at_end(kafka_bootstrap, group, CONTRACT_EVENTS)
+        story = ContractStory()
+        key = str(story.dossier_id).encode()
+        drafted = story.changed(ContractStatus.DRAFTED, at=T0)
+        offer = story.changed(
+            ContractStatus.OFFER_SENT,
+            at=T0 + timedelta(hours=1),
+            action="send_offer",
+            actor="dev-staff",
+            offer_expires_at=T0 + timedelta(days=10),
+        )
+        # Published after the offer but stamped before it: must not move the contract back.
+        late = story.changed(ContractStatus.DRAFTED, at=T0 + timedelta(minutes=30))
+        # Temporal is away: the API answers from the read model alone.
+        workflows = FakeContractWorkflows(snapshot_error=WorkflowsUnavailable("down"))
+        service = bootstrap(
+            ContractsSettings(
+                _env_file=None,
+                ENVIRONMENT=Environment.TEST,
+                DATA_DIR=tmp_path,
+                DATABASE_URL=database_url,
+                KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+                CONTRACTS_CREATE_TABLES=True,
+                CONTRACTS_READ_MODEL_CONSUMER_GROUP=group,
+            ),
+            contract_workflows=workflows,
+        )
+        tokens = write_dev_tokens(service.settings.dev_tokens_file)
+        app = create_app(contracts_service=service)
+        await service.start()
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://contracts") as http:
+                for event in (drafted, offer, offer, late):
+                    await publish_event(producer, CONTRACT_EVENTS, event)
+                await producer.publish(b"{not json", topic=CONTRACT_EVENTS, key=key)
+                await eventually(
+                    lambda: group_caught_up(kafka_bootstrap, group, CONTRACT_EVENTS), timeout=40
+                )
+
+                detail = await http.get(
+                    f"/api/v1/contracts/{story.contract_id}",
+                    headers={"Authorization": f"Bearer {tokens['staff']}"},
+                )
+                listed = await http.get(
+                    "/api/v1/contracts",
+                    params={"dossier_id": str(story.dossier_id)},
+                    headers={"Authorization": f"Bearer {tokens['staff']}"},
+                )
+        finally:
+            await service.stop()
+
+        assert detail.status_code == 200
+        body = detail.json()
+        assert (body["status"], body["state_source"]) == ("offer_sent", "read_model")
+        assert [entry["status"] for entry in body["timeline"]] == [
+            "drafted",
+            "drafted",
+            "offer_sent",
+        ]
+        assert listed.json()["total"] == 1
+        dead = [
+            record
+            for record in await read_records(kafka_bootstrap, CONTRACTS_READ_MODEL_DLQ, key)
+            if record.value == b"{not json"
+        ]
+        assert len(dead) == 1
+        headers = dict(dead[0].headers)
+        assert headers[Headers.DLQ_SOURCE_TOPIC] == CONTRACT_EVENTS.encode()

@@ -1,0 +1,180 @@
+"""The relay publishes accepted applications to Kafka, and catches up after a broker outage."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from uuid import UUID
+
+import pytest
+from pydantic import TypeAdapter
+from sqlmodel import col, select
+
+from deploy.local.engines import free_port, tansu_command, wait_for_port
+from libs.database import create_engine, session_factory
+from libs.kafka import ensure_topics
+from libs.messages.applications import ApplicationSubmitted, CandidateApplicationSubmitted
+from libs.messages.topics import APPLICATIONS, Headers
+from services.intake.bootstrap import Intake
+from services.intake.models import OutboxMessage
+from services.intake.outbox import EventRecord, OutboxRelay, OutboxSignal
+from services.intake.service_layer import submit_application
+from tests.eventually import eventually
+from tests.integration.services.intake.conftest import (
+    create_tables,
+    intake_settings,
+    records_keyed,
+    running_intake,
+)
+from tests.unit.services.intake.forms import CANDIDATES, candidate_body, candidate_form
+
+pytestmark = pytest.mark.integration
+
+SUBMITTED: TypeAdapter[ApplicationSubmitted] = TypeAdapter(ApplicationSubmitted)
+
+
+async def submission_row(intake: Intake, dossier_id: str) -> OutboxMessage:
+    async with intake.sessions() as session:
+        statement = select(OutboxMessage).where(col(OutboxMessage.key) == dossier_id)
+        return (await session.exec(statement)).one()
+
+
+async def test_an_accepted_application_is_published_keyed_by_dossier_and_marked_sent(
+    database_url: str, kafka_bootstrap: str
+) -> None:
+    settings = intake_settings(database_url, kafka_bootstrap, STATUS_VIEW_ENABLED=False)
+    async with running_intake(settings) as running:
+        response = await running.client.post(CANDIDATES, json=candidate_body())
+        assert response.status_code == 202
+        dossier_id = response.json()["dossier_id"]
+
+        async def sent() -> OutboxMessage | None:
+            row = await submission_row(running.intake, dossier_id)
+            return row if row.sent_at is not None else None
+
+        row = await eventually(sent)
+        assert row is not None
+
+    (record,) = await records_keyed(kafka_bootstrap, APPLICATIONS, dossier_id)
+    event = SUBMITTED.validate_json(record.value)
+    assert isinstance(event, CandidateApplicationSubmitted)
+    assert event.dossier_id == UUID(dossier_id)
+    assert event.event_id == row.event_id
+    headers = {name: value.decode() for name, value in record.headers}
+    assert headers[Headers.EVENT_TYPE] == "CandidateApplicationSubmitted"
+    assert headers[Headers.SCHEMA_VERSION] == "1"
+    assert row.attempts == 1
+
+
+class OwnBroker:
+    """A Tansu broker this test may stop and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *tansu_command("127.0.0.1", self.port),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await wait_for_port("127.0.0.1", self.port)
+        await ensure_topics(self.bootstrap)  # memory storage: topics vanish with the process
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+@pytest.fixture
+async def own_broker() -> AsyncIterator[OwnBroker]:
+    broker = OwnBroker()
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.stop()
+
+
+async def test_a_broker_outage_delays_publishing_but_loses_nothing(
+    database_url: str, own_broker: OwnBroker
+) -> None:
+    settings = intake_settings(database_url, own_broker.bootstrap, STATUS_VIEW_ENABLED=False)
+    async with running_intake(settings) as running:
+        before = await running.client.post(CANDIDATES, json=candidate_body())
+        before_id = before.json()["dossier_id"]
+        await eventually(lambda: _is_sent(running.intake, before_id), timeout=30)
+
+        await own_broker.stop()
+        during = await running.client.post(CANDIDATES, json=candidate_body())
+        assert during.status_code == 202
+        during_id = during.json()["dossier_id"]
+
+        async def failed_at_least_once() -> bool:
+            row = await submission_row(running.intake, during_id)
+            return row.sent_at is None and row.attempts >= 1
+
+        await eventually(failed_at_least_once, timeout=30)
+        also_during = await running.client.post(CANDIDATES, json=candidate_body())
+        assert also_during.status_code == 202
+
+        await own_broker.start()
+        await eventually(lambda: _is_sent(running.intake, during_id), timeout=60)
+        await eventually(
+            lambda: _is_sent(running.intake, also_during.json()["dossier_id"]), timeout=30
+        )
+
+    (record,) = await records_keyed(own_broker.bootstrap, APPLICATIONS, during_id)
+    assert SUBMITTED.validate_json(record.value).dossier_id == UUID(during_id)
+
+
+async def _is_sent(intake: Intake, dossier_id: str) -> bool:
+    return (await submission_row(intake, dossier_id)).sent_at is not None
+
+
+class SlowPublisher:
+    """Holds each publish until released, so two relays overlap for sure."""
+
+    def __init__(self) -> None:
+        self.published: list[str] = []
+        self.waiting = 0
+        self.release = asyncio.Event()
+
+    async def __call__(self, topic: str, record: EventRecord) -> None:
+        self.waiting += 1
+        await self.release.wait()
+        self.published.append(json.loads(record.value)["event_id"])
+
+
+async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: str) -> None:
+    await create_tables(postgres_url)
+    settings = intake_settings(postgres_url, "unused:9092")
+    engine = create_engine(settings.DATABASE_URL)
+    sessions = session_factory(engine)
+    try:
+        for _ in range(6):
+            await submit_application(sessions, candidate_form())
+        publisher = SlowPublisher()
+        relays = [
+            OutboxRelay(sessions, publisher, OutboxSignal(), skip_locked=True, batch_size=3)
+            for _ in range(2)
+        ]
+        rounds = [asyncio.create_task(relay.relay_once()) for relay in relays]
+
+        async def both_publishing_at_once() -> bool:
+            # Each relay holds its claimed rows locked while it waits on its first publish.
+            return publisher.waiting >= 2
+
+        await eventually(both_publishing_at_once)
+        publisher.release.set()
+        outcomes = await asyncio.gather(*rounds)
+
+        assert sorted(outcome.published for outcome in outcomes) == [3, 3]
+        assert len(publisher.published) == len(set(publisher.published)) == 6
+    finally:
+        await engine.dispose()

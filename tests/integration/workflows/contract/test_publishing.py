@@ -1,0 +1,79 @@
+"""The publish activity on a real Kafka broker: the topic, the key and the type header."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import pytest
+from faststream.kafka import KafkaBroker
+from pydantic import TypeAdapter
+from temporalio.testing import ActivityEnvironment
+
+from libs.kafka import create_broker
+from libs.messages.contract_events import (
+    ContractEvent,
+    ContractOfferReminderDue,
+    ContractStatus,
+    ContractStatusChanged,
+)
+from libs.messages.topics import CONTRACT_EVENTS, Headers
+from tests.integration.workflows.conftest import read_records
+from tests.unit.workflows.contract.contracts import POLICY_7, contract_input
+from workflows.contract.activities import ContractActivities
+from workflows.contract.models import PublishContractEventInput
+from workflows.contract.pay import terms
+
+pytestmark = pytest.mark.integration
+
+EVENTS: TypeAdapter[ContractEvent] = TypeAdapter(ContractEvent)
+
+
+@pytest.fixture
+async def broker(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
+    broker = create_broker(kafka_bootstrap, client_id=f"contract-tests-{uuid.uuid4()}")
+    await broker.connect()
+    try:
+        yield broker
+    finally:
+        await broker.stop()
+
+
+async def test_contract_events_go_to_the_contract_topic_keyed_by_dossier(
+    broker: KafkaBroker, kafka_bootstrap: str
+) -> None:
+    contract = contract_input(contract_id=uuid.uuid4(), dossier_id=uuid.uuid4())
+    drafted_terms = terms(
+        POLICY_7, contract, contract_number="EIG-7-0042", start_on=date(2026, 4, 1)
+    )
+    now = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    status_changed = ContractStatusChanged(
+        dossier_id=contract.dossier_id,
+        occurred_at=now,
+        contract_id=contract.contract_id,
+        status=ContractStatus.DRAFTED,
+        terms=drafted_terms,
+        contact=contract.contact,
+    )
+    reminder = ContractOfferReminderDue(
+        dossier_id=contract.dossier_id,
+        occurred_at=now,
+        contract_id=contract.contract_id,
+        terms=drafted_terms,
+        contact=contract.contact,
+        offer_expires_at=now,
+    )
+    activities = ContractActivities(broker)
+
+    for event in (status_changed, reminder):
+        await ActivityEnvironment().run(
+            activities.publish_contract_event, PublishContractEventInput(event=event)
+        )
+
+    records = await read_records(
+        kafka_bootstrap, CONTRACT_EVENTS, str(contract.dossier_id).encode()
+    )
+    assert [EVENTS.validate_json(record.value) for record in records] == [status_changed, reminder]
+    assert [dict(record.headers)[Headers.EVENT_TYPE] for record in records] == [
+        b"ContractStatusChanged",
+        b"ContractOfferReminderDue",
+    ]

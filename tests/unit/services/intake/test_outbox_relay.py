@@ -1,0 +1,128 @@
+"""The relay publishes pending rows in order and marks them sent only once acknowledged."""
+
+import asyncio
+from uuid import UUID
+
+import pytest
+from sqlmodel import col, select
+
+from libs.messages.topics import APPLICATIONS
+from services.intake.bootstrap import Intake
+from services.intake.models import OutboxMessage
+from services.intake.outbox import EventRecord, OutboxRelay, OutboxSignal
+from services.intake.service_layer import submit_application
+from tests.unit.services.intake.forms import candidate_form
+
+
+class RecordingPublisher:
+    def __init__(self, fail_on_call: int | None = None) -> None:
+        self.records: list[tuple[str, EventRecord]] = []
+        self.calls = 0
+        self.fail_on_call = fail_on_call
+
+    async def __call__(self, topic: str, record: EventRecord) -> None:
+        self.calls += 1
+        if self.calls == self.fail_on_call:
+            raise ConnectionError("broker unreachable")
+        self.records.append((topic, record))
+
+
+async def outbox_rows(intake: Intake) -> list[OutboxMessage]:
+    async with intake.sessions() as session:
+        statement = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        return list((await session.exec(statement)).all())
+
+
+async def submit(intake: Intake, count: int) -> list[UUID]:
+    return [
+        (await submit_application(intake.sessions, candidate_form())).dossier_id
+        for _ in range(count)
+    ]
+
+
+def relay(intake: Intake, publisher: RecordingPublisher, batch_size: int = 100) -> OutboxRelay:
+    return OutboxRelay(
+        intake.sessions, publisher, OutboxSignal(), skip_locked=False, batch_size=batch_size
+    )
+
+
+class TestPublishing:
+    async def test_rows_are_published_in_order_keyed_by_dossier_and_marked_sent(
+        self, intake: Intake
+    ) -> None:
+        dossier_ids = await submit(intake, 3)
+        publisher = RecordingPublisher()
+
+        outcome = await relay(intake, publisher).relay_once()
+
+        assert (outcome.published, outcome.failed) == (3, False)
+        assert [topic for topic, _ in publisher.records] == [APPLICATIONS] * 3
+        assert [record.key for _, record in publisher.records] == [
+            str(dossier_id).encode() for dossier_id in dossier_ids
+        ]
+        rows = await outbox_rows(intake)
+        assert all(row.sent_at is not None for row in rows)
+        assert [record.value.decode() for _, record in publisher.records] == [
+            row.payload for row in rows
+        ]
+
+    async def test_sent_rows_are_not_published_again(self, intake: Intake) -> None:
+        await submit(intake, 2)
+        publisher = RecordingPublisher()
+        await relay(intake, publisher).relay_once()
+        await relay(intake, publisher).relay_once()
+        assert publisher.calls == 2
+
+    async def test_a_full_batch_asks_for_another_round(self, intake: Intake) -> None:
+        await submit(intake, 3)
+        outcome = await relay(intake, RecordingPublisher(), batch_size=2).relay_once()
+        assert (outcome.published, outcome.batch_full) == (2, True)
+
+
+class TestBrokerFailure:
+    async def test_the_failed_row_and_those_after_it_stay_pending(self, intake: Intake) -> None:
+        await submit(intake, 3)
+        publisher = RecordingPublisher(fail_on_call=2)
+
+        outcome = await relay(intake, publisher).relay_once()
+
+        assert (outcome.published, outcome.failed) == (1, True)
+        first, second, third = await outbox_rows(intake)
+        assert first.sent_at is not None
+        assert (second.sent_at, second.attempts) == (None, 1)
+        assert second.last_error == "ConnectionError: broker unreachable"
+        assert (third.sent_at, third.attempts) == (None, 0)
+
+    async def test_the_next_round_catches_up_in_order(self, intake: Intake) -> None:
+        dossier_ids = await submit(intake, 3)
+        publisher = RecordingPublisher(fail_on_call=2)
+        await relay(intake, publisher).relay_once()
+
+        await relay(intake, publisher).relay_once()
+
+        assert [record.key for _, record in publisher.records] == [
+            str(dossier_id).encode() for dossier_id in dossier_ids
+        ]
+        assert all(row.sent_at is not None for row in await outbox_rows(intake))
+
+
+async def test_the_signal_wakes_a_waiting_relay_at_once() -> None:
+    signal = OutboxSignal()
+    waiter = asyncio.create_task(signal.wait(timeout=30))
+    await asyncio.sleep(0)
+    signal.notify()
+    await asyncio.wait_for(waiter, timeout=1)
+    assert waiter.done()
+
+
+@pytest.mark.parametrize("failures", [1, 3, 20])
+def test_backoff_grows_but_stays_capped(intake: Intake, failures: int) -> None:
+    relay_ = OutboxRelay(
+        intake.sessions,
+        RecordingPublisher(),
+        OutboxSignal(),
+        skip_locked=False,
+        max_backoff_seconds=4.0,
+    )
+    assert 0 < relay_.backoff.delay(failures) <= 4.0
+    assert relay_.backoff.delay(failures + 1) >= relay_.backoff.delay(failures)

@@ -1,0 +1,130 @@
+"""The reconciler confirms dossiers that have a workflow and republishes those that do not."""
+
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlmodel import select
+
+from services.intake.bootstrap import Intake
+from services.intake.models import Application, OutboxMessage
+from services.intake.reconciler import reconcile_once
+from services.intake.repository import OutboxRepository
+from services.intake.service_layer import submit_application
+from tests.unit.services.intake.forms import candidate_form
+from workflows.naming import dossier_workflow_id
+
+GRACE = timedelta(seconds=30)
+
+
+class FakeTemporal:
+    def __init__(self, existing: Collection[str] = (), unreachable: bool = False) -> None:
+        self.existing = set(existing)
+        self.unreachable = unreachable
+        self.asked: list[str] = []
+
+    async def exists(self, workflow_id: str) -> bool:
+        self.asked.append(workflow_id)
+        if self.unreachable:
+            raise ConnectionError("temporal down")
+        return workflow_id in self.existing
+
+
+async def new_dossier(intake: Intake, *, sent: bool) -> UUID:
+    dossier_id = (await submit_application(intake.sessions, candidate_form())).dossier_id
+    if sent:
+        async with intake.sessions() as session, session.begin():
+            outbox = OutboxRepository(session)
+            row = await outbox.submission_of(dossier_id)
+            assert row is not None and row.id is not None
+            await outbox.mark_sent([row.id], datetime.now(UTC))
+    return dossier_id
+
+
+async def application(intake: Intake, dossier_id: UUID) -> Application:
+    async with intake.sessions() as session:
+        found = await session.get(Application, dossier_id)
+    assert found is not None
+    return found
+
+
+async def submission(intake: Intake, dossier_id: UUID) -> OutboxMessage:
+    async with intake.sessions() as session:
+        found = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.key == str(dossier_id)))
+        ).one()
+    return found
+
+
+def later() -> datetime:
+    return datetime.now(UTC) + GRACE + timedelta(seconds=5)
+
+
+class TestReconcileOnce:
+    async def test_a_dossier_with_a_workflow_is_confirmed_once_for_all(
+        self, intake: Intake
+    ) -> None:
+        dossier_id = await new_dossier(intake, sent=True)
+        temporal = FakeTemporal(existing={dossier_workflow_id(dossier_id)})
+
+        report = await reconcile_once(intake.sessions, temporal, grace=GRACE, now=later())
+        again = await reconcile_once(intake.sessions, temporal, grace=GRACE, now=later())
+
+        assert (report.checked, report.confirmed, report.republished) == (1, 1, 0)
+        assert (await application(intake, dossier_id)).workflow_confirmed_at is not None
+        assert again.checked == 0
+        assert temporal.asked == [dossier_workflow_id(dossier_id)]
+
+    async def test_a_sent_dossier_without_workflow_is_republished_as_the_same_event(
+        self, intake: Intake
+    ) -> None:
+        dossier_id = await new_dossier(intake, sent=True)
+        before = await submission(intake, dossier_id)
+        woken: list[bool] = []
+
+        report = await reconcile_once(
+            intake.sessions,
+            FakeTemporal(),
+            grace=GRACE,
+            now=later(),
+            on_republished=lambda: woken.append(True),
+        )
+
+        assert (report.checked, report.republished) == (1, 1)
+        after = await submission(intake, dossier_id)
+        assert after.sent_at is None
+        assert (after.id, after.event_id, after.payload) == (
+            before.id,
+            before.event_id,
+            before.payload,
+        )
+        assert (await application(intake, dossier_id)).workflow_confirmed_at is None
+        assert woken == [True]
+
+    async def test_a_submission_still_in_the_outbox_is_left_to_the_relay(
+        self, intake: Intake
+    ) -> None:
+        await new_dossier(intake, sent=False)
+        report = await reconcile_once(intake.sessions, FakeTemporal(), grace=GRACE, now=later())
+        assert (report.checked, report.republished, report.awaiting_delivery) == (1, 0, 1)
+
+    async def test_dossiers_younger_than_the_grace_period_are_not_checked(
+        self, intake: Intake
+    ) -> None:
+        await new_dossier(intake, sent=True)
+        temporal = FakeTemporal()
+        report = await reconcile_once(intake.sessions, temporal, grace=GRACE)
+        assert report.checked == 0
+        assert temporal.asked == []
+
+    async def test_temporal_unreachable_changes_nothing(self, intake: Intake) -> None:
+        dossier_id = await new_dossier(intake, sent=True)
+
+        report = await reconcile_once(
+            intake.sessions, FakeTemporal(unreachable=True), grace=GRACE, now=later()
+        )
+
+        assert report.temporal_unreachable is True
+        assert (report.checked, report.republished) == (0, 0)
+        assert (await submission(intake, dossier_id)).sent_at is not None
+        assert (await application(intake, dossier_id)).workflow_confirmed_at is None

@@ -1,0 +1,153 @@
+"""The private status link shows the dossier; anything else is one indistinguishable 404."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from libs.dossier_links import status_url
+from services.intake.api import prefers_html
+from services.intake.bootstrap import Intake
+from services.intake.service_layer import record_dossier_event
+from tests.unit.services.intake.forms import (
+    CANDIDATES,
+    PROJECTS,
+    candidate_body,
+    project_body,
+    status_changed,
+)
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+async def submit(client: httpx.AsyncClient, path: str = CANDIDATES, **changes: Any) -> Any:
+    body = candidate_body(**changes) if path == CANDIDATES else project_body(**changes)
+    response = await client.post(path, json=body)
+    assert response.status_code == 202
+    return response.json()
+
+
+def local_path(url: str) -> str:
+    return url.removeprefix("https://candidatures.eig.example")
+
+
+class TestGoodLink:
+    async def test_it_shows_a_new_dossier_as_received(self, client: httpx.AsyncClient) -> None:
+        accepted = await submit(client, PROJECTS)
+
+        response = await client.get(local_path(accepted["status_url"]))
+
+        assert response.status_code == 200
+        status = response.json()
+        assert status["dossier_id"] == accepted["dossier_id"]
+        assert status["kind"] == "project"
+        assert status["title"] == "Détecter plus tôt les entreprises en difficulté"
+        assert status["status"] == "received"
+        assert status["updated_at"] == status["submitted_at"]
+        assert status["timeline"] == [
+            {"status": "received", "at": status["submitted_at"], "note": ""}
+        ]
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+    async def test_it_shows_status_changes_after_the_submission(
+        self, client: httpx.AsyncClient, intake: Intake
+    ) -> None:
+        accepted = await submit(client)
+        changed_at = datetime.now(UTC) + timedelta(minutes=5)
+        await record_dossier_event(
+            intake.sessions,
+            status_changed(accepted["dossier_id"], changed_at, note="Dossier complet"),
+        )
+
+        status = (await client.get(local_path(accepted["status_url"]))).json()
+
+        assert status["updated_at"] == changed_at.isoformat().replace("+00:00", "Z")
+        assert [entry["note"] for entry in status["timeline"]] == ["", "Dossier complet"]
+        assert status["timeline"][0]["at"] == status["submitted_at"]
+
+
+class TestHtmlPage:
+    async def test_a_browser_gets_a_french_then_english_page(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        accepted = await submit(client, PROJECTS, project_title="Projet <script>alert(1)</script>")
+
+        response = await client.get(
+            local_path(accepted["status_url"]), headers={"Accept": BROWSER_ACCEPT}
+        )
+
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        page = response.text
+        assert '<html lang="fr">' in page
+        assert page.index('lang="fr"') < page.index('lang="en"')
+        assert page.index("Dossier reçu") < page.index("Application received")
+        assert "&lt;script&gt;" in page and "<script>" not in page
+        assert accepted["dossier_id"] in page
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+    async def test_a_candidate_sees_the_role_in_words(self, client: httpx.AsyncClient) -> None:
+        accepted = await submit(client, role="product_director")
+        response = await client.get(
+            local_path(accepted["status_url"]), headers={"Accept": "text/html"}
+        )
+        assert "Directeur ou directrice de produit" in response.text
+        assert "Product director" in response.text
+
+    async def test_an_api_client_gets_json(self, client: httpx.AsyncClient) -> None:
+        accepted = await submit(client)
+        response = await client.get(local_path(accepted["status_url"]), headers={"Accept": "*/*"})
+        assert response.headers["content-type"] == "application/json"
+
+
+class TestWrongLinks:
+    @pytest.mark.parametrize("accept", ["application/json", BROWSER_ACCEPT])
+    async def test_every_wrong_link_gets_the_same_404(
+        self, client: httpx.AsyncClient, intake: Intake, accept: str
+    ) -> None:
+        accepted = await submit(client)
+        good = local_path(accepted["status_url"])
+        path, token = good.split("?token=")
+        unknown_id = uuid4()
+        unknown = local_path(status_url("https://x", intake.link_secret, unknown_id))
+        wrong_links = {
+            "wrong token": f"{path}?token={token[:-2]}xx",
+            "missing token": path,
+            "empty token": f"{path}?token=",
+            "token of another dossier": f"{path}?token={unknown.split('?token=')[1]}",
+            "unknown dossier with its valid token": unknown,
+            "not a uuid": f"/api/v1/dossiers/not-a-uuid?token={token}",
+            "non-ascii token": f"{path}?token=%C3%A9t%C3%A9",
+            "repeated token": f"{path}?token=x&token=y",
+        }
+
+        responses = {
+            name: await client.get(link, headers={"Accept": accept})
+            for name, link in wrong_links.items()
+        }
+
+        statuses = {name: response.status_code for name, response in responses.items()}
+        assert statuses == dict.fromkeys(wrong_links, 404)
+        assert len({response.content for response in responses.values()}) == 1
+        assert len({response.headers["content-type"] for response in responses.values()}) == 1
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, False),
+        ("*/*", False),
+        ("application/json", False),
+        ("text/html", True),
+        (BROWSER_ACCEPT, True),
+        ("application/json, text/html;q=0.5", False),
+        ("text/html;q=0.4, application/json;q=0.9", False),
+        ("text/*, application/json;q=0.1", True),
+        ("text/html;q=bogus, */*", False),
+    ],
+)
+def test_html_is_chosen_only_when_ranked_above_json(accept: str | None, expected: bool) -> None:
+    assert prefers_html(accept) is expected

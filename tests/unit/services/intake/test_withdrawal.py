@@ -1,0 +1,425 @@
+"""The applicant withdraws their dossier through the private link (dossier workflow faked)."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from sqlmodel import SQLModel
+
+from deploy.local.engines import free_port
+from libs.dossier_links import status_url
+from libs.messages.common import Contact, DossierKind
+from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus, DossierStatusChanged
+from libs.temporal import TemporalConnection
+from services.intake.bootstrap import Intake, bootstrap
+from services.intake.service_layer import record_dossier_event
+from tests.unit.services.intake.conftest import offline_settings
+from tests.unit.services.intake.forms import CANDIDATES, candidate_body, served
+from workflows.dossier.client import (
+    ActionNotAllowed,
+    ActionRefused,
+    DossierNotFound,
+    TemporalDossierWorkflows,
+    WorkflowsUnavailable,
+)
+from workflows.dossier.models import ActionRequest, ActionResult, DossierSnapshot
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+FORM_POST = {"Content-Type": "application/x-www-form-urlencoded", "Accept": BROWSER_ACCEPT}
+CONFIRM_BUTTON = "Confirmer le retrait / Confirm withdrawal"
+
+
+@dataclass
+class ApplyActionCall:
+    dossier_id: UUID
+    request: ActionRequest
+    update_id: str
+
+
+@dataclass
+class FakeDossierWorkflows:
+    """Answers like one running dossier workflow: withdraws it once, then refuses (final).
+
+    ``status`` is what its ``snapshot`` query says (None: there is no workflow);
+    ``failure`` replaces every answer of ``apply_action``; with :class:`DossierNotFound`,
+    the workflow is found completed in ``status_once_closed`` (None: it never existed).
+    """
+
+    status: DossierStatus | None = DossierStatus.IN_REVIEW
+    failure: Exception | None = None
+    status_once_closed: DossierStatus | None = None
+    calls: list[ApplyActionCall] = field(default_factory=list)
+
+    async def apply_action(
+        self, dossier_id: UUID, request: ActionRequest, *, update_id: str
+    ) -> ActionResult:
+        self.calls.append(ApplyActionCall(dossier_id, request, update_id))
+        if isinstance(self.failure, DossierNotFound):
+            self.status = self.status_once_closed
+        if self.failure is not None:
+            raise self.failure
+        assert self.status is not None
+        if self.status in FINAL_STATUSES:
+            raise ActionNotAllowed("final", self.status.value, [])
+        self.status = DossierStatus.WITHDRAWN
+        return ActionResult(status=self.status, allowed_actions=[])
+
+    async def snapshot(self, dossier_id: UUID) -> DossierSnapshot | None:
+        if isinstance(self.failure, WorkflowsUnavailable):
+            raise self.failure
+        if self.status is None:
+            return None
+        return DossierSnapshot(
+            dossier_id=dossier_id, kind=DossierKind.CANDIDATE, status=self.status
+        )
+
+
+@pytest.fixture
+def workflows() -> FakeDossierWorkflows:
+    return FakeDossierWorkflows()
+
+
+@pytest.fixture
+async def intake(sqlite_url: str, workflows: FakeDossierWorkflows) -> AsyncIterator[Intake]:
+    intake = bootstrap(offline_settings(sqlite_url), dossier_workflows=workflows)
+    async with intake.engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+    yield intake
+    await intake.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Dossier:
+    id: UUID
+    status_path: str
+    withdraw_path: str
+
+
+async def submitted(client: httpx.AsyncClient) -> Dossier:
+    response = await client.post(CANDIDATES, json=candidate_body())
+    assert response.status_code == 202
+    link = urlsplit(response.json()["status_url"])
+    status_path = f"{link.path}?{link.query}"
+    return Dossier(
+        id=UUID(response.json()["dossier_id"]),
+        status_path=status_path,
+        withdraw_path=f"{link.path}/withdraw?{link.query}",
+    )
+
+
+def withdrawals(outcome: str) -> float:
+    return REGISTRY.get_sample_value("intake_withdrawals_total", {"outcome": outcome}) or 0.0
+
+
+async def status_reached(intake: Intake, dossier_id: UUID, status: DossierStatus) -> None:
+    """The status view learns of ``status`` (as from eig.dossier-events)."""
+    await record_dossier_event(
+        intake.sessions,
+        DossierStatusChanged(
+            dossier_id=dossier_id,
+            occurred_at=datetime.now(UTC),
+            kind=DossierKind.CANDIDATE,
+            status=status,
+            title="technical_director",
+            contact=Contact(name="Camille Martin", email="camille.martin@example.fr"),
+        ),
+    )
+
+
+class TestWithdrawal:
+    async def test_it_withdraws_the_dossier_as_its_applicant_once_per_dossier(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        counted_before = withdrawals("withdrawn")
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 200
+        assert response.json() == {
+            "dossier_id": str(dossier.id),
+            "status": "withdrawn",
+            "allowed_actions": [],
+        }
+        assert workflows.calls == [
+            ApplyActionCall(
+                dossier.id,
+                ActionRequest(action="withdraw", actor="applicant", payload={}),
+                f"withdraw-{dossier.id}",
+            )
+        ]
+        assert response.headers["Cache-Control"] == "no-store"
+        assert withdrawals("withdrawn") == counted_before + 1
+
+    async def test_an_empty_json_object_is_accepted_as_no_body(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        dossier = await submitted(client)
+
+        response = await client.post(dossier.withdraw_path, json={})
+
+        assert response.status_code == 200
+        assert response.json()["status"] == "withdrawn"
+
+    async def test_a_body_with_fields_is_refused_naming_them(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+
+        response = await client.post(dossier.withdraw_path, json={"reason": "changed my mind"})
+
+        assert response.status_code == 422
+        assert [error["field"] for error in response.json()["errors"]] == ["reason"]
+        assert workflows.calls == []
+
+
+class TestWrongLinks:
+    async def test_every_wrong_link_gets_the_status_endpoints_404_and_nothing_is_sent(
+        self, client: httpx.AsyncClient, intake: Intake, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        path, token = dossier.withdraw_path.split("?token=")
+        unknown = urlsplit(status_url("https://x", intake.link_secret, uuid4()))
+        status_404 = await client.get(dossier.status_path.replace(token, token[:-2] + "xx"))
+        wrong_links = {
+            "wrong token": f"{path}?token={token[:-2]}xx",
+            "missing token": path,
+            "token of another dossier": f"{path}?{unknown.query}",
+            "unknown dossier with its valid token": f"{unknown.path}/withdraw?{unknown.query}",
+            "not a uuid": f"/api/v1/dossiers/not-a-uuid/withdraw?token={token}",
+        }
+        counted_before = withdrawals("not_found")
+
+        responses = {name: await client.post(link) for name, link in wrong_links.items()}
+
+        assert {name: response.status_code for name, response in responses.items()} == (
+            dict.fromkeys(wrong_links, 404)
+        )
+        assert {response.content for response in responses.values()} == {status_404.content}
+        assert workflows.calls == []
+        assert withdrawals("not_found") == counted_before + len(wrong_links)
+
+    async def test_a_wrong_link_from_the_form_gets_the_not_found_page(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        dossier = await submitted(client)
+        wrong = dossier.withdraw_path[:-2] + "xx"
+        page_404 = await client.get(
+            dossier.status_path[:-2] + "xx", headers={"Accept": BROWSER_ACCEPT}
+        )
+
+        response = await client.post(wrong, headers=FORM_POST)
+
+        assert response.status_code == 404
+        assert response.content == page_404.content
+
+
+class TestAlreadyFinal:
+    async def test_a_second_withdrawal_is_refused_naming_the_status(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        await client.post(dossier.withdraw_path)
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 409
+        assert "withdrawn" in response.json()["detail"]
+        assert response.json()["detail"].startswith("Ce dossier ne peut plus être retiré")
+        assert response.json()["errors"][0]["field"] == "status"
+        assert len(workflows.calls) == 1
+
+    async def test_a_rejected_dossier_cannot_be_withdrawn(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        workflows.status = DossierStatus.REJECTED
+        counted_before = withdrawals("already_final")
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 409
+        assert "rejected" in response.json()["detail"]
+        assert workflows.calls == []
+        assert withdrawals("already_final") == counted_before + 1
+
+    async def test_a_dossier_turning_final_meanwhile_is_refused_by_the_workflow(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        workflows.failure = ActionNotAllowed("not allowed", "ineligible", [])
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 409
+        assert "ineligible" in response.json()["detail"]
+
+    async def test_a_workflow_completed_meanwhile_answers_with_its_final_status(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        workflows.failure = DossierNotFound("no running workflow")
+        workflows.status_once_closed = DossierStatus.NOT_SELECTED
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 409
+        assert "not_selected" in response.json()["detail"]
+
+    async def test_without_a_snapshot_the_status_view_tells_a_final_status(
+        self, client: httpx.AsyncClient, intake: Intake, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        await status_reached(intake, dossier.id, DossierStatus.REJECTED)
+        workflows.status = None
+        workflows.failure = DossierNotFound("no running workflow")
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 409
+        assert "rejected" in response.json()["detail"]
+
+    async def test_a_refusal_while_applying_is_a_conflict_with_its_reason(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        workflows.failure = ActionRefused("seat release refused")
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 409
+        assert "seat release refused" in response.json()["detail"]
+
+
+class TestUnavailable:
+    async def test_temporal_down_is_a_503_with_retry_after(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        workflows.failure = WorkflowsUnavailable("UNAVAILABLE")
+        counted_before = withdrawals("temporal_unavailable")
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 503
+        assert int(response.headers["Retry-After"]) > 0
+        assert "réessayez" in response.json()["detail"]
+        assert withdrawals("temporal_unavailable") == counted_before + 1
+
+    async def test_a_workflow_not_started_yet_is_a_503_with_retry_after(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        # Just after submission, the bridge may not have started the workflow yet.
+        dossier = await submitted(client)
+        workflows.status = None
+        workflows.failure = DossierNotFound("no running workflow")
+        counted_before = withdrawals("workflow_not_started")
+
+        response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 503
+        assert int(response.headers["Retry-After"]) > 0
+        assert withdrawals("workflow_not_started") == counted_before + 1
+
+    async def test_an_unreachable_temporal_server_is_a_503_not_a_500(self, sqlite_url: str) -> None:
+        connection = TemporalConnection(f"127.0.0.1:{free_port()}", "default", connect_timeout=5)
+        intake = bootstrap(
+            offline_settings(sqlite_url),
+            dossier_workflows=TemporalDossierWorkflows(connection),
+        )
+        async with intake.engine.begin() as db:
+            await db.run_sync(SQLModel.metadata.create_all)
+        async with served(intake) as client:
+            dossier = await submitted(client)
+
+            response = await client.post(dossier.withdraw_path)
+
+        assert response.status_code == 503
+        assert "Retry-After" in response.headers
+
+
+class TestHtmlForm:
+    async def test_the_status_page_offers_a_confirmed_withdrawal_form(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        dossier = await submitted(client)
+
+        page = (await client.get(dossier.status_path, headers={"Accept": BROWSER_ACCEPT})).text
+
+        assert "<details>" in page
+        assert CONFIRM_BUTTON in page
+        assert f'<form method="post" action="{dossier.withdraw_path}">' in page
+
+    async def test_the_form_posts_then_returns_to_the_page_with_a_notice(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+
+        response = await client.post(dossier.withdraw_path, headers=FORM_POST)
+
+        assert response.status_code == 303
+        location = urlsplit(response.headers["Location"])
+        assert location.path == urlsplit(dossier.status_path).path
+        assert (
+            parse_qs(location.query)["token"]
+            == parse_qs(urlsplit(dossier.status_path).query)["token"]
+        )
+        assert [call.request.action for call in workflows.calls] == ["withdraw"]
+        page = await client.get(response.headers["Location"], headers={"Accept": BROWSER_ACCEPT})
+        assert page.status_code == 200
+        assert "Votre demande de retrait est enregistrée" in page.text
+        assert "Your withdrawal is recorded" in page.text
+        assert CONFIRM_BUTTON not in page.text
+
+    async def test_a_second_click_after_the_withdrawal_returns_to_the_same_page(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        first = await client.post(dossier.withdraw_path, headers=FORM_POST)
+
+        second = await client.post(dossier.withdraw_path, headers=FORM_POST)
+
+        assert second.status_code == 303
+        assert second.headers["Location"] == first.headers["Location"]
+        assert len(workflows.calls) == 1
+
+    async def test_a_final_dossier_has_no_form(
+        self, client: httpx.AsyncClient, intake: Intake
+    ) -> None:
+        dossier = await submitted(client)
+        await status_reached(intake, dossier.id, DossierStatus.WITHDRAWN)
+
+        page = (await client.get(dossier.status_path, headers={"Accept": BROWSER_ACCEPT})).text
+
+        assert "Dossier retiré" in page and "Application withdrawn" in page
+        assert CONFIRM_BUTTON not in page
+
+    async def test_a_refused_form_post_shows_why_on_the_page(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        workflows.status = DossierStatus.REJECTED
+
+        response = await client.post(dossier.withdraw_path, headers=FORM_POST)
+
+        assert response.status_code == 409
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Candidature non retenue" in response.text
+
+    async def test_an_unavailable_workflow_keeps_the_form_to_try_again(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        workflows.failure = WorkflowsUnavailable("UNAVAILABLE")
+
+        response = await client.post(dossier.withdraw_path, headers=FORM_POST)
+
+        assert response.status_code == 503
+        assert "Retry-After" in response.headers
+        assert "Réessayez dans quelques instants" in response.text
+        assert CONFIRM_BUTTON in response.text

@@ -1,0 +1,185 @@
+"""Staff dossier endpoints: list with filters, detail with evaluations and allowed actions."""
+
+import uuid
+
+import httpx
+
+from libs.messages.common import DossierKind
+from libs.messages.dossier_events import DossierStatus
+from services.selection.bootstrap import Selection
+from tests.unit.services.selection.conftest import (
+    FakeDossierWorkflows,
+    bearer,
+    seed_candidate,
+    seed_project,
+)
+from workflows.dossier.client import WorkflowsUnavailable
+from workflows.dossier.models import DossierSnapshot
+
+
+class TestAccess:
+    async def test_listing_without_a_token_is_unauthorized(
+        self, client: httpx.AsyncClient, tokens: dict[str, str]
+    ) -> None:
+        response = await client.get("/api/v1/dossiers")
+
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+    async def test_every_staff_role_may_read(
+        self, client: httpx.AsyncClient, tokens: dict[str, str]
+    ) -> None:
+        for role in ("staff", "evaluator", "jury", "admin"):
+            response = await client.get("/api/v1/dossiers", headers=bearer(tokens, role))
+            assert response.status_code == 200, role
+
+
+class TestList:
+    async def test_filters_combine_and_count_every_match(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        in_review = await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        await seed_candidate(selection)
+        scheduled = await seed_project(selection, round_id="7-project-1")
+
+        async def ids(**params: str) -> set[str]:
+            response = await client.get(
+                "/api/v1/dossiers", params=params, headers=bearer(tokens, "staff")
+            )
+            assert response.status_code == 200
+            body = response.json()
+            assert body["total"] == len(body["items"])
+            return {item["dossier_id"] for item in body["items"]}
+
+        assert await ids(status="in_review") == {str(in_review)}
+        assert await ids(kind="project") == {str(scheduled)}
+        assert await ids(round_id="7-project-1") == {str(scheduled)}
+        assert await ids(q="SIGNALEMENT") == {str(scheduled)}
+        assert await ids(q="civic tech", kind="candidate", status="in_review") == {str(in_review)}
+        assert await ids(overdue="true") == set()
+        assert len(await ids(overdue="false")) == 3
+
+    async def test_pages_split_the_list_and_keep_the_total(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        seeded = {str(await seed_candidate(selection)) for _ in range(3)}
+
+        pages = [
+            (
+                await client.get(
+                    "/api/v1/dossiers",
+                    params={"limit": 2, "offset": offset},
+                    headers=bearer(tokens, "staff"),
+                )
+            ).json()
+            for offset in (0, 2)
+        ]
+
+        assert [page["total"] for page in pages] == [3, 3]
+        assert [len(page["items"]) for page in pages] == [2, 1]
+        assert {item["dossier_id"] for page in pages for item in page["items"]} == seeded
+
+    async def test_a_limit_above_one_hundred_is_refused_naming_it(
+        self, client: httpx.AsyncClient, tokens: dict[str, str]
+    ) -> None:
+        response = await client.get(
+            "/api/v1/dossiers", params={"limit": 101}, headers=bearer(tokens, "staff")
+        )
+
+        assert response.status_code == 422
+        assert [error["field"] for error in response.json()["errors"]] == ["limit"]
+
+
+class TestDetail:
+    async def test_an_unknown_dossier_is_not_found(
+        self, client: httpx.AsyncClient, tokens: dict[str, str]
+    ) -> None:
+        response = await client.get(
+            f"/api/v1/dossiers/{uuid.uuid4()}", headers=bearer(tokens, "jury")
+        )
+
+        assert response.status_code == 404
+
+    async def test_the_workflow_gives_status_allowed_actions_and_overdue(
+        self,
+        client: httpx.AsyncClient,
+        tokens: dict[str, str],
+        selection: Selection,
+        workflows: FakeDossierWorkflows,
+    ) -> None:
+        dossier_id = await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        workflows.snapshots[dossier_id] = DossierSnapshot(
+            dossier_id=dossier_id,
+            kind=DossierKind.CANDIDATE,
+            status=DossierStatus.INTERVIEW,
+            allowed_actions=["record_interview", "withdraw"],
+            overdue=True,
+        )
+
+        body = (
+            await client.get(f"/api/v1/dossiers/{dossier_id}", headers=bearer(tokens, "staff"))
+        ).json()
+
+        assert (body["status"], body["overdue"], body["state_source"]) == (
+            "interview",
+            True,
+            "workflow",
+        )
+        assert body["allowed_actions"] == ["record_interview", "withdraw"]
+        assert body["application"]["role"] == "technical_director"
+        assert [entry["status"] for entry in body["timeline"]] == ["in_review"]
+
+    async def test_without_temporal_the_read_model_answers_and_says_so(
+        self,
+        client: httpx.AsyncClient,
+        tokens: dict[str, str],
+        selection: Selection,
+        workflows: FakeDossierWorkflows,
+    ) -> None:
+        dossier_id = await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        workflows.snapshot_error = WorkflowsUnavailable("down")
+
+        response = await client.get(
+            f"/api/v1/dossiers/{dossier_id}", headers=bearer(tokens, "staff")
+        )
+
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["status"], body["state_source"], body["allowed_actions"]) == (
+            "in_review",
+            "read_model",
+            [],
+        )
+
+    async def test_the_evaluation_summary_gives_means_total_and_count(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        dossier_id = await seed_candidate(selection)
+        for role, score in (("evaluator", 3), ("admin", 2)):
+            response = await client.post(
+                f"/api/v1/dossiers/{dossier_id}/evaluations",
+                json={
+                    "scores": {
+                        "entrepreneurial_track_record": score,
+                        "product_or_tech_leadership": 1,
+                        "public_interest_motivation": 0,
+                    },
+                    "comment": "Solide",
+                },
+                headers=bearer(tokens, role),
+            )
+            assert response.status_code == 201
+
+        summary = (
+            await client.get(f"/api/v1/dossiers/{dossier_id}", headers=bearer(tokens, "jury"))
+        ).json()["evaluations"]
+
+        assert summary == {
+            "count": 2,
+            "criterion_means": {
+                "entrepreneurial_track_record": 2.5,
+                "product_or_tech_leadership": 1.0,
+                "public_interest_motivation": 0.0,
+            },
+            "total": 3.5,
+        }
