@@ -1,6 +1,6 @@
 """What the dossier and contract state machines share about refusing an action.
 
-The refusals ``transitions.admit`` raises (pure), how a body is validated into one, and how a
+The refusals ``rules.admit`` raises (pure), how a body is validated into one, and how a
 workflow turns them into the typed ``ApplicationError`` its callers read
 (``workflows.client_errors``). Pure and light: only pydantic and ``temporalio.exceptions``,
 so both the rules and the workflow sandbox import it cheaply.

@@ -30,9 +30,8 @@ from libs.messages.applications import (
 )
 from libs.messages.dossier_events import DossierStatus
 from libs.messages.topics import APPLICATIONS, WORKFLOWS_BRIDGE_DLQ
-from workflows.dossier.models import DossierInput
+from workflows.dossier.models import DossierInput, dossier_workflow_id
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
-from workflows.naming import dossier_workflow_id
 from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
 from workflows.settings import WorkflowsSettings
 

@@ -22,7 +22,7 @@ from libs.database import transaction
 from libs.temporal import TemporalConnection
 from services.intake import metrics
 from services.intake.repository import ApplicationRepository, OutboxRepository
-from workflows.naming import dossier_workflow_id
+from workflows.dossier.models import dossier_workflow_id
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,6 @@ from services.intake.models import (
 )
 from services.intake.outbox import outbox_message
 from services.intake.repository import ApplicationRepository, OutboxRepository, StatusViewRepository
-from workflows.dossier.actions import APPLICANT, Action
 from workflows.dossier.client import (
     ActionNotAllowed,
     ActionRefused,
@@ -42,7 +41,7 @@ from workflows.dossier.client import (
     UnknownAction,
     WorkflowsUnavailable,
 )
-from workflows.dossier.models import ActionRequest, ActionResult
+from workflows.dossier.models import APPLICANT, Action, ActionRequest, ActionResult
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
         ContractTerms,
     )
     from workflows.action_rules import ActionRefusal, refusal_error
-    from workflows.contract import pay, transitions
+    from workflows.contract import pay, rules
     from workflows.contract.models import (
         APPLY_CONTRACT_ACTION,
         CONTRACT_SNAPSHOT,
@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
         PayPolicy,
         PublishContractEventInput,
     )
-    from workflows.contract.transitions import ActionRule, ContractFacts, Effect, Step
+    from workflows.contract.rules import ActionRule, ContractFacts, Effect, Step
     from workflows.contract.working_days import first_working_day_of_next_month
     from workflows.promotion.models import (
         ALLOCATE_CONTRACT_NUMBER,
@@ -99,7 +99,7 @@ class ContractWorkflow:
 
     @property
     def _allowed_actions(self) -> list[str]:
-        return transitions.allowed_actions(self._status, self._facts)
+        return rules.allowed_actions(self._status, self._facts)
 
     # Messages.
 
@@ -161,7 +161,7 @@ class ContractWorkflow:
                 start_on=first_working_day_of_next_month(input.selected_at),
             )
             await self._record(ContractStatus.DRAFTED)
-        while not transitions.is_final(self._status):
+        while not rules.is_final(self._status):
             await self._next_step()
         await workflow.wait_condition(workflow.all_handlers_finished)
         status = self._status
@@ -175,7 +175,7 @@ class ContractWorkflow:
         def changed() -> bool:
             return self._changes != changes
 
-        due = transitions.next_step(self._status, self._schedule())
+        due = rules.next_step(self._status, self._schedule())
         if due is None:
             await workflow.wait_condition(changed)
             return
@@ -223,7 +223,7 @@ class ContractWorkflow:
             self._terms, self._next_terms = self._next_terms, None
             # A new term, begun today, with its renewal still to decide.
             self._facts = ContractFacts(term_started=True)
-        await self._record(transitions.STEP_STATUS[step])
+        await self._record(rules.STEP_STATUS[step])
 
     async def _apply(
         self, request: ContractActionRequest, rule: ActionRule, body: BaseModel
@@ -232,14 +232,12 @@ class ContractWorkflow:
         terms = self._terms
         assert status is not None and terms is not None
         now = workflow.now()
-        decision = rule.decide(
-            body, transitions.Situation(status=status, facts=self._facts, now=now)
-        )
+        decision = rule.decide(body, rules.Situation(status=status, facts=self._facts, now=now))
         if decision.effect == Effect.CHANGE_START_DATE:
             assert decision.start_on is not None
             self._terms = pay.with_start_date(terms, decision.start_on)
         elif decision.effect == Effect.OPEN_OFFER:
-            self._offer_expires_at, self._offer_reminder_at = transitions.offer_deadlines(
+            self._offer_expires_at, self._offer_reminder_at = rules.offer_deadlines(
                 now, self._input.offer_validity_days, self._input.offer_reminder_days
             )
         elif decision.effect in (Effect.RENEW, Effect.NOT_RENEW):
@@ -346,8 +344,8 @@ class ContractWorkflow:
 
     # Checks.
 
-    def _schedule(self) -> transitions.Schedule:
-        return transitions.Schedule(
+    def _schedule(self) -> rules.Schedule:
+        return rules.Schedule(
             terms=self._terms,
             offer_expires_at=self._offer_expires_at,
             offer_reminder_at=self._offer_reminder_at,
@@ -358,7 +356,7 @@ class ContractWorkflow:
     def _admit(self, request: ContractActionRequest) -> tuple[ActionRule, BaseModel]:
         """The action's rule and body; ApplicationError (typed for callers) if refused."""
         try:
-            return transitions.admit(
+            return rules.admit(
                 self._status, self._facts, request.action, request.payload, workflow.now()
             )
         except ActionRefusal as refusal:

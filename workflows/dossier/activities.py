@@ -17,8 +17,8 @@ from workflows.dossier.models import (
     DossierSnapshot,
     PublishDeadlinePassedInput,
     PublishStatusChangeInput,
+    dossier_workflow_id,
 )
-from workflows.naming import dossier_workflow_id
 
 
 class DossierActivities:

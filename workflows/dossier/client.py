@@ -30,8 +30,8 @@ from workflows.dossier.models import (
     ActionRequest,
     ActionResult,
     DossierSnapshot,
+    dossier_workflow_id,
 )
-from workflows.naming import dossier_workflow_id
 
 __all__ = [
     "QUERY_RPC_TIMEOUT",

@@ -35,28 +35,29 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.action_rules import ActionRefusal, refusal_error
     from workflows.contract.models import ContractInput, ContractOutcome, contract_workflow_id
-    from workflows.dossier import transitions
-    from workflows.dossier.actions import SYSTEM, ProposeMatch
+    from workflows.dossier import rules
     from workflows.dossier.models import (
         DESCRIBE_DOSSIER,
         PUBLISH_DEADLINE_PASSED,
         PUBLISH_STATUS_CHANGE,
+        ROUND_OPENED,
+        SYSTEM,
         ActionRequest,
         ActionResult,
         DescribeDossierInput,
         DossierInput,
         DossierSnapshot,
+        ProposeMatch,
         PublishDeadlinePassedInput,
         PublishStatusChangeInput,
         TimelineEntry,
     )
-    from workflows.dossier.transitions import ActionRule, DossierFacts, Effect
+    from workflows.dossier.rules import ActionRule, DossierFacts, Effect
     from workflows.promotion.models import (
         ENROL_IN_ROUND,
         LEAVE_ROUND,
         RELEASE_SEAT,
         RESERVE_SEAT,
-        ROUND_OPENED,
         EnrolInput,
         EnrolResult,
         LeaveRoundInput,
@@ -159,7 +160,7 @@ class DossierWorkflow:
     def _allowed_actions(self) -> list[str]:
         # In a query, workflow time is that of the last workflow task: the wake-up at a round's
         # cut-off (_wait_until_final) keeps it from lagging behind what time alone allows.
-        return transitions.allowed_actions(self.KIND, self._status, self._facts, workflow.now())
+        return rules.allowed_actions(self.KIND, self._status, self._facts, workflow.now())
 
     # Messages.
 
@@ -218,7 +219,7 @@ class DossierWorkflow:
         async with self._acting:
             await self._transition(DossierStatus.RECEIVED)
             if workflow.patched(AUTOMATIC_FIRST_STAGE):
-                await self._transition(transitions.FIRST_STAGE[self.KIND])
+                await self._transition(rules.FIRST_STAGE[self.KIND])
                 await self._enrol_if_needed()
         await self._wait_until_final()
         follower = self._contract_follower
@@ -240,7 +241,7 @@ class DossierWorkflow:
         A stage whose allowed actions change with time alone (a defended project at its
         round's cut-off) also wakes up then, so that the snapshot shows them.
         """
-        while not transitions.is_final(self._status) and not self._contract_ended:
+        while not rules.is_final(self._status) and not self._contract_ended:
             visit = self._visits
 
             def moved_on(visit: int = visit) -> bool:
@@ -275,7 +276,7 @@ class DossierWorkflow:
         status = self._status
         assert status is not None
         decision = rule.decide(
-            body, transitions.Situation(status=status, facts=self._facts, now=workflow.now())
+            body, rules.Situation(status=status, facts=self._facts, now=workflow.now())
         )
         details = dict(decision.details)
         to_status = decision.status
@@ -296,10 +297,10 @@ class DossierWorkflow:
             current = self._facts.round
             self._enrol_not_before = current.cutoff_at if current is not None else None
             round = await self._enrol()
-            to_status = transitions.deferred_status(round is not None)
+            to_status = rules.deferred_status(round is not None)
             facts = dataclasses.replace(facts, round=round)
             if round is not None:
-                details.update(transitions.round_details(round))
+                details.update(rules.round_details(round))
         self._facts = facts
         if to_status == DossierStatus.IN_POOL:
             self._matched_project = None
@@ -319,7 +320,7 @@ class DossierWorkflow:
     async def _enrol_if_needed(self) -> None:
         """The automatic step to a round: eligible → scheduled, or a candidate's round."""
         status = self._status
-        if status is None or not transitions.needs_round(
+        if status is None or not rules.needs_round(
             self.KIND, status, self._facts.round is not None
         ):
             return
@@ -327,9 +328,9 @@ class DossierWorkflow:
         if round is None:
             return  # waits for round_opened
         self._facts = dataclasses.replace(self._facts, round=round)
-        next_status = transitions.status_once_enrolled(self.KIND, status)
+        next_status = rules.status_once_enrolled(self.KIND, status)
         if next_status != status:
-            await self._transition(next_status, details=transitions.round_details(round))
+            await self._transition(next_status, details=rules.round_details(round))
 
     # Recording.
 
@@ -360,7 +361,7 @@ class DossierWorkflow:
         )
         self._visits += 1
         self._overdue = False
-        self._deadline_at = transitions.stage_deadline(
+        self._deadline_at = rules.stage_deadline(
             self.KIND,
             to_status,
             entered_at=now,
@@ -425,7 +426,7 @@ class DossierWorkflow:
 
     def _allowed_actions_change_at(self) -> datetime | None:
         """When time alone changes the allowed actions (None: never, or an older history)."""
-        change_at = transitions.allowed_actions_change_at(
+        change_at = rules.allowed_actions_change_at(
             self.KIND, self._status, self._facts, workflow.now()
         )
         if change_at is None or not workflow.patched(DECISIONS_AFTER_CUTOFF):
@@ -454,7 +455,7 @@ class DossierWorkflow:
         """The action's rule and body at ``now`` (default: workflow time); ApplicationError
         (typed for callers) if refused."""
         try:
-            return transitions.admit(
+            return rules.admit(
                 self.KIND,
                 self._status,
                 self._facts,
@@ -483,7 +484,7 @@ class DossierWorkflow:
                 type="DossierUnavailable",
                 non_retryable=True,
             ) from None
-        reason = transitions.match_refusal(self._input.role, project_id, project)
+        reason = rules.match_refusal(self._input.role, project_id, project)
         if reason is not None:
             raise _refused(reason)
         return project

@@ -19,9 +19,6 @@ LEAVE_ROUND: Final = "leave_round"
 ALLOCATE_CONTRACT_NUMBER: Final = "allocate_contract_number"
 """Activity names: dossier workflows call them by name, so they never import client code."""
 
-ROUND_OPENED: Final = "round_opened"
-"""Signal the promotion sends a waiting dossier's workflow, with the RoundRef it was enrolled in."""
-
 
 def promotion_workflow_id(number: int) -> str:
     return f"promotion-{number}"

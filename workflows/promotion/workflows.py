@@ -16,9 +16,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.naming import dossier_workflow_id
+    from workflows.dossier.models import ROUND_OPENED, dossier_workflow_id
     from workflows.promotion.models import (
-        ROUND_OPENED,
         ContractNumberInput,
         ContractNumberResult,
         EnrolInput,

@@ -33,9 +33,8 @@ from services.selection.schemas import (
     EvaluationSummary,
     TimelineItem,
 )
-from workflows.dossier.actions import ACTION_BODIES, Action
 from workflows.dossier.client import WorkflowsUnavailable
-from workflows.dossier.models import ActionRequest
+from workflows.dossier.models import ACTION_BODIES, Action, ActionRequest
 
 NOT_FOUND = "Dossier introuvable / Dossier not found."
 EVALUATION_NOT_FOUND = "Évaluation introuvable / Evaluation not found."

@@ -30,7 +30,6 @@ from services.selection.promotions import (
     RoundConflict,
     RoundNotFound,
 )
-from workflows.dossier.actions import Action, RecordDecision
 from workflows.dossier.client import (
     ActionNotAllowed,
     ActionRefused,
@@ -40,7 +39,7 @@ from workflows.dossier.client import (
     UnknownAction,
     WorkflowsUnavailable,
 )
-from workflows.dossier.models import ActionRequest
+from workflows.dossier.models import Action, ActionRequest, RecordDecision
 from workflows.promotion.calendar import bimonthly_calendar, first_cutoff_after
 from workflows.promotion.models import PromotionInput, RoundDetail, RoundPlan, RoundRef, RoundState
 

@@ -23,9 +23,9 @@ from tests.unit.workflows.dossier.dossiers import (
     project_application_submitted,
 )
 from workflows.bridge import start_dossier_workflow
-from workflows.dossier.transitions import FIRST_STAGE
+from workflows.dossier.models import dossier_workflow_id
+from workflows.dossier.rules import FIRST_STAGE
 from workflows.dossier.workflows import DossierWorkflow
-from workflows.naming import dossier_workflow_id
 from workflows.search_attributes import DOSSIER_KIND
 
 pytestmark = pytest.mark.integration

@@ -23,8 +23,8 @@ from tests.unit.workflows.dossier.dossiers import (
     sample_dossier,
     wait_until_idle,
 )
+from workflows.dossier.models import dossier_workflow_id
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS, DossierWorkflow
-from workflows.naming import dossier_workflow_id
 
 pytestmark = pytest.mark.integration
 

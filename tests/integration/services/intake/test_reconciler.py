@@ -25,7 +25,7 @@ from tests.integration.services.intake.conftest import (
     running_intake,
 )
 from tests.unit.services.intake.forms import candidate_form
-from workflows.naming import dossier_workflow_id
+from workflows.dossier.models import dossier_workflow_id
 
 pytestmark = pytest.mark.integration
 

@@ -29,9 +29,8 @@ from tests.unit.workflows.dossier.dossiers import (
     project_application_submitted,
 )
 from workflows.bridge import start_dossier_workflow
-from workflows.dossier.models import SNAPSHOT, DossierSnapshot
+from workflows.dossier.models import SNAPSHOT, DossierSnapshot, dossier_workflow_id
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
-from workflows.naming import dossier_workflow_id
 
 pytestmark = pytest.mark.integration
 

@@ -39,9 +39,8 @@ from tests.unit.workflows.dossier.dossiers import (
 )
 from workflows.contract.models import ContractOutcome, contract_workflow_id
 from workflows.contract.working_days import paris_midnight
-from workflows.dossier.models import DossierSnapshot
+from workflows.dossier.models import DossierSnapshot, dossier_workflow_id
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS, DossierWorkflow
-from workflows.naming import dossier_workflow_id
 
 HOST = Contact(name="Dominique Durand", email="dominique@finances.gouv.fr", language=Language.FR)
 

@@ -32,9 +32,8 @@ from tests.unit.workflows.promotion.promotions import (
     take_seats_concurrently,
     unique_promotion_number,
 )
-from workflows.dossier.models import DossierSnapshot
+from workflows.dossier.models import DossierSnapshot, dossier_workflow_id
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS, DossierWorkflow
-from workflows.naming import dossier_workflow_id
 from workflows.promotion.models import (
     ContractNumberInput,
     RoundDetail,

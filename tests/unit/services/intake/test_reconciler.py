@@ -12,7 +12,7 @@ from services.intake.reconciler import reconcile_once
 from services.intake.repository import OutboxRepository
 from services.intake.service_layer import submit_application
 from tests.unit.services.intake.forms import candidate_form
-from workflows.naming import dossier_workflow_id
+from workflows.dossier.models import dossier_workflow_id
 
 GRACE = timedelta(seconds=30)
 

@@ -41,10 +41,9 @@ from tests.unit.workflows.dossier.dossiers import (
     sample_round,
     wait_until_idle,
 )
-from workflows.dossier.models import DossierSnapshot
+from workflows.dossier.models import ROUND_OPENED, DossierSnapshot, dossier_workflow_id
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
-from workflows.naming import dossier_workflow_id
-from workflows.promotion.models import ROUND_OPENED, RoundRef
+from workflows.promotion.models import RoundRef
 
 HISTORIES_DIR = Path(__file__).resolve().parents[3] / "fixtures" / "workflow_histories"
 

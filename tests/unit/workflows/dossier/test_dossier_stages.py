@@ -35,10 +35,14 @@ from tests.unit.workflows.dossier.dossiers import (
     wait_until_idle,
 )
 from workflows.dossier.activities import DossierActivities
-from workflows.dossier.models import DossierInput, DossierSnapshot
+from workflows.dossier.models import (
+    ROUND_OPENED,
+    DossierInput,
+    DossierSnapshot,
+    dossier_workflow_id,
+)
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS, DossierWorkflow
-from workflows.naming import dossier_workflow_id
-from workflows.promotion.models import ROUND_OPENED, RoundRef
+from workflows.promotion.models import RoundRef
 
 Status = DossierStatus
 PROJECT, CANDIDATE = DossierKind.PROJECT, DossierKind.CANDIDATE

@@ -22,16 +22,20 @@ from tests.unit.workflows.dossier.dossiers import (
     sample_dossier,
     wait_until_idle,
 )
-from workflows.dossier.models import APPLY_ACTION, SNAPSHOT, DossierInput
-from workflows.dossier.transitions import FIRST_STAGE
+from workflows.dossier.models import (
+    APPLY_ACTION,
+    ROUND_OPENED,
+    SNAPSHOT,
+    DossierInput,
+    dossier_workflow_id,
+)
+from workflows.dossier.rules import FIRST_STAGE
 from workflows.dossier.workflows import (
     DOSSIER_WORKFLOWS,
     CandidateDossierWorkflow,
     DossierWorkflow,
     ProjectDossierWorkflow,
 )
-from workflows.naming import dossier_workflow_id
-from workflows.promotion.models import ROUND_OPENED
 from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
 
 KINDS = [DossierKind.CANDIDATE, DossierKind.PROJECT]

@@ -30,9 +30,8 @@ from tests.unit.workflows.dossier.record_histories import (
     history_path,
     scenario_path,
 )
-from workflows.dossier.models import ActionRequest, DossierInput
+from workflows.dossier.models import ActionRequest, DossierInput, dossier_workflow_id
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS, DossierWorkflow
-from workflows.naming import dossier_workflow_id
 
 HISTORIES = sorted(HISTORIES_DIR.glob("*_dossier_*.json"))  # promotion ones: see promotion/
 

@@ -12,11 +12,11 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from libs.messages.common import DossierKind
+from workflows.dossier.models import ROUND_OPENED
 from workflows.promotion.activities import PromotionActivities
 from workflows.promotion.models import (
     ALLOCATE_CONTRACT_NUMBER,
     RESERVE_SEAT,
-    ROUND_OPENED,
     ContractNumberInput,
     ContractNumberResult,
     PromotionInput,

@@ -25,7 +25,7 @@ from tests.unit.workflows.promotion.promotions import (
     start_promotion,
     take_seats_concurrently,
 )
-from workflows.naming import dossier_workflow_id
+from workflows.dossier.models import dossier_workflow_id
 from workflows.promotion.models import (
     ContractNumberInput,
     EnrolInput,

@@ -20,9 +20,10 @@ from workflows.action_rules import ActionNotAllowed as ActionNotAllowed
 from workflows.action_rules import InvalidActionBody as InvalidActionBody
 from workflows.action_rules import UnknownAction as UnknownAction
 from workflows.action_rules import not_allowed, validate_body
-from workflows.dossier.actions import (
+from workflows.dossier.models import (
     ACTION_BODIES,
     Action,
+    DossierSnapshot,
     EvaluationOutcome,
     InterviewOutcome,
     InvestigationOutcome,
@@ -41,7 +42,6 @@ from workflows.dossier.actions import (
     SignPartnership,
     Withdraw,
 )
-from workflows.dossier.models import DossierSnapshot
 from workflows.promotion.models import RoundRef
 
 Status = DossierStatus

@@ -7,10 +7,9 @@ import pytest
 
 from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
-from workflows.dossier import transitions
-from workflows.dossier.actions import ACTION_BODIES, Action
-from workflows.dossier.models import DossierSnapshot
-from workflows.dossier.transitions import (
+from workflows.dossier import rules
+from workflows.dossier.models import ACTION_BODIES, Action, DossierSnapshot
+from workflows.dossier.rules import (
     ActionNotAllowed,
     DossierFacts,
     Effect,
@@ -42,7 +41,7 @@ def decide(
     payload: dict[str, object] | None = None,
     facts: DossierFacts | None = None,
     now: datetime = NOW,
-) -> transitions.Decision:
+) -> rules.Decision:
     facts = facts or DossierFacts()
     rule, body = admit(kind, status, facts, action, payload or {}, now)
     return rule.decide(body, Situation(status=status, facts=facts, now=now))
@@ -73,7 +72,7 @@ class TestActionBodies:
                 assert field.description, f"{model.__name__}.{name} has no description"
 
     def test_every_action_of_the_tables_has_its_body(self) -> None:
-        for table in transitions.TRANSITIONS.values():
+        for table in rules.TRANSITIONS.values():
             for name, rule in table.items():
                 assert ACTION_BODIES[name] is rule.body
 
@@ -153,8 +152,8 @@ class TestProjectPath:
         assert decision.effect == Effect.ENROL_IN_NEXT_ROUND
         assert decision.outcome == "deferred"
         assert decision.details["deferred_from_round_id"] == ROUND.round_id
-        assert transitions.deferred_status(joined_a_round=True) == Status.SCHEDULED
-        assert transitions.deferred_status(joined_a_round=False) == Status.ELIGIBLE
+        assert rules.deferred_status(joined_a_round=True) == Status.SCHEDULED
+        assert rules.deferred_status(joined_a_round=False) == Status.ELIGIBLE
 
     def test_the_defence_and_the_decision_carry_the_round_and_their_dates(self) -> None:
         facts = DossierFacts(round=ROUND)
@@ -172,9 +171,9 @@ class TestProjectPath:
         assert signed.details == {"signed_on": date(2026, 5, 4).isoformat()}
 
     def test_only_an_eligible_project_joins_a_round_and_is_then_scheduled(self) -> None:
-        assert transitions.needs_round(PROJECT, Status.ELIGIBLE, has_round=False)
-        assert not transitions.needs_round(PROJECT, Status.IN_EVALUATION, has_round=False)
-        assert transitions.status_once_enrolled(PROJECT, Status.ELIGIBLE) == Status.SCHEDULED
+        assert rules.needs_round(PROJECT, Status.ELIGIBLE, has_round=False)
+        assert not rules.needs_round(PROJECT, Status.IN_EVALUATION, has_round=False)
+        assert rules.status_once_enrolled(PROJECT, Status.ELIGIBLE) == Status.SCHEDULED
 
 
 class TestJuryDecisionAfterTheCutoff:
@@ -230,13 +229,13 @@ class TestJuryDecisionAfterTheCutoff:
         self,
     ) -> None:
         facts = DossierFacts(round=ROUND)
-        change_at = transitions.allowed_actions_change_at
+        change_at = rules.allowed_actions_change_at
 
         assert change_at(PROJECT, Status.DEFENDED, facts, NOW) == ROUND.cutoff_at
         assert change_at(PROJECT, Status.DEFENDED, facts, ROUND.cutoff_at) is None
         assert change_at(PROJECT, Status.DEFENDED, DossierFacts(), NOW) is None
         for kind in (PROJECT, CANDIDATE):
-            for status in transitions.STATUSES[kind]:
+            for status in rules.STATUSES[kind]:
                 if (kind, status) != (PROJECT, Status.DEFENDED):
                     assert change_at(kind, status, facts, NOW) is None, (kind, status)
 
@@ -278,19 +277,17 @@ class TestCandidatePath:
         assert (selection.status, selection.effect) == (Status.SELECTED, Effect.RESERVE_SEAT)
 
     def test_a_candidate_keeps_trying_to_join_a_round_until_it_has_one(self) -> None:
-        assert transitions.needs_round(CANDIDATE, Status.IN_REVIEW, has_round=False)
-        assert transitions.needs_round(CANDIDATE, Status.IN_POOL, has_round=False)
-        assert not transitions.needs_round(CANDIDATE, Status.IN_REVIEW, has_round=True)
-        assert not transitions.needs_round(CANDIDATE, Status.REJECTED, has_round=False)
-        assert transitions.status_once_enrolled(CANDIDATE, Status.IN_REVIEW) == Status.IN_REVIEW
+        assert rules.needs_round(CANDIDATE, Status.IN_REVIEW, has_round=False)
+        assert rules.needs_round(CANDIDATE, Status.IN_POOL, has_round=False)
+        assert not rules.needs_round(CANDIDATE, Status.IN_REVIEW, has_round=True)
+        assert not rules.needs_round(CANDIDATE, Status.REJECTED, has_round=False)
+        assert rules.status_once_enrolled(CANDIDATE, Status.IN_REVIEW) == Status.IN_REVIEW
 
 
 class TestMatchRefusal:
     def test_a_signed_project_wanting_the_role_can_be_matched(self) -> None:
         project = project_snapshot()
-        assert (
-            transitions.match_refusal(Role.TECHNICAL_DIRECTOR, project.dossier_id, project) is None
-        )
+        assert rules.match_refusal(Role.TECHNICAL_DIRECTOR, project.dossier_id, project) is None
 
     @pytest.mark.parametrize(
         ("project", "reason"),
@@ -306,20 +303,20 @@ class TestMatchRefusal:
     def test_any_other_project_is_refused_with_the_reason(
         self, project: DossierSnapshot, reason: str
     ) -> None:
-        refusal = transitions.match_refusal(Role.TECHNICAL_DIRECTOR, project.dossier_id, project)
+        refusal = rules.match_refusal(Role.TECHNICAL_DIRECTOR, project.dossier_id, project)
         assert refusal is not None and reason in refusal
 
 
 class TestWithdrawal:
     @pytest.mark.parametrize("kind", [PROJECT, CANDIDATE])
     def test_withdraw_is_allowed_at_every_stage_but_the_final_ones(self, kind) -> None:
-        for status in transitions.STATUSES[kind]:
+        for status in rules.STATUSES[kind]:
             allowed = "withdraw" in allowed_actions(kind, status, DossierFacts(), NOW)
             assert allowed == (status not in FINAL_STATUSES), status
 
     @pytest.mark.parametrize("kind", [PROJECT, CANDIDATE])
     def test_a_final_status_allows_nothing(self, kind) -> None:
-        for status in FINAL_STATUSES & set(transitions.STATUSES[kind]):
+        for status in FINAL_STATUSES & set(rules.STATUSES[kind]):
             assert allowed_actions(kind, status, DossierFacts(), NOW) == []
 
 
@@ -371,7 +368,7 @@ class TestRefusals:
 
 class TestDeadlines:
     def test_a_stage_waiting_for_staff_is_due_after_the_configured_days(self) -> None:
-        due = transitions.stage_deadline(
+        due = rules.stage_deadline(
             PROJECT, Status.IN_EVALUATION, entered_at=NOW, round=None, days=14
         )
         assert due == NOW + timedelta(days=14)
@@ -384,13 +381,8 @@ class TestDeadlines:
             (CANDIDATE, Status.RECEIVED),
             (CANDIDATE, Status.REJECTED),
         ]:
-            assert (
-                transitions.stage_deadline(kind, status, entered_at=NOW, round=None, days=14)
-                is None
-            )
+            assert rules.stage_deadline(kind, status, entered_at=NOW, round=None, days=14) is None
 
     def test_a_scheduled_project_is_due_days_after_its_round_deliberates(self) -> None:
-        due = transitions.stage_deadline(
-            PROJECT, Status.SCHEDULED, entered_at=NOW, round=ROUND, days=14
-        )
+        due = rules.stage_deadline(PROJECT, Status.SCHEDULED, entered_at=NOW, round=ROUND, days=14)
         assert due == ROUND.deliberation_at + timedelta(days=14)

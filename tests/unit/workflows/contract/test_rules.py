@@ -6,10 +6,10 @@ import pytest
 
 from libs.messages.contract_events import ContractStatus
 from tests.unit.workflows.contract.contracts import POLICY_7, contract_input
-from workflows.contract import transitions
+from workflows.contract import rules
 from workflows.contract.models import ContractAction, SetStartDate
 from workflows.contract.pay import terms
-from workflows.contract.transitions import (
+from workflows.contract.rules import (
     ActionNotAllowed,
     ContractFacts,
     Effect,
@@ -80,7 +80,7 @@ class TestAllowedActions:
         assert allowed_actions(Status.ACTIVE, STARTED) == ["decide_renewal"]
 
     def test_every_action_has_a_rule(self) -> None:
-        assert set(transitions.TRANSITIONS) == set(ContractAction)
+        assert set(rules.TRANSITIONS) == set(ContractAction)
 
 
 class TestRefusals:
@@ -359,4 +359,4 @@ class TestTimedSteps:
         assert next_step(status, Schedule(TERMS)) is None
 
     def test_every_step_but_the_reminder_changes_the_status(self) -> None:
-        assert set(transitions.STEP_STATUS) == set(Step) - {Step.REMIND_OFFER}
+        assert set(rules.STEP_STATUS) == set(Step) - {Step.REMIND_OFFER}
