@@ -1,8 +1,9 @@
-"""The HTTP answer to each refusal of a workflow client's ``apply_action``, for every service.
+"""The HTTP answer to each refusal of a workflow client, for every service and every API.
 
-Both workflows refuse actions the same way (:mod:`workflows.client_errors`), so both APIs
-answer them the same way: 409 with ``status`` and ``allowed_actions`` (not allowed in the
-current status), 409 (refused by the workflow), 422 naming fields, 404, 503 with Retry-After.
+Every workflow client refuses the same way (:mod:`workflows.client_errors`: dossier and
+contract actions, promotions and rounds), so every API answers the same way: 409 with
+``status`` and ``allowed_actions`` (not allowed in the current status), 409 (refused by the
+workflow, naming the field at fault if any), 422 naming fields, 404, 503 with Retry-After.
 Here rather than in ``libs``, which knows nothing of the workflows.
 """
 
@@ -32,7 +33,7 @@ REFUSALS = (
     WorkflowNotFound,
     WorkflowsUnavailable,
 )
-"""Every error a workflow client's ``apply_action`` raises."""
+"""Every error a workflow client raises (its subclasses included)."""
 
 RefusalKind = Literal["refused", "invalid", "not_found", "unavailable"]
 
@@ -70,21 +71,46 @@ def refusal_kind(error: Exception) -> RefusalKind:
 
 
 def refusal_error(
-    error: Exception, *, not_found: str, headers: Mapping[str, str] | None = None
+    error: Exception,
+    *,
+    not_found: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    field_names: Mapping[str, str] | None = None,
 ) -> ApiError:
-    """The error to raise for any of :data:`REFUSALS`; ``not_found`` is the 404's detail and
-    ``headers`` go on every answer."""
+    """The error to raise for any of :data:`REFUSALS`.
+
+    ``not_found`` is the 404's detail (default: the error's own message, which names ids,
+    never personal data); ``headers`` go on every answer; ``field_names`` gives the request's
+    name of a field the client names otherwise (e.g. the query's ``promotion`` for the
+    client's ``promotion_number``).
+    """
     headers = dict(headers or {})
+    names = field_names or {}
+
+    def named(field: str | None, message: str, type: str) -> list[FieldError]:
+        return (
+            []
+            if field is None
+            else [FieldError(field=names.get(field, field), message=message, type=type)]
+        )
+
     if isinstance(error, ActionNotAllowed):
         return StateConflict(str(error), error.status, error.allowed_actions, headers)
     if isinstance(error, ActionRefused):
-        return ApiError(409, str(error), headers=headers)
+        return ApiError(409, str(error), named(error.field, str(error), "conflict"), headers)
     if isinstance(error, InvalidActionBody):
         fields = [
-            FieldError(field=item["field"], message=item["message"], type="value_error")
+            FieldError(
+                field=names.get(item["field"], item["field"]),
+                message=item["message"],
+                type="value_error",
+            )
             for item in error.errors
         ]
         return ApiError(422, str(error), fields, headers=headers)
-    if isinstance(error, UnknownAction | WorkflowNotFound):
-        return ApiError(404, not_found, headers=headers)
+    if isinstance(error, UnknownAction):
+        return ApiError(404, not_found or str(error), headers=headers)
+    if isinstance(error, WorkflowNotFound):
+        detail = not_found or str(error)
+        return ApiError(404, detail, named(error.field, str(error), "not_found"), headers)
     return ApiError(503, UNAVAILABLE, headers={**headers, "Retry-After": str(RETRY_AFTER_SECONDS)})

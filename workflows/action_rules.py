@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from temporalio.exceptions import ApplicationError
 
+from workflows.error_types import ErrorType
+
 Body = TypeVar("Body", bound=BaseModel)
 
 
@@ -20,12 +22,13 @@ class ActionRefusal(ValueError):
     """Any refusal ``admit`` raises: the action is not taken."""
 
 
-class UnknownAction(ActionRefusal):
-    """No action has this name."""
+class NoSuchAction(ActionRefusal):
+    """No action has this name (``ErrorType.UNKNOWN_ACTION``)."""
 
 
-class ActionNotAllowed(ActionRefusal):
-    """The action exists but does not apply in the current status."""
+class ActionDoesNotApply(ActionRefusal):
+    """The action exists but does not apply in the current status, or not yet
+    (``ErrorType.ACTION_NOT_ALLOWED``)."""
 
     def __init__(self, message: str, status: StrEnum | None, allowed: list[str]) -> None:
         super().__init__(message)
@@ -33,8 +36,9 @@ class ActionNotAllowed(ActionRefusal):
         self.allowed = allowed
 
 
-class InvalidActionBody(ActionRefusal):
-    """The body does not match the action's model; ``errors`` name the fields at fault."""
+class InvalidBody(ActionRefusal):
+    """The body does not match the action's model; ``errors`` name the fields at fault
+    (``ErrorType.INVALID_ACTION_BODY``)."""
 
     def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
         super().__init__(message)
@@ -43,25 +47,25 @@ class InvalidActionBody(ActionRefusal):
 
 def not_allowed(
     action: str, status: StrEnum | None, allowed: list[str], reason: str | None = None
-) -> ActionNotAllowed:
+) -> ActionDoesNotApply:
     """The action does not apply in ``status`` (for ``reason``, if it is allowed there)."""
     allowed_text = ", ".join(allowed) or "none"
     why = "" if reason is None else f": {reason}"
-    return ActionNotAllowed(
+    return ActionDoesNotApply(
         f"{action} is not allowed in status {status}{why}; allowed actions: {allowed_text}",
         status,
         allowed,
     )
 
 
-def invalid_body(action: str, errors: list[dict[str, str]]) -> InvalidActionBody:
+def invalid_body(action: str, errors: list[dict[str, str]]) -> InvalidBody:
     """``errors`` (``{"field", "message"}``) as a refusal that names them."""
     described = "; ".join(f"{issue['field']}: {issue['message']}" for issue in errors)
-    return InvalidActionBody(f"invalid body for {action}: {described}", errors)
+    return InvalidBody(f"invalid body for {action}: {described}", errors)
 
 
 def validate_body(action: str, model: type[Body], payload: Mapping[str, Any]) -> Body:
-    """``payload`` as ``model``; InvalidActionBody naming the fields at fault if it is not."""
+    """``payload`` as ``model``; InvalidBody naming the fields at fault if it is not."""
     try:
         return model.model_validate(dict(payload))
     except ValidationError as error:
@@ -78,15 +82,18 @@ def validate_body(action: str, model: type[Body], payload: Mapping[str, Any]) ->
 
 def refusal_error(refusal: ActionRefusal) -> ApplicationError:
     """The refusal as the workflow fails an update with: typed, non-retryable, with details."""
-    if isinstance(refusal, ActionNotAllowed):
+    if isinstance(refusal, ActionDoesNotApply):
         return ApplicationError(
             str(refusal),
             {"status": refusal.status, "allowed_actions": refusal.allowed},
-            type="ActionNotAllowed",
+            type=ErrorType.ACTION_NOT_ALLOWED,
             non_retryable=True,
         )
-    if isinstance(refusal, InvalidActionBody):
+    if isinstance(refusal, InvalidBody):
         return ApplicationError(
-            str(refusal), {"errors": refusal.errors}, type="InvalidActionBody", non_retryable=True
+            str(refusal),
+            {"errors": refusal.errors},
+            type=ErrorType.INVALID_ACTION_BODY,
+            non_retryable=True,
         )
-    return ApplicationError(str(refusal), type="UnknownAction", non_retryable=True)
+    return ApplicationError(str(refusal), type=ErrorType.UNKNOWN_ACTION, non_retryable=True)

@@ -1,9 +1,11 @@
 """What the services' workflow clients share: their errors and one translation of Temporal's.
 
-The dossier and contract workflows refuse actions the same way (an update validator raising
-``ApplicationError`` of type ``UnknownAction``, ``ActionNotAllowed`` or ``InvalidActionBody``,
+The dossier, contract and promotion workflows refuse the same way (an update validator or
+handler raising ``ApplicationError`` of a type from :class:`~workflows.error_types.ErrorType`,
 ADR 8 and 10), so their clients translate Temporal's answers here, once: service layers and
-HTTP handlers only ever see the exceptions below. Workflow code never imports this module.
+HTTP handlers only ever see the exceptions below (client side; the pure rules raise their own,
+:mod:`workflows.action_rules`), and ``services/action_refusals.py`` answers them over HTTP.
+Workflow code never imports this module.
 """
 
 import logging
@@ -19,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from libs.temporal import UNREACHABLE, TemporalConnection
+from workflows.error_types import ErrorType
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +31,17 @@ UPDATE_RPC_TIMEOUT = timedelta(seconds=10)
 """Long enough for an action that calls an activity (a seat, a round), short enough for HTTP."""
 QUERY_RPC_TIMEOUT = timedelta(seconds=5)
 
-REFUSED_TYPES = frozenset({"ActionRefused", "SeatsExhausted"})
-"""Failures of an update's handler that are decisions (shown as they are), not outages."""
+REFUSED_TYPES = frozenset(
+    {
+        ErrorType.ACTION_REFUSED,
+        ErrorType.SEATS_EXHAUSTED,
+        ErrorType.ROUND_EXISTS,
+        ErrorType.WRONG_PROMOTION,
+    }
+)
+"""Refusals that are decisions (shown as they are), not outages: :class:`ActionRefused`."""
+INVALID_FIELD_TYPES = frozenset({ErrorType.INVALID_ROUND, ErrorType.NAIVE_DATETIME})
+"""Refusals of one field's value (``details[0]["field"]``): :class:`InvalidActionBody`."""
 
 
 class ActionNotAllowed(Exception):
@@ -43,11 +55,13 @@ class ActionNotAllowed(Exception):
 
 class ActionRefused(Exception):
     """The workflow refused the action while applying it; ``reason`` names statuses and fields
-    only (never personal data), so it can be shown as it is."""
+    only (never personal data), so it can be shown as it is. ``field``, if any, is the input
+    at fault (e.g. a round id already taken)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 class InvalidActionBody(Exception):
@@ -63,8 +77,14 @@ class UnknownAction(Exception):
 
 
 class WorkflowNotFound(Exception):
-    """No workflow under this id, running or closed in a final status. Each client raises its
-    own subclass (``DossierNotFound``, ``ContractNotFound``)."""
+    """No workflow under this id, running or closed in a final status (or nothing under this
+    id in it, e.g. a promotion's round). Each client raises its own subclasses
+    (``DossierNotFound``, ``ContractNotFound``, ``PromotionNotFound``, ``RoundNotFound``);
+    ``field``, if any, is the input that named it."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class WorkflowsUnavailable(Exception):
@@ -82,12 +102,13 @@ async def execute_update(
     update: str,
     argument: Any,
     *,
-    update_id: str,
+    update_id: str | None,
     result_type: type[T],
     not_running: NotRunning,
     rpc_timeout: timedelta = UPDATE_RPC_TIMEOUT,
 ) -> T:
-    """Run the update ``update`` once per ``update_id``; Temporal's errors translated."""
+    """Run the update ``update`` once per ``update_id`` (None: Temporal draws one); Temporal's
+    errors translated."""
     try:
         client = await connection.client()
         handle = client.get_workflow_handle(workflow_id)
@@ -110,18 +131,24 @@ async def query(
     connection: TemporalConnection,
     workflow_id: str,
     name: str,
-    *,
+    *args: Any,
     result_type: type[T],
+    not_found: Callable[[], Exception] | None = None,
     rpc_timeout: timedelta = QUERY_RPC_TIMEOUT,
 ) -> T | None:
-    """The query's answer (closed workflows answer too); None if there is no such workflow.
+    """The query's answer (closed workflows answer too). With no such workflow: None, or the
+    error ``not_found`` returns if given (for a query that may answer None itself).
     Raises :class:`WorkflowsUnavailable`."""
     try:
         client = await connection.client()
         handle = client.get_workflow_handle(workflow_id)
-        answer: T = await handle.query(name, result_type=result_type, rpc_timeout=rpc_timeout)
+        answer: T = await handle.query(
+            name, *args, result_type=result_type, rpc_timeout=rpc_timeout
+        )
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
+            if not_found is not None:
+                raise not_found() from error
             return None
         raise WorkflowsUnavailable(f"Temporal answered {error.status.name}") from error
     except (WorkflowQueryFailedError, *UNREACHABLE) as error:
@@ -135,20 +162,25 @@ def refusal(cause: BaseException | None, *, workflow: str = "workflow") -> Excep
         logger.warning("%s workflow failed the update: %s", workflow, type(cause).__name__)
         return WorkflowsUnavailable(type(cause).__name__)
     details = _first_detail(cause.details)
-    if cause.type == "ActionNotAllowed":
+    field = str(details["field"]) if details.get("field") else None
+    if cause.type == ErrorType.ACTION_NOT_ALLOWED:
         allowed = [str(action) for action in details.get("allowed_actions") or []]
         return ActionNotAllowed(cause.message, str(details.get("status", "unknown")), allowed)
-    if cause.type == "InvalidActionBody":
+    if cause.type == ErrorType.INVALID_ACTION_BODY:
         errors = [
             {"field": str(error.get("field", "body")), "message": str(error.get("message", ""))}
             for error in details.get("errors") or []
             if isinstance(error, dict)
         ]
         return InvalidActionBody(cause.message, errors)
-    if cause.type == "UnknownAction":
+    if cause.type in INVALID_FIELD_TYPES:
+        return InvalidActionBody(
+            cause.message, [{"field": field or "body", "message": cause.message}]
+        )
+    if cause.type == ErrorType.UNKNOWN_ACTION:
         return UnknownAction(cause.message)
     if cause.type in REFUSED_TYPES:
-        return ActionRefused(cause.message)
+        return ActionRefused(cause.message, field=field)
     # DossierUnavailable, PromotionUnavailable...: a dependency did not answer, retry later.
     logger.warning("%s workflow failed the update: %s", workflow, cause.type)
     return WorkflowsUnavailable(cause.type or "ApplicationError")

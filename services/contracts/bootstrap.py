@@ -16,11 +16,8 @@ from libs.temporal import TemporalConnection
 from services.contracts import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.contracts.consumers import subscribe_read_model
 from services.contracts.settings import ContractsSettings
-from workflows.contract.client import (
-    QUERY_RPC_TIMEOUT,
-    ContractWorkflows,
-    TemporalContractWorkflows,
-)
+from workflows.client_errors import QUERY_RPC_TIMEOUT
+from workflows.contract.client import ContractWorkflows, TemporalContractWorkflows
 
 KAFKA_CLIENT_ID = "contracts"
 

@@ -27,7 +27,8 @@ from services.contracts.schemas import (
     StateSource,
     TimelineItem,
 )
-from workflows.contract.client import ContractWorkflows, WorkflowsUnavailable
+from workflows.client_errors import WorkflowsUnavailable
+from workflows.contract.client import ContractWorkflows
 from workflows.contract.models import ContractSnapshot
 
 PAY_REPORT_STATUSES: tuple[ContractStatus, ...] = tuple(

@@ -41,7 +41,7 @@ from services.intake.status_page import (
     withdrawal_refused_notice,
 )
 from services.intake.views import dossier_status
-from workflows.dossier.client import ActionNotAllowed, ActionRefused, WorkflowsUnavailable
+from workflows.client_errors import ActionNotAllowed, ActionRefused, WorkflowsUnavailable
 
 API_PREFIX = "/api/v1"
 CANDIDATES_PATH = f"{API_PREFIX}/applications/candidates"

@@ -32,15 +32,14 @@ from services.intake.models import (
 )
 from services.intake.outbox import outbox_message
 from services.intake.repository import ApplicationRepository, OutboxRepository, StatusViewRepository
-from workflows.dossier.client import (
+from workflows.client_errors import (
     ActionNotAllowed,
     ActionRefused,
-    DossierNotFound,
-    DossierWorkflows,
     InvalidActionBody,
     UnknownAction,
     WorkflowsUnavailable,
 )
+from workflows.dossier.client import DossierNotFound, DossierWorkflows
 from workflows.dossier.models import APPLICANT, Action, ActionRequest, ActionResult
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,6 @@ from libs.http_service import create_service_app
 from services.selection.api import rounds
 from services.selection.api.dossiers import router as dossiers_router
 from services.selection.bootstrap import Selection, bootstrap
-from services.selection.promotions import TemporalPromotionDirectory
 from services.selection.settings import SelectionSettings
 
 DESCRIPTION = """
@@ -34,8 +33,6 @@ def create_app(
     )
     app.state.selection = selection
     app.state.dossier_workflows = selection.dossier_workflows
-    app.state.promotions = TemporalPromotionDirectory(
-        selection.temporal.client, selection.settings.TEMPORAL_TASK_QUEUE
-    )
+    app.state.promotions = selection.promotions
     app.state.token_verifier = token_verifier(selection.settings)
     return app

@@ -1,4 +1,4 @@
-"""Wires selection's dependencies once, from settings; tests swap the workflow adapter."""
+"""Wires selection's dependencies once, from settings; tests swap the workflow adapters."""
 
 import asyncio
 import logging
@@ -17,11 +17,9 @@ from libs.temporal import TemporalConnection
 from services.selection import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.selection.consumers import subscribe_read_model
 from services.selection.settings import SelectionSettings
-from workflows.dossier.client import (
-    QUERY_RPC_TIMEOUT,
-    DossierWorkflows,
-    TemporalDossierWorkflows,
-)
+from workflows.client_errors import QUERY_RPC_TIMEOUT
+from workflows.dossier.client import DossierWorkflows, TemporalDossierWorkflows
+from workflows.promotion.client import PromotionDirectory, TemporalPromotionDirectory
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +36,7 @@ class Selection(BrokeredParts):
     broker: KafkaBroker | None
     temporal: TemporalConnection
     dossier_workflows: DossierWorkflows
+    promotions: PromotionDirectory
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -52,10 +51,13 @@ class Selection(BrokeredParts):
 
 
 def bootstrap(
-    settings: SelectionSettings, *, dossier_workflows: DossierWorkflows | None = None
+    settings: SelectionSettings,
+    *,
+    dossier_workflows: DossierWorkflows | None = None,
+    promotions: PromotionDirectory | None = None,
 ) -> Selection:
-    """Build selection from ``settings``; ``dossier_workflows`` replaces the Temporal adapter.
-    The Temporal client connects on first use (and again after a failure)."""
+    """Build selection from ``settings``; ``dossier_workflows`` and ``promotions`` replace the
+    Temporal adapters. The Temporal client connects on first use (and again after a failure)."""
     engine = create_engine(settings.DATABASE_URL)
     sessions = session_factory(engine)
     temporal = TemporalConnection(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
@@ -72,4 +74,5 @@ def bootstrap(
         broker=broker,
         temporal=temporal,
         dossier_workflows=dossier_workflows or TemporalDossierWorkflows(temporal),
+        promotions=promotions or TemporalPromotionDirectory(temporal, settings.TEMPORAL_TASK_QUEUE),
     )

@@ -1,4 +1,5 @@
-"""Use cases of the staff API over the read model and evaluations (no HTTP, no Temporal)."""
+"""Use cases of the staff API over the read model, evaluations and the workflow ports (no
+HTTP, no Temporal types)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,11 @@ from services.selection.models import (
     StaffTimelineEntry,
 )
 from services.selection.scorecards import CRITERIA, criterion_means, scorecard_errors
+from workflows.client_errors import ActionRefused
+from workflows.dossier.client import DossierWorkflows
+from workflows.dossier.models import Action, ActionRequest, ActionResult, RecordDecision
+from workflows.promotion import rules as promotion_rules
+from workflows.promotion.models import RoundDetail, RoundRef, RoundState
 
 
 class DossierUnknown(Exception):
@@ -45,6 +51,29 @@ class InvalidScorecard(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(", ".join(errors))
         self.errors = errors
+
+
+class RoundStillOpen(ActionRefused):
+    """The round's cut-off has not passed: the jury does not decide on its dossiers yet."""
+
+    def __init__(self, round: RoundRef) -> None:
+        cutoff = round.cutoff_at.astimezone(UTC).isoformat(timespec="seconds")
+        super().__init__(
+            f"La session {round.round_id} est encore ouverte jusqu'à sa date limite {cutoff} : "
+            f"le jury décide ensuite / Round {round.round_id} is still {round.state.value} "
+            f"until its cut-off at {cutoff}: decisions are recorded once it is "
+            f"{RoundState.DELIBERATING.value} or {RoundState.CLOSED.value}.",
+            field="round_id",
+        )
+
+
+class NotInRound(ActionRefused):
+    """The dossier is not enrolled in the round the decision is recorded in."""
+
+    def __init__(self, dossier_id: UUID, round_id: str) -> None:
+        super().__init__(
+            f"dossier {dossier_id} is not enrolled in round {round_id}", field="dossier_id"
+        )
 
 
 @dataclass(frozen=True)
@@ -271,3 +300,32 @@ async def declare_conflict(
             assert found is not None
             return found, False
     return declaration, True
+
+
+async def record_decision(
+    workflows: DossierWorkflows,
+    dossier_id: UUID,
+    decision: RecordDecision,
+    *,
+    actor: str,
+    update_id: str,
+    round: RoundDetail | None = None,
+) -> ActionResult:
+    """The jury's decision on a defended project, behind both of its routes (the dossier's
+    action, and the round's decisions).
+
+    Given the ``round`` it is recorded in (as the promotion reports it), the decision is
+    refused first unless the round's cut-off has passed (:class:`RoundStillOpen`) and the
+    dossier is enrolled in it (:class:`NotInRound`), so that the refusal names the round.
+    Either way the dossier workflow applies the same cut-off rule on its own clock and stays
+    the authority. Raises the dossier client's errors too (``workflows.client_errors``).
+    """
+    if round is not None:
+        if promotion_rules.decisions_refusal(round.round) is not None:
+            raise RoundStillOpen(round.round)
+        if dossier_id not in round.dossier_ids:
+            raise NotInRound(dossier_id, round.round.round_id)
+    request = ActionRequest(
+        action=Action.RECORD_DECISION.value, actor=actor, payload=decision.model_dump(mode="json")
+    )
+    return await workflows.apply_action(dossier_id, request, update_id=update_id)

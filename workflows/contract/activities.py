@@ -23,11 +23,7 @@ from workflows.contract.models import (
     PayPolicy,
     PublishContractEventInput,
 )
-
-PAY_POLICY_NOT_FOUND = "PayPolicyNotFound"
-INVALID_PAY_POLICY = "InvalidPayPolicy"
-"""Error types of ``load_pay_policy``. Retryable on purpose: the contract waits (and the
-failing activity shows in Temporal) until a fixed policy file is deployed, rather than fail."""
+from workflows.error_types import ErrorType
 
 
 class ContractActivities:
@@ -43,13 +39,16 @@ class ContractActivities:
 
     @activity.defn(name=LOAD_PAY_POLICY)
     async def load_pay_policy(self, input: LoadPayPolicyInput) -> PayPolicy:
-        """The promotion's pay policy, read from its data file and validated."""
+        """The promotion's pay policy, read from its data file and validated.
+
+        Its failures are retryable on purpose: the contract waits (and the failing activity
+        shows in Temporal) until a fixed policy file is deployed, rather than fail."""
         try:
             return policies.load_pay_policy(input.promotion_number, self._policies_dir)
         except policies.PayPolicyNotFound as error:
-            raise ApplicationError(str(error), type=PAY_POLICY_NOT_FOUND) from None
+            raise ApplicationError(str(error), type=ErrorType.PAY_POLICY_NOT_FOUND) from None
         except policies.InvalidPayPolicy as error:
-            raise ApplicationError(str(error), type=INVALID_PAY_POLICY) from None
+            raise ApplicationError(str(error), type=ErrorType.INVALID_PAY_POLICY) from None
 
     @activity.defn(name=PUBLISH_CONTRACT_EVENT)
     async def publish_contract_event(self, input: PublishContractEventInput) -> None:

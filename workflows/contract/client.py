@@ -3,8 +3,9 @@
 The contract workflow (``contract-<id>``, a child of the candidate's dossier workflow) is the
 authority on a contract's status: the contracts service applies actions through its
 ``apply_contract_action`` update and reads its ``contract_snapshot`` query. Refusals come back
-as the errors shared with the dossier client (:mod:`workflows.client_errors`), so the contracts
-API answers exactly like the selection API. Workflow code never imports this module.
+as the errors shared by every workflow client (:mod:`workflows.client_errors`: import them from
+there), so the contracts API answers exactly like the selection API. Workflow code never
+imports this module.
 """
 
 from typing import Protocol
@@ -12,16 +13,7 @@ from uuid import UUID
 
 from libs.messages.contract_events import FINAL_CONTRACT_STATUSES
 from libs.temporal import TemporalConnection
-from workflows.client_errors import (
-    QUERY_RPC_TIMEOUT,
-    ActionNotAllowed,
-    ActionRefused,
-    InvalidActionBody,
-    TemporalActionWorkflows,
-    UnknownAction,
-    WorkflowNotFound,
-    WorkflowsUnavailable,
-)
+from workflows.client_errors import TemporalActionWorkflows, WorkflowNotFound
 from workflows.contract.models import (
     APPLY_CONTRACT_ACTION,
     CONTRACT_SNAPSHOT,
@@ -30,18 +22,6 @@ from workflows.contract.models import (
     ContractSnapshot,
     contract_workflow_id,
 )
-
-__all__ = [
-    "QUERY_RPC_TIMEOUT",
-    "ActionNotAllowed",
-    "ActionRefused",
-    "ContractNotFound",
-    "ContractWorkflows",
-    "InvalidActionBody",
-    "TemporalContractWorkflows",
-    "UnknownAction",
-    "WorkflowsUnavailable",
-]
 
 
 class ContractNotFound(WorkflowNotFound):
@@ -56,14 +36,14 @@ class ContractWorkflows(Protocol):
     ) -> ContractActionResult:
         """Apply ``request``; the same ``update_id`` twice is applied once.
 
-        Raises :class:`ActionNotAllowed` (also for a contract closed in a final status),
-        :class:`ActionRefused`, :class:`InvalidActionBody`, :class:`UnknownAction`,
-        :class:`ContractNotFound` or :class:`WorkflowsUnavailable`.
+        Raises (:mod:`workflows.client_errors`) ``ActionNotAllowed`` (also for a contract
+        closed in a final status), ``ActionRefused``, ``InvalidActionBody``,
+        ``UnknownAction``, :class:`ContractNotFound` or ``WorkflowsUnavailable``.
         """
 
     async def snapshot(self, contract_id: UUID, /) -> ContractSnapshot | None:
         """The workflow's snapshot (also once completed); None if there is no such workflow.
-        Raises :class:`WorkflowsUnavailable`."""
+        Raises ``WorkflowsUnavailable``."""
 
 
 class TemporalContractWorkflows(

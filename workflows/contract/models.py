@@ -23,14 +23,17 @@ from libs.messages.contract_events import (
     ContractTerms,
 )
 
-# Activity names: the contract workflow calls them by name, never importing their clients.
+# Names on the wire (recorded in histories: never change one).
+CONTRACT_WORKFLOW: Final = "ContractWorkflow"
+"""The workflow type: the dossier workflow starts it as a child by name."""
+APPLY_CONTRACT_ACTION: Final = "apply_contract_action"
+"""Update: one action on the contract."""
+CONTRACT_SNAPSHOT: Final = "contract_snapshot"
+"""Query: the contract's status, terms and timeline."""
 LOAD_PAY_POLICY: Final = "load_pay_policy"
 PUBLISH_CONTRACT_EVENT: Final = "publish_contract_event"
-# ALLOCATE_CONTRACT_NUMBER lives in workflows.promotion.models (the promotion owns numbering).
-
-# Update and query names, for callers that address the workflow by name.
-APPLY_CONTRACT_ACTION: Final = "apply_contract_action"
-CONTRACT_SNAPSHOT: Final = "contract_snapshot"
+"""Activities: the contract workflow calls them by name, never importing their clients.
+``allocate_contract_number`` is the promotion's (``workflows.promotion.models``)."""
 
 
 def contract_workflow_id(contract_id: UUID) -> str:
@@ -232,5 +235,3 @@ CONTRACT_ACTION_BODIES: Final[dict[str, type[ContractActionBody]]] = {
     ContractAction.COUNTERSIGN: Countersign,
     ContractAction.DECIDE_RENEWAL: DecideRenewal,
 }
-
-__all__ = ["ContractTerms", "ContractStatus"]

@@ -14,10 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from libs.messages.contract_events import FINAL_CONTRACT_STATUSES, ContractStatus, ContractTerms
-from workflows.action_rules import ActionNotAllowed as ActionNotAllowed
-from workflows.action_rules import InvalidActionBody as InvalidActionBody
-from workflows.action_rules import UnknownAction as UnknownAction
-from workflows.action_rules import invalid_body, not_allowed, validate_body
+from workflows.action_rules import NoSuchAction, invalid_body, not_allowed, validate_body
 from workflows.contract.models import (
     CONTRACT_ACTION_BODIES,
     AcceptOffer,
@@ -211,11 +208,11 @@ def admit(
 ) -> tuple[ActionRule, BaseModel]:
     """The rule and the validated body of an action, or why it is refused.
 
-    Raises UnknownAction, ActionNotAllowed (names the status and the allowed actions) or
-    InvalidActionBody (names the fields at fault).
+    Raises NoSuchAction, ActionDoesNotApply (names the status and the allowed actions) or
+    InvalidBody (names the fields at fault).
     """
     if action not in CONTRACT_ACTION_BODIES:
-        raise UnknownAction(
+        raise NoSuchAction(
             f"unknown action {action!r}; actions: {', '.join(CONTRACT_ACTION_BODIES)}"
         )
     rule = TRANSITIONS[action]

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contract.models import (
         APPLY_CONTRACT_ACTION,
         CONTRACT_SNAPSHOT,
+        CONTRACT_WORKFLOW,
         LOAD_PAY_POLICY,
         PUBLISH_CONTRACT_EVENT,
         ContractActionRequest,
@@ -63,7 +64,7 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 FOREVER = RETRY_FOREVER
 
 
-@workflow.defn
+@workflow.defn(name=CONTRACT_WORKFLOW)
 class ContractWorkflow:
     """An EIG's project contract, from the draft to its end, through any number of renewals.
 

@@ -19,6 +19,7 @@ from workflows.dossier.models import (
     PublishStatusChangeInput,
     dossier_workflow_id,
 )
+from workflows.error_types import ErrorType
 
 
 class DossierActivities:
@@ -69,7 +70,7 @@ class DossierActivities:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise ApplicationError(
                     f"dossier {input.dossier_id} not found",
-                    type="DossierNotFound",
+                    type=ErrorType.DOSSIER_NOT_FOUND,
                     non_retryable=True,
                 ) from None
             raise
@@ -77,7 +78,7 @@ class DossierActivities:
             # A workflow of another type (no snapshot query) is not a dossier either.
             raise ApplicationError(
                 f"dossier {input.dossier_id} could not be described: {error}",
-                type="DossierNotFound",
+                type=ErrorType.DOSSIER_NOT_FOUND,
                 non_retryable=True,
             ) from None
         return snapshot

@@ -2,10 +2,10 @@
 
 The dossier workflow is the authority on a dossier's status: the services apply actions
 through its ``apply_action`` update and read its ``snapshot`` query. Temporal's answers are
-translated into the errors of :mod:`workflows.client_errors` (shared with the contract
-workflows' client, and importable from here), so service layers and HTTP handlers never see a
-Temporal type and unit tests use fakes of :class:`DossierWorkflows`. Workflow code never
-imports this module (it is outside the workflow sandbox's concerns).
+translated into the errors of :mod:`workflows.client_errors` (shared by every workflow client:
+import them from there), so service layers and HTTP handlers never see a Temporal type and unit
+tests use fakes of :class:`DossierWorkflows`. Workflow code never imports this module (it is
+outside the workflow sandbox's concerns).
 """
 
 from typing import Protocol
@@ -13,17 +13,7 @@ from uuid import UUID
 
 from libs.messages.dossier_events import FINAL_STATUSES
 from libs.temporal import TemporalConnection
-from workflows.client_errors import (
-    QUERY_RPC_TIMEOUT,
-    UPDATE_RPC_TIMEOUT,
-    ActionNotAllowed,
-    ActionRefused,
-    InvalidActionBody,
-    TemporalActionWorkflows,
-    UnknownAction,
-    WorkflowNotFound,
-    WorkflowsUnavailable,
-)
+from workflows.client_errors import TemporalActionWorkflows, WorkflowNotFound
 from workflows.dossier.models import (
     APPLY_ACTION,
     SNAPSHOT,
@@ -32,19 +22,6 @@ from workflows.dossier.models import (
     DossierSnapshot,
     dossier_workflow_id,
 )
-
-__all__ = [
-    "QUERY_RPC_TIMEOUT",
-    "UPDATE_RPC_TIMEOUT",
-    "ActionNotAllowed",
-    "ActionRefused",
-    "DossierNotFound",
-    "DossierWorkflows",
-    "InvalidActionBody",
-    "TemporalDossierWorkflows",
-    "UnknownAction",
-    "WorkflowsUnavailable",
-]
 
 
 class DossierNotFound(WorkflowNotFound):
@@ -60,15 +37,15 @@ class DossierWorkflows(Protocol):
     ) -> ActionResult:
         """Apply ``request``; the same ``update_id`` twice is applied once.
 
-        Raises :class:`ActionNotAllowed` (also for a closed dossier), :class:`ActionRefused`,
-        :class:`InvalidActionBody`, :class:`UnknownAction`, :class:`DossierNotFound` or
-        :class:`WorkflowsUnavailable`.
+        Raises (:mod:`workflows.client_errors`) ``ActionNotAllowed`` (also for a closed
+        dossier), ``ActionRefused``, ``InvalidActionBody``, ``UnknownAction``,
+        :class:`DossierNotFound` or ``WorkflowsUnavailable``.
         """
 
     async def snapshot(self, dossier_id: UUID, /) -> DossierSnapshot | None:
         """The workflow's snapshot (also once completed); None if there is no workflow.
         Its ``status`` is None before the workflow's first task has run.
-        Raises :class:`WorkflowsUnavailable`."""
+        Raises ``WorkflowsUnavailable``."""
 
 
 class TemporalDossierWorkflows(

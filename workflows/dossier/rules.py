@@ -16,10 +16,12 @@ from pydantic import BaseModel
 
 from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import FINAL_STATUSES, Detail, DossierStatus
-from workflows.action_rules import ActionNotAllowed as ActionNotAllowed
-from workflows.action_rules import InvalidActionBody as InvalidActionBody
-from workflows.action_rules import UnknownAction as UnknownAction
-from workflows.action_rules import not_allowed, validate_body
+from workflows.action_rules import (
+    ActionDoesNotApply,
+    NoSuchAction,
+    not_allowed,
+    validate_body,
+)
 from workflows.dossier.models import (
     ACTION_BODIES,
     Action,
@@ -372,16 +374,16 @@ def admit(
 ) -> tuple[ActionRule, BaseModel]:
     """The rule and the validated body of an action at ``now`` (workflow time), or why not.
 
-    Raises UnknownAction, ActionNotAllowed (names the status and the allowed actions) or
-    InvalidActionBody (names the fields at fault).
+    Raises NoSuchAction, ActionDoesNotApply (names the status and the allowed actions) or
+    InvalidBody (names the fields at fault).
     """
     if action not in ACTION_BODIES:
-        raise UnknownAction(f"unknown action {action!r}; actions: {', '.join(ACTION_BODIES)}")
+        raise NoSuchAction(f"unknown action {action!r}; actions: {', '.join(ACTION_BODIES)}")
     allowed = allowed_actions(kind, status, facts, now)
     allowed_text = ", ".join(allowed) or "none"
     rule = TRANSITIONS[kind].get(action)
     if rule is None:
-        raise ActionNotAllowed(
+        raise ActionDoesNotApply(
             f"{action} does not apply to {kind.value} dossiers; "
             f"allowed in status {status}: {allowed_text}",
             status,

@@ -34,13 +34,20 @@ with workflow.unsafe.imports_passed_through():
         Outcome,
     )
     from workflows.action_rules import ActionRefusal, refusal_error
-    from workflows.contract.models import ContractInput, ContractOutcome, contract_workflow_id
+    from workflows.contract.models import (
+        CONTRACT_WORKFLOW,
+        ContractInput,
+        ContractOutcome,
+        contract_workflow_id,
+    )
     from workflows.dossier import rules
     from workflows.dossier.models import (
+        APPLY_ACTION,
         DESCRIBE_DOSSIER,
         PUBLISH_DEADLINE_PASSED,
         PUBLISH_STATUS_CHANGE,
         ROUND_OPENED,
+        SNAPSHOT,
         SYSTEM,
         ActionRequest,
         ActionResult,
@@ -53,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.dossier.rules import ActionRule, DossierFacts, Effect
+    from workflows.error_types import ErrorType
     from workflows.promotion.models import (
         ENROL_IN_ROUND,
         LEAVE_ROUND,
@@ -82,9 +90,6 @@ CONTRACT_ON_SELECTION = "contract-on-selection"
 """Patch id: a selected candidate's contract is drafted by a child ``ContractWorkflow``.
 Candidates selected before contracts existed replay without one."""
 
-CONTRACT_WORKFLOW = "ContractWorkflow"
-"""The child's workflow type, by name: this module never imports the contract workflow."""
-
 LEAVE_ROUND_WHEN_FINAL = "leave-round-when-final"
 """Patch id: a dossier that reaches a final status leaves its promotion's rounds
 (``leave_round``). Histories recorded before end without that activity."""
@@ -107,7 +112,7 @@ DESCRIBE_RETRY_POLICY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     maximum_interval=timedelta(seconds=5),
     maximum_attempts=3,
-    non_retryable_error_types=["DossierNotFound"],
+    non_retryable_error_types=[ErrorType.DOSSIER_NOT_FOUND],
 )
 # Giving a seat back, or leaving the rounds, must happen whatever the delay (the dossier is
 # final, nobody waits); both are idempotent on the promotion's side.
@@ -164,7 +169,7 @@ class DossierWorkflow:
 
     # Messages.
 
-    @workflow.query
+    @workflow.query(name=SNAPSHOT)
     def snapshot(self) -> DossierSnapshot:
         return DossierSnapshot(
             dossier_id=self._input.dossier_id,
@@ -189,7 +194,7 @@ class DossierWorkflow:
             contract_id=self._contract_id,
         )
 
-    @workflow.update
+    @workflow.update(name=APPLY_ACTION)
     async def apply_action(self, request: ActionRequest) -> ActionResult:
         """Apply one action; fails with ActionRefused / SeatsExhausted when the world says no."""
         async with self._acting:
@@ -477,11 +482,11 @@ class DossierWorkflow:
                 retry_policy=DESCRIBE_RETRY_POLICY,
             )
         except ActivityError as error:
-            if _application_error_type(error) == "DossierNotFound":
+            if _application_error_type(error) == ErrorType.DOSSIER_NOT_FOUND:
                 raise _refused(f"project {project_id} not found") from None
             raise ApplicationError(
                 f"project {project_id} could not be read; try again",
-                type="DossierUnavailable",
+                type=ErrorType.DOSSIER_UNAVAILABLE,
                 non_retryable=True,
             ) from None
         reason = rules.match_refusal(self._input.role, project_id, project)
@@ -505,14 +510,14 @@ class DossierWorkflow:
             # Reserving is keyed by dossier id on the promotion's side: trying again is safe.
             raise ApplicationError(
                 "the promotion could not be reached to reserve a seat; try again",
-                type="PromotionUnavailable",
+                type=ErrorType.PROMOTION_UNAVAILABLE,
                 non_retryable=True,
             ) from None
         if not seat.granted:
             raise ApplicationError(
                 seat.message,
                 {"seats_taken": seat.seats_taken, "seat_cap": seat.seat_cap},
-                type="SeatsExhausted",
+                type=ErrorType.SEATS_EXHAUSTED,
                 non_retryable=True,
             )
         return seat
@@ -655,7 +660,7 @@ def _application_error_type(error: ActivityError) -> str | None:
 
 
 def _refused(message: str) -> ApplicationError:
-    return ApplicationError(message, type="ActionRefused", non_retryable=True)
+    return ApplicationError(message, type=ErrorType.ACTION_REFUSED, non_retryable=True)
 
 
 @workflow.defn

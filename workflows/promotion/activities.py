@@ -7,17 +7,21 @@ client.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 from uuid import UUID
 
+from pydantic import BaseModel
 from temporalio import activity
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.service import RPCError, RPCStatusCode
 
+from workflows.error_types import ErrorType
 from workflows.promotion.models import (
     ALLOCATE_CONTRACT_NUMBER,
+    ENROL,
     ENROL_IN_ROUND,
     LEAVE_ROUND,
     RELEASE_SEAT,
@@ -31,11 +35,8 @@ from workflows.promotion.models import (
     SeatResult,
     promotion_workflow_id,
 )
-from workflows.promotion.workflows import PromotionWorkflow
 
-PROMOTION_REFUSED = "PromotionRefused"
-"""Error type of an activity whose update the promotion refused (bad input): not retried."""
-
+T = TypeVar("T")
 
 UPDATES_IN_FLIGHT = 8
 """Updates one worker process sends a promotion at once. Temporal admits about ten in flight
@@ -50,20 +51,16 @@ class PromotionActivities:
         self._client = client
         self._in_flight = asyncio.Semaphore(UPDATES_IN_FLIGHT)
 
-    @asynccontextmanager
-    async def _update(self) -> AsyncIterator[None]:
-        """One of a bounded number of updates in flight; a refusal fails the activity for good."""
-        async with self._in_flight:
-            with _refusals_not_retried():
-                yield
-
     @activity.defn(name=ENROL_IN_ROUND)
     async def enrol_in_round(self, input: EnrolInput) -> EnrolResult:
         """Enrol the dossier in a round of its promotion (``round`` None: it waits for one)."""
-        async with self._update():
-            return await self._promotion(input.promotion_number).execute_update(
-                PromotionWorkflow.enrol, input, id=_update_id("enrol", input.dossier_id)
-            )
+        return await self._update(
+            input.promotion_number,
+            ENROL,
+            input,
+            id=_update_id("enrol", input.dossier_id),
+            result_type=EnrolResult,
+        )
 
     @activity.defn(name=LEAVE_ROUND)
     async def leave_round(self, input: LeaveRoundInput) -> None:
@@ -71,58 +68,70 @@ class PromotionActivities:
 
         A promotion that does not run (never started, or ended) lists no dossier: nothing to do.
         """
-        async with self._update():
-            try:
-                await self._promotion(input.promotion_number).execute_update(
-                    PromotionWorkflow.leave_round,
-                    input,
-                    id=_update_id("leave-round", input.dossier_id),
-                )
-            except RPCError as error:
-                if error.status != RPCStatusCode.NOT_FOUND:
-                    raise
-                activity.logger.info(
-                    "promotion %s not running: dossier %s has no round to leave",
-                    input.promotion_number,
-                    input.dossier_id,
-                )
+        try:
+            await self._update(
+                input.promotion_number,
+                LEAVE_ROUND,
+                input,
+                id=_update_id("leave-round", input.dossier_id),
+                result_type=type(None),
+            )
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            activity.logger.info(
+                "promotion %s not running: dossier %s has no round to leave",
+                input.promotion_number,
+                input.dossier_id,
+            )
 
     @activity.defn(name=RESERVE_SEAT)
     async def reserve_seat(self, input: SeatInput) -> SeatResult:
         """Take a seat of the promotion; ``granted`` False when all are taken."""
-        async with self._update():
-            return await self._promotion(input.promotion_number).execute_update(
-                PromotionWorkflow.reserve_seat,
-                input,
-                id=_update_id("reserve-seat", input.dossier_id),
-            )
+        return await self._update(
+            input.promotion_number,
+            RESERVE_SEAT,
+            input,
+            id=_update_id("reserve-seat", input.dossier_id),
+            result_type=SeatResult,
+        )
 
     @activity.defn(name=RELEASE_SEAT)
     async def release_seat(self, input: SeatInput) -> SeatResult:
         """Give the dossier's seat back (idempotent)."""
-        async with self._update():
-            return await self._promotion(input.promotion_number).execute_update(
-                PromotionWorkflow.release_seat,
-                input,
-                id=_update_id("release-seat", input.dossier_id),
-            )
+        return await self._update(
+            input.promotion_number,
+            RELEASE_SEAT,
+            input,
+            id=_update_id("release-seat", input.dossier_id),
+            result_type=SeatResult,
+        )
 
     @activity.defn(name=ALLOCATE_CONTRACT_NUMBER)
     async def allocate_contract_number(self, input: ContractNumberInput) -> ContractNumberResult:
         """The contract's number in its promotion (``EIG-7-0001``); the same for the same id."""
-        async with self._update():
-            return await self._promotion(input.promotion_number).execute_update(
-                PromotionWorkflow.allocate_contract_number,
-                input,
-                # Keyed by contract alone: whichever run, attempt or caller asks, the server
-                # applies it once per promotion run, and the update itself is idempotent.
-                id=f"allocate-contract-number-{input.contract_id}",
-            )
-
-    def _promotion(self, number: int) -> WorkflowHandle[PromotionWorkflow, None]:
-        return self._client.get_workflow_handle_for(
-            PromotionWorkflow.run, promotion_workflow_id(number)
+        return await self._update(
+            input.promotion_number,
+            ALLOCATE_CONTRACT_NUMBER,
+            input,
+            # Keyed by contract alone: whichever run, attempt or caller asks, the server
+            # applies it once per promotion run, and the update itself is idempotent.
+            id=f"allocate-contract-number-{input.contract_id}",
+            result_type=ContractNumberResult,
         )
+
+    async def _update(
+        self, promotion_number: int, update: str, input: BaseModel, *, id: str, result_type: type[T]
+    ) -> T:
+        """Execute the promotion's update, one of a bounded number in flight; a refusal fails
+        the activity for good."""
+        handle = self._client.get_workflow_handle(promotion_workflow_id(promotion_number))
+        async with self._in_flight:
+            with _refusals_not_retried():
+                result: T = await handle.execute_update(
+                    update, input, id=id, result_type=result_type
+                )
+                return result
 
 
 def _update_id(operation: str, dossier_id: UUID) -> str:
@@ -147,5 +156,7 @@ def _refusals_not_retried() -> Iterator[None]:
         cause = error.cause
         message = cause.message if isinstance(cause, FailureError) else str(cause)
         raise ApplicationError(
-            f"promotion refused the update: {message}", type=PROMOTION_REFUSED, non_retryable=True
+            f"promotion refused the update: {message}",
+            type=ErrorType.PROMOTION_REFUSED,
+            non_retryable=True,
         ) from error

@@ -1,6 +1,7 @@
-"""Inputs and results of the promotion workflow and of the activities dossiers call it through.
+"""The promotion workflow's contract with its callers: names, id, inputs and results.
 
-This module is the contract between the dossier workflows and the promotion workflow.
+This module is the contract between the dossier (and contract) workflows, the promotion
+workflow, and the selection service's client. Pure pydantic: safe to pass through the sandbox.
 """
 
 from datetime import datetime
@@ -12,12 +13,24 @@ from pydantic import BaseModel, Field
 
 from libs.messages.common import DossierKind
 
-ENROL_IN_ROUND: Final = "enrol_in_round"
+# Names on the wire (recorded in histories: never change one). An activity that executes the
+# promotion's update of the same name shares its constant.
+PROMOTION_WORKFLOW: Final = "PromotionWorkflow"
+"""The workflow type, for clients that start it or list it by name."""
+ADD_ROUND: Final = "add_round"
+ENROL: Final = "enrol"
+LEAVE_ROUND: Final = "leave_round"
 RESERVE_SEAT: Final = "reserve_seat"
 RELEASE_SEAT: Final = "release_seat"
-LEAVE_ROUND: Final = "leave_round"
 ALLOCATE_CONTRACT_NUMBER: Final = "allocate_contract_number"
-"""Activity names: dossier workflows call them by name, so they never import client code."""
+"""Updates (the last four are also the activities that execute them)."""
+CALENDAR: Final = "calendar"
+SEATS: Final = "seats"
+ROUND: Final = "round"
+"""Queries."""
+ENROL_IN_ROUND: Final = "enrol_in_round"
+"""Activity executing ``enrol``: dossier workflows call the activities by name, so they never
+import client code."""
 
 
 def promotion_workflow_id(number: int) -> str:
@@ -137,8 +150,3 @@ class ContractNumberInput(BaseModel):
 class ContractNumberResult(BaseModel):
     sequence: int = Field(ge=1, description="1, 2, … in the order contracts were numbered")
     contract_number: str = Field(description="e.g. EIG-7-0001")
-
-
-def contract_number(promotion_number: int, sequence: int) -> str:
-    """The number printed on a contract: ``EIG-{promotion}-{sequence:04d}``, e.g. EIG-7-0001."""
-    return f"EIG-{promotion_number}-{sequence:04d}"

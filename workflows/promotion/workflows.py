@@ -4,20 +4,35 @@ Every reservation goes through this one workflow, whose handlers run one at a ti
 concurrent selections can never take more seats than the cap. Rounds move
 open → deliberating (at cut-off) → closed (at deliberation) on durable timers.
 
-Deterministic code only: no I/O, no clock, no randomness except through ``workflow.*``.
+Deterministic code only: no I/O, no clock, no randomness except through ``workflow.*``. Round
+states and what a plan must be are pure ``rules``; refusals are typed (``ErrorType``) and name
+the field at fault (``details[0]["field"]``).
 """
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.dossier.models import ROUND_OPENED, dossier_workflow_id
+    from workflows.promotion import rules
     from workflows.promotion.models import (
+        ADD_ROUND,
+        ALLOCATE_CONTRACT_NUMBER,
+        CALENDAR,
+        ENROL,
+        LEAVE_ROUND,
+        PROMOTION_WORKFLOW,
+        RELEASE_SEAT,
+        RESERVE_SEAT,
+        ROUND,
+        SEATS,
         ContractNumberInput,
         ContractNumberResult,
         EnrolInput,
@@ -33,44 +48,11 @@ with workflow.unsafe.imports_passed_through():
         SeatResult,
         SeatsSummary,
         Waiter,
-        contract_number,
     )
-
-INVALID_ROUND = "InvalidRound"
-WRONG_PROMOTION = "WrongPromotion"
-NAIVE_DATETIME = "NaiveDatetime"
-"""Error types of refused updates (validators): nothing is written to the history."""
+    from workflows.promotion.rules import PromotionRefusal
 
 
-def seats_message(taken: int, cap: int) -> str:
-    return f"{taken}/{cap} seats taken"
-
-
-def round_state_at(round_ref: RoundPlan, now: datetime) -> RoundState:
-    if now >= round_ref.deliberation_at:
-        return RoundState.CLOSED
-    if now >= round_ref.cutoff_at:
-        return RoundState.DELIBERATING
-    return RoundState.OPEN
-
-
-def _require_aware(field: str, value: datetime) -> None:
-    # A naive datetime cannot be compared with workflow time: refuse it before it is recorded.
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ApplicationError(f"{field} must carry a time zone", type=NAIVE_DATETIME)
-
-
-def _check_round(plan: RoundPlan) -> None:
-    _require_aware("cutoff_at", plan.cutoff_at)
-    _require_aware("deliberation_at", plan.deliberation_at)
-    if plan.deliberation_at < plan.cutoff_at:
-        raise ApplicationError(
-            f"round {plan.round_id}: deliberation_at must not be before cutoff_at",
-            type=INVALID_ROUND,
-        )
-
-
-@workflow.defn
+@workflow.defn(name=PROMOTION_WORKFLOW)
 class PromotionWorkflow:
     """A promotion: its seat cap, its calendar of rounds, who is enrolled where, who holds a seat.
 
@@ -109,7 +91,8 @@ class PromotionWorkflow:
     async def run(self, input: PromotionInput) -> None:
         for round_ref in self._rounds.values():
             # Fails the workflow (not its task, which would retry forever) on a bad calendar.
-            _check_round(round_ref)
+            with _refused():
+                rules.check_plan(round_ref)
         while not self._should_continue_as_new():
             self._advance_rounds()
             self._calendar_changed = False
@@ -129,7 +112,7 @@ class PromotionWorkflow:
 
     # --- Updates -------------------------------------------------------------------------
 
-    @workflow.update
+    @workflow.update(name=ADD_ROUND)
     async def add_round(self, plan: RoundPlan) -> RoundRef:
         """Open a new round; waiting dossiers of its kind are enrolled and signalled."""
         self._updates_this_run += 1
@@ -154,15 +137,10 @@ class PromotionWorkflow:
 
     @add_round.validator
     def _validate_add_round(self, plan: RoundPlan) -> None:
-        _check_round(plan)
-        if plan.round_id in self._rounds:
-            raise ApplicationError(f"round_id {plan.round_id} already exists", type=INVALID_ROUND)
-        if plan.cutoff_at <= workflow.now():
-            raise ApplicationError(
-                f"cutoff_at {plan.cutoff_at.isoformat()} is in the past", type=INVALID_ROUND
-            )
+        with _refused():
+            rules.check_new_round(plan, workflow.now(), self._rounds)
 
-    @workflow.update
+    @workflow.update(name=ENROL)
     def enrol(self, input: EnrolInput) -> EnrolResult:
         """The open round of the dossier's kind with the earliest cut-off after ``not_before``.
 
@@ -204,10 +182,11 @@ class PromotionWorkflow:
 
     @enrol.validator
     def _validate_enrol(self, input: EnrolInput) -> None:
-        self._require_this_promotion(input.promotion_number)
-        _require_aware("not_before", input.not_before)
+        with _refused():
+            rules.check_promotion(input.promotion_number, self._number)
+            rules.require_aware("not_before", input.not_before)
 
-    @workflow.update
+    @workflow.update(name=LEAVE_ROUND)
     def leave_round(self, input: LeaveRoundInput) -> None:
         """Take the dossier out of every round's list and of the waiters. Idempotent.
 
@@ -229,9 +208,10 @@ class PromotionWorkflow:
 
     @leave_round.validator
     def _validate_leave_round(self, input: LeaveRoundInput) -> None:
-        self._require_this_promotion(input.promotion_number)
+        with _refused():
+            rules.check_promotion(input.promotion_number, self._number)
 
-    @workflow.update
+    @workflow.update(name=RESERVE_SEAT)
     def reserve_seat(self, input: SeatInput) -> SeatResult:
         """Take a seat for the dossier, unless all are taken (then ``granted`` is False).
 
@@ -246,9 +226,10 @@ class PromotionWorkflow:
 
     @reserve_seat.validator
     def _validate_reserve_seat(self, input: SeatInput) -> None:
-        self._require_this_promotion(input.promotion_number)
+        with _refused():
+            rules.check_promotion(input.promotion_number, self._number)
 
-    @workflow.update
+    @workflow.update(name=RELEASE_SEAT)
     def release_seat(self, input: SeatInput) -> SeatResult:
         """Free the dossier's seat (``granted`` is False: it holds none any more). Idempotent."""
         self._updates_this_run += 1
@@ -257,9 +238,10 @@ class PromotionWorkflow:
 
     @release_seat.validator
     def _validate_release_seat(self, input: SeatInput) -> None:
-        self._require_this_promotion(input.promotion_number)
+        with _refused():
+            rules.check_promotion(input.promotion_number, self._number)
 
-    @workflow.update
+    @workflow.update(name=ALLOCATE_CONTRACT_NUMBER)
     def allocate_contract_number(self, input: ContractNumberInput) -> ContractNumberResult:
         """The contract's number: the next of the promotion's sequence (1, 2, 3, …).
 
@@ -272,29 +254,30 @@ class PromotionWorkflow:
             sequence = len(self._contract_numbers) + 1
             self._contract_numbers[input.contract_id] = sequence
         return ContractNumberResult(
-            sequence=sequence, contract_number=contract_number(self._number, sequence)
+            sequence=sequence, contract_number=rules.contract_number(self._number, sequence)
         )
 
     @allocate_contract_number.validator
     def _validate_allocate_contract_number(self, input: ContractNumberInput) -> None:
-        self._require_this_promotion(input.promotion_number)
+        with _refused():
+            rules.check_promotion(input.promotion_number, self._number)
 
     # --- Queries -------------------------------------------------------------------------
 
-    @workflow.query
+    @workflow.query(name=CALENDAR)
     def calendar(self) -> list[RoundRef]:
         """Every round, by cut-off."""
         return sorted(
             self._rounds.values(), key=lambda round_ref: (round_ref.cutoff_at, round_ref.round_id)
         )
 
-    @workflow.query
+    @workflow.query(name=SEATS)
     def seats(self) -> SeatsSummary:
         return SeatsSummary(
             seats_taken=len(self._seats), seat_cap=self._seat_cap, dossier_ids=list(self._seats)
         )
 
-    @workflow.query(name="round")
+    @workflow.query(name=ROUND)
     def round_detail(self, round_id: str) -> RoundDetail | None:
         """A round and its enrolled dossiers; None for an unknown round id."""
         round_ref = self._rounds.get(round_id)
@@ -308,11 +291,11 @@ class PromotionWorkflow:
         """Move every round to its state at workflow time (handlers may run before a timer)."""
         now = workflow.now()
         for round_id, round_ref in list(self._rounds.items()):
-            state = round_state_at(round_ref, now)
-            if state != round_ref.state:
-                self._rounds[round_id] = round_ref.model_copy(update={"state": state})
+            current = rules.round_as_of(round_ref, now)
+            if current is not round_ref:
+                self._rounds[round_id] = current
                 workflow.logger.info(
-                    "promotion %s: round %s is %s", self._number, round_id, state.value
+                    "promotion %s: round %s is %s", self._number, round_id, current.state.value
                 )
 
     def _next_deadline(self) -> datetime | None:
@@ -343,15 +326,8 @@ class PromotionWorkflow:
             granted=granted,
             seats_taken=taken,
             seat_cap=self._seat_cap,
-            message=seats_message(taken, self._seat_cap),
+            message=rules.seats_message(taken, self._seat_cap),
         )
-
-    def _require_this_promotion(self, promotion_number: int) -> None:
-        if promotion_number != self._number:
-            raise ApplicationError(
-                f"promotion_number {promotion_number} is not promotion {self._number}",
-                type=WRONG_PROMOTION,
-            )
 
     def _should_continue_as_new(self) -> bool:
         return (
@@ -372,3 +348,12 @@ class PromotionWorkflow:
                 contract_numbers=dict(self._contract_numbers),
             ),
         )
+
+
+@contextmanager
+def _refused() -> Iterator[None]:
+    """A rule's refusal as the typed ApplicationError callers read (it names its field)."""
+    try:
+        yield
+    except PromotionRefusal as refusal:
+        raise rules.refusal_error(refusal) from None

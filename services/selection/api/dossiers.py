@@ -4,6 +4,7 @@ Handlers only translate: the read model and evaluations through the service laye
 and the authoritative state through the :class:`DossierWorkflows` port.
 """
 
+from collections.abc import Awaitable
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
@@ -33,8 +34,16 @@ from services.selection.schemas import (
     EvaluationSummary,
     TimelineItem,
 )
-from workflows.dossier.client import WorkflowsUnavailable
-from workflows.dossier.models import ACTION_BODIES, Action, ActionRequest
+from workflows.client_errors import WorkflowsUnavailable
+from workflows.dossier.client import DossierWorkflows
+from workflows.dossier.models import (
+    ACTION_BODIES,
+    Action,
+    ActionRequest,
+    ActionResult,
+    RecordDecision,
+)
+from workflows.promotion.models import RoundDetail
 
 NOT_FOUND = "Dossier introuvable / Dossier not found."
 EVALUATION_NOT_FOUND = "Évaluation introuvable / Evaluation not found."
@@ -172,15 +181,48 @@ async def apply_action(
     request = ActionRequest(
         action=action.value, actor=user.id, payload=body.model_dump(mode="json")
     )
-    try:
-        result = await selection.dossier_workflows.apply_action(
+    result = await counted(
+        action,
+        selection.dossier_workflows.apply_action(
             dossier_id, request, update_id=idempotency_key or str(uuid4())
-        )
+        ),
+    )
+    return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
+
+
+async def counted(action: Action, applying: Awaitable[ActionResult]) -> ActionResult:
+    """The result of ``applying`` the action, counted; its refusals answered the one way
+    (``services/action_refusals.py``)."""
+    try:
+        result = await applying
     except REFUSALS as error:
         metrics.count_action(action.value, ActionResultLabel(refusal_kind(error)))
         raise refusal_error(error, not_found=NOT_FOUND) from None
     metrics.count_action(action.value, ActionResultLabel.OK)
-    return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
+    return result
+
+
+async def decide(
+    workflows: DossierWorkflows,
+    dossier_id: UUID,
+    decision: RecordDecision,
+    user: StaffUser,
+    idempotency_key: str | None,
+    *,
+    round: RoundDetail | None = None,
+) -> ActionResult:
+    """Both routes of the jury's decisions: this dossier's action, and a round's decisions."""
+    return await counted(
+        Action.RECORD_DECISION,
+        service_layer.record_decision(
+            workflows,
+            dossier_id,
+            decision,
+            actor=user.id,
+            update_id=idempotency_key or str(uuid4()),
+            round=round,
+        ),
+    )
 
 
 ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -219,8 +261,28 @@ def _action_route(action: Action, role: Any) -> None:
     )
 
 
+@router.post(
+    "/dossiers/{dossier_id}/actions/record_decision",
+    response_model=ActionOutcome,
+    summary="The jury's deliberation on a defended project",
+    tags=["actions"],
+    responses=ACTION_RESPONSES,
+)
+async def action_record_decision(
+    dossier_id: UUID,
+    body: RecordDecision,
+    selection: SelectionDep,
+    user: JuryDep,
+    idempotency_key: IdempotencyKey = None,
+) -> ActionOutcome:
+    """The same decision as ``POST /api/v1/rounds/{round_id}/decisions``, by the dossier."""
+    result = await decide(selection.dossier_workflows, dossier_id, body, user, idempotency_key)
+    return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
+
+
 for _action, _role in STAFF_ACTIONS.items():
-    _action_route(_action, _role)
+    if _action != Action.RECORD_DECISION:  # declared above: one path for every decision
+        _action_route(_action, _role)
 
 
 @router.post("/dossiers/{dossier_id}/actions/{action}", include_in_schema=False, status_code=404)

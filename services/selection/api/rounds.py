@@ -7,43 +7,30 @@ Handlers only translate: the promotion workflow (through ``app.state.promotions`
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from pydantic import AwareDatetime, BaseModel, Field
 
-from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
+from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from libs.auth import AdminDep, AnyStaffDep, JuryDep
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
-from services.action_refusals import StateConflict
-from services.selection import metrics
-from services.selection.metrics import ActionResultLabel
-from services.selection.promotions import (
-    InvalidRound,
-    PromotionAlreadyExists,
+from services.action_refusals import REFUSALS, refusal_error
+from services.selection.api.dossiers import decide
+from workflows.dossier.client import DossierWorkflows
+from workflows.dossier.models import RecordDecision
+from workflows.promotion.calendar import bimonthly_calendar, first_cutoff_after
+from workflows.promotion.client import (
     PromotionDirectory,
-    PromotionError,
     PromotionNotFound,
     PromotionSummary,
-    PromotionUnavailable,
-    RoundConflict,
     RoundNotFound,
 )
-from workflows.dossier.client import (
-    ActionNotAllowed,
-    ActionRefused,
-    DossierNotFound,
-    DossierWorkflows,
-    InvalidActionBody,
-    UnknownAction,
-    WorkflowsUnavailable,
-)
-from workflows.dossier.models import Action, ActionRequest, RecordDecision
-from workflows.promotion.calendar import bimonthly_calendar, first_cutoff_after
 from workflows.promotion.models import PromotionInput, RoundDetail, RoundPlan, RoundRef, RoundState
 
-UNAVAILABLE = "Service momentanément indisponible / Temporarily unavailable."
+QUERY_FIELDS = {"promotion_number": "promotion"}
+"""The client's names of the fields the routes take as query parameters."""
 DEFAULT_CUTOFFS = 6
 """A bimonthly calendar covers the next twelve months, as the seeded promotion does."""
 
@@ -141,6 +128,9 @@ class RoundDetailPublic(RoundPublic):
 class DecisionCreate(RecordDecision):
     dossier_id: UUID = Field(description="A project dossier enrolled in the round")
 
+    def action_body(self) -> RecordDecision:
+        return RecordDecision(**self.model_dump(exclude={"dossier_id"}))
+
 
 class DecisionPublic(BaseModel):
     dossier_id: UUID
@@ -152,21 +142,9 @@ class DecisionPublic(BaseModel):
 # --- Error translation ---------------------------------------------------------------------
 
 
-def _api_error(error: PromotionError) -> ApiError:
-    errors = (
-        [FieldError(field=error.field, message=error.message, type=type(error).__name__)]
-        if error.field
-        else []
-    )
-    if isinstance(error, PromotionNotFound | RoundNotFound):
-        return ApiError(404, error.message, errors)
-    if isinstance(error, PromotionAlreadyExists | RoundConflict):
-        return ApiError(409, error.message, errors)
-    if isinstance(error, InvalidRound):
-        return ApiError(422, error.message, errors)
-    if isinstance(error, PromotionUnavailable):
-        return ApiError(503, UNAVAILABLE)
-    return ApiError(409, error.message, errors)
+def _refused(error: Exception) -> ApiError:
+    """A promotion client's refusal, answered like every workflow client's."""
+    return refusal_error(error, field_names=QUERY_FIELDS)
 
 
 async def _locate_round(
@@ -181,13 +159,9 @@ async def _locate_round(
                 return listed.number, await promotions.round_detail(listed.number, round_id)
             except (RoundNotFound, PromotionNotFound):
                 continue
-    except PromotionError as error:
-        raise _api_error(error) from error
-    raise ApiError(
-        404,
-        f"round {round_id} not found",
-        [FieldError(field="round_id", message="unknown round", type="RoundNotFound")],
-    )
+        raise RoundNotFound(round_id)
+    except REFUSALS as error:
+        raise _refused(error) from error
 
 
 # --- Promotions ----------------------------------------------------------------------------
@@ -197,8 +171,8 @@ async def _locate_round(
 async def list_promotions(_user: AnyStaffDep, promotions: PromotionsDep) -> list[PromotionSummary]:
     try:
         return await promotions.list_promotions()
-    except PromotionError as error:
-        raise _api_error(error) from error
+    except REFUSALS as error:
+        raise _refused(error) from error
 
 
 @router.post("/promotions", status_code=status.HTTP_201_CREATED, response_model=PromotionCreated)
@@ -221,8 +195,8 @@ async def create_promotion(
                 number=body.number, year=body.year, seat_cap=body.seat_cap, rounds=rounds
             )
         )
-    except PromotionError as error:
-        raise _api_error(error) from error
+    except REFUSALS as error:
+        raise _refused(error) from error
     return PromotionCreated(
         **created.model_dump(),
         rounds=[RoundRef(**plan.model_dump()) for plan in rounds],
@@ -251,8 +225,8 @@ async def list_rounds(
             for number in numbers
             for ref in await promotions.calendar(number)
         ]
-    except PromotionError as error:
-        raise _api_error(error) from error
+    except REFUSALS as error:
+        raise _refused(error) from error
     return [
         item
         for item in rounds
@@ -266,14 +240,9 @@ async def create_round(
 ) -> RoundPublic:
     try:
         ref = await promotions.add_round(body.promotion_number, body.plan())
-    except PromotionNotFound as error:
-        raise ApiError(
-            404,
-            error.message,
-            [FieldError(field="promotion_number", message=error.message, type="PromotionNotFound")],
-        ) from error
-    except PromotionError as error:
-        raise _api_error(error) from error
+    except REFUSALS as error:
+        # The body names the promotion as the client does: no renaming.
+        raise refusal_error(error) from error
     return RoundPublic.of(body.promotion_number, ref)
 
 
@@ -287,44 +256,13 @@ async def get_round(
     number, detail = await _locate_round(promotions, round_id, promotion)
     try:
         seats = await promotions.seats(number)
-    except PromotionError as error:
-        raise _api_error(error) from error
+    except REFUSALS as error:
+        raise _refused(error) from error
     return RoundDetailPublic(
         **RoundPublic.of(number, detail.round).model_dump(),
         dossier_ids=detail.dossier_ids,
         seats_left=max(seats.seat_cap - seats.seats_taken, 0),
     )
-
-
-def _check_decidable(detail: RoundDetail, dossier_id: UUID) -> None:
-    """The jury decides once the round's cut-off has passed, on dossiers enrolled in it.
-
-    Asked of the promotion first so the refusal names the round; the dossier workflow checks
-    the cut-off again on its own clock and stays the authority.
-    """
-    round_ref = detail.round
-    if round_ref.state == RoundState.OPEN:
-        cutoff = round_ref.cutoff_at.astimezone(UTC).isoformat(timespec="seconds")
-        raise ApiError(
-            409,
-            f"La session {round_ref.round_id} est encore ouverte jusqu'à sa date limite "
-            f"{cutoff} : le jury décide ensuite / Round {round_ref.round_id} is still "
-            f"{round_ref.state.value} until its cut-off at {cutoff}: decisions are recorded "
-            f"once it is {RoundState.DELIBERATING.value} or {RoundState.CLOSED.value}.",
-            [
-                FieldError(
-                    field="round_id",
-                    message=f"round state {round_ref.state.value}, cut-off {cutoff}",
-                    type="round_open",
-                )
-            ],
-        )
-    if dossier_id not in detail.dossier_ids:
-        raise ApiError(
-            409,
-            f"dossier {dossier_id} is not enrolled in round {round_ref.round_id}",
-            [FieldError(field="dossier_id", message="not enrolled in this round", type="conflict")],
-        )
 
 
 @router.post(
@@ -353,41 +291,9 @@ async def record_decision(
     ] = None,
 ) -> DecisionPublic:
     _number, detail = await _locate_round(promotions, round_id, promotion)
-    decision = Action.RECORD_DECISION.value
-    try:
-        _check_decidable(detail, body.dossier_id)
-    except ApiError:
-        metrics.count_action(decision, ActionResultLabel.REFUSED)
-        raise
-    request = ActionRequest(
-        action=decision,
-        actor=user.id,
-        payload=body.model_dump(mode="json", exclude={"dossier_id"}),
+    result = await decide(
+        dossier_workflows, body.dossier_id, body.action_body(), user, idempotency_key, round=detail
     )
-    key = idempotency_key or f"decision-{round_id}-{body.dossier_id}-{uuid4()}"
-    try:
-        result = await dossier_workflows.apply_action(body.dossier_id, request, update_id=key)
-    except ActionNotAllowed as error:
-        # Also the workflow's own refusal before its round's cut-off (the final authority).
-        metrics.count_action(decision, ActionResultLabel.REFUSED)
-        raise StateConflict(str(error), error.status, error.allowed_actions) from error
-    except InvalidActionBody as error:
-        metrics.count_action(decision, ActionResultLabel.INVALID)
-        fields = [
-            FieldError(field=item["field"], message=item["message"], type="invalid")
-            for item in error.errors
-        ]
-        raise ApiError(422, str(error), fields) from error
-    except (UnknownAction, DossierNotFound) as error:
-        metrics.count_action(decision, ActionResultLabel.NOT_FOUND)
-        raise ApiError(404, f"dossier {body.dossier_id} not found") from error
-    except ActionRefused as error:
-        metrics.count_action(decision, ActionResultLabel.REFUSED)
-        raise ApiError(409, str(error)) from error
-    except WorkflowsUnavailable as error:
-        metrics.count_action(decision, ActionResultLabel.UNAVAILABLE)
-        raise ApiError(503, UNAVAILABLE) from error
-    metrics.count_action(decision, ActionResultLabel.OK)
     return DecisionPublic(
         dossier_id=body.dossier_id,
         round_id=round_id,

@@ -22,7 +22,7 @@ from tests.integration.workflows.conftest import read_records, start_group_at_en
 from tests.kafka_offsets import group_caught_up
 from tests.unit.services.contracts.conftest import FakeContractWorkflows
 from tests.unit.services.contracts.events import T0, ContractStory
-from workflows.contract.client import WorkflowsUnavailable
+from workflows.client_errors import WorkflowsUnavailable
 
 pytestmark = pytest.mark.integration
 

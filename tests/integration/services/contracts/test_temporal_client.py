@@ -21,13 +21,8 @@ from services.contracts.bootstrap import bootstrap
 from services.contracts.settings import ContractsSettings
 from tests.integration.services.contracts.stand_in import StandInContractWorkflow
 from tests.unit.services.contracts.events import ContractStory
-from workflows.contract.client import (
-    ActionNotAllowed,
-    ContractNotFound,
-    InvalidActionBody,
-    TemporalContractWorkflows,
-    UnknownAction,
-)
+from workflows.client_errors import ActionNotAllowed, InvalidActionBody, UnknownAction
+from workflows.contract.client import ContractNotFound, TemporalContractWorkflows
 from workflows.contract.models import (
     ContractActionRequest,
     ContractSnapshot,

@@ -10,16 +10,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from libs.api_errors import install_error_handlers
 from libs.auth import DevTokenVerifier, write_dev_tokens
+from libs.temporal import TemporalConnection
 from services.selection.api import rounds
-from services.selection.promotions import TemporalPromotionDirectory
 from tests.eventually import eventually
 from tests.unit.workflows.promotion.promotions import unique_promotion_number
 from workflows.dossier.activities import DossierActivities
+from workflows.promotion.client import TemporalPromotionDirectory
 from workflows.worker import build_worker
 
 pytestmark = pytest.mark.integration
@@ -36,14 +36,12 @@ async def api(temporal_dev_server: WorkflowEnvironment, tmp_path: Path) -> Async
     client = temporal_dev_server.client
     task_queue = f"selection-rounds-{uuid.uuid4()}"
 
-    async def get_client() -> Client:
-        return client
-
     app = FastAPI()
     install_error_handlers(app)
     tokens = write_dev_tokens(tmp_path / "dev-tokens.json")
     app.state.token_verifier = DevTokenVerifier(tmp_path / "dev-tokens.json")
-    app.state.promotions = TemporalPromotionDirectory(get_client, task_queue)
+    connection = TemporalConnection(client.service_client.config.target_host, client.namespace)
+    app.state.promotions = TemporalPromotionDirectory(connection, task_queue)
     app.include_router(rounds.router)
     # The dossier activities are never called here: an unstarted broker is enough.
     worker = build_worker(client, task_queue, DossierActivities(KafkaBroker(), client))

@@ -7,14 +7,14 @@ import pytest
 
 from libs.messages.contract_events import ContractStatus
 from tests.unit.services.contracts.conftest import FakeContractWorkflows, bearer
-from workflows.contract.client import (
+from workflows.client_errors import (
     ActionNotAllowed,
     ActionRefused,
-    ContractNotFound,
     InvalidActionBody,
     UnknownAction,
     WorkflowsUnavailable,
 )
+from workflows.contract.client import ContractNotFound
 from workflows.contract.models import ContractActionResult
 
 START = {"start_on": "2026-05-04"}

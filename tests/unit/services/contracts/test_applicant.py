@@ -9,12 +9,8 @@ import pytest
 from libs.messages.contract_events import ContractStatus
 from services.contracts.bootstrap import Contracts
 from tests.unit.services.contracts.conftest import FakeContractWorkflows, link_token, seed
-from workflows.contract.client import (
-    ActionNotAllowed,
-    ActionRefused,
-    ContractNotFound,
-    WorkflowsUnavailable,
-)
+from workflows.client_errors import ActionNotAllowed, ActionRefused, WorkflowsUnavailable
+from workflows.contract.client import ContractNotFound
 from workflows.contract.models import ContractActionResult
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

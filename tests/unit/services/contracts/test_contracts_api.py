@@ -11,7 +11,7 @@ from services.contracts.bootstrap import Contracts
 from services.contracts.read_model import record_contract_event
 from tests.unit.services.contracts.conftest import FakeContractWorkflows, bearer, seed
 from tests.unit.services.contracts.events import T0, ContractStory, terms
-from workflows.contract.client import WorkflowsUnavailable
+from workflows.client_errors import WorkflowsUnavailable
 
 
 class TestList:

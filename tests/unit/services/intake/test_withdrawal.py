@@ -20,13 +20,8 @@ from services.intake.bootstrap import Intake, bootstrap
 from services.intake.service_layer import record_dossier_event
 from tests.unit.services.intake.conftest import offline_settings
 from tests.unit.services.intake.forms import CANDIDATES, candidate_body, served
-from workflows.dossier.client import (
-    ActionNotAllowed,
-    ActionRefused,
-    DossierNotFound,
-    TemporalDossierWorkflows,
-    WorkflowsUnavailable,
-)
+from workflows.client_errors import ActionNotAllowed, ActionRefused, WorkflowsUnavailable
+from workflows.dossier.client import DossierNotFound, TemporalDossierWorkflows
 from workflows.dossier.models import ActionRequest, ActionResult, DossierSnapshot
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -6,14 +6,14 @@ import httpx
 import pytest
 
 from tests.unit.services.selection.conftest import FakeDossierWorkflows, bearer
-from workflows.dossier.client import (
+from workflows.client_errors import (
     ActionNotAllowed,
     ActionRefused,
-    DossierNotFound,
     InvalidActionBody,
     UnknownAction,
     WorkflowsUnavailable,
 )
+from workflows.dossier.client import DossierNotFound
 
 REVIEW = {"outcome": "shortlisted", "note": "Bon profil"}
 

@@ -13,7 +13,7 @@ from tests.unit.services.selection.conftest import (
     seed_candidate,
     seed_project,
 )
-from workflows.dossier.client import WorkflowsUnavailable
+from workflows.client_errors import WorkflowsUnavailable
 from workflows.dossier.models import DossierSnapshot
 
 

@@ -17,7 +17,7 @@ from tests.unit.services.selection.conftest import (
     status_changed,
 )
 from tests.unit.workflows.dossier.dossiers import candidate_application_submitted
-from workflows.dossier.client import ActionNotAllowed, InvalidActionBody
+from workflows.client_errors import ActionNotAllowed, InvalidActionBody
 
 REVIEW = {"outcome": "shortlisted", "note": "Bon profil"}
 

@@ -17,14 +17,14 @@ from libs.api_errors import install_error_handlers
 from libs.auth import DevTokenVerifier, write_dev_tokens
 from libs.messages.dossier_events import DossierStatus
 from services.selection.api import rounds
-from services.selection.promotions import InMemoryPromotionDirectory
-from workflows.dossier.client import (
+from tests.unit.services.selection.promotions import InMemoryPromotionDirectory
+from workflows.client_errors import (
     ActionNotAllowed,
     ActionRefused,
-    DossierNotFound,
     InvalidActionBody,
     WorkflowsUnavailable,
 )
+from workflows.dossier.client import DossierNotFound
 from workflows.dossier.models import ActionRequest, ActionResult, DossierSnapshot
 from workflows.promotion.calendar import first_cutoff_after, paris_end_of_day_in_utc
 

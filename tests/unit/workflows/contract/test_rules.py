@@ -6,18 +6,16 @@ import pytest
 
 from libs.messages.contract_events import ContractStatus
 from tests.unit.workflows.contract.contracts import POLICY_7, contract_input
+from workflows.action_rules import ActionDoesNotApply, InvalidBody, NoSuchAction
 from workflows.contract import rules
 from workflows.contract.models import ContractAction, SetStartDate
 from workflows.contract.pay import terms
 from workflows.contract.rules import (
-    ActionNotAllowed,
     ContractFacts,
     Effect,
-    InvalidActionBody,
     Schedule,
     Situation,
     Step,
-    UnknownAction,
     admit,
     allowed_actions,
     next_step,
@@ -85,11 +83,11 @@ class TestAllowedActions:
 
 class TestRefusals:
     def test_an_unknown_action(self) -> None:
-        with pytest.raises(UnknownAction, match="'sign'"):
+        with pytest.raises(NoSuchAction, match="'sign'"):
             admit(Status.DRAFTED, ContractFacts(), "sign", {}, NOW)
 
     def test_an_action_of_another_status_names_the_allowed_ones(self) -> None:
-        with pytest.raises(ActionNotAllowed) as refused:
+        with pytest.raises(ActionDoesNotApply) as refused:
             admit(Status.DRAFTED, ContractFacts(), "accept", {}, NOW)
 
         assert (refused.value.status, refused.value.allowed) == (
@@ -98,11 +96,11 @@ class TestRefusals:
         )
 
     def test_before_the_draft_nothing_is_allowed(self) -> None:
-        with pytest.raises(ActionNotAllowed, match="allowed actions: none"):
+        with pytest.raises(ActionDoesNotApply, match="allowed actions: none"):
             admit(None, ContractFacts(), "send_offer", {}, NOW)
 
     def test_a_second_renewal_decision(self) -> None:
-        with pytest.raises(ActionNotAllowed, match="already decided"):
+        with pytest.raises(ActionDoesNotApply, match="already decided"):
             admit(
                 Status.RENEWAL_DUE,
                 ContractFacts(renewal_declined=True),
@@ -122,7 +120,7 @@ class TestRefusals:
     def test_a_second_renewal_decision_taken_early_says_which_was_taken(
         self, status: ContractStatus, facts: ContractFacts, reason: str
     ) -> None:
-        with pytest.raises(ActionNotAllowed) as refused:
+        with pytest.raises(ActionDoesNotApply) as refused:
             admit(status, facts, "decide_renewal", {"renew": False}, NOW)
 
         assert str(refused.value) == (
@@ -132,11 +130,11 @@ class TestRefusals:
         assert (refused.value.status, refused.value.allowed) == (status, [])
 
     def test_a_renewal_decision_while_renewed_is_refused(self) -> None:
-        with pytest.raises(ActionNotAllowed, match="not allowed in status renewed"):
+        with pytest.raises(ActionDoesNotApply, match="not allowed in status renewed"):
             admit(Status.RENEWED, AGREED, "decide_renewal", {"renew": True}, NOW)
 
     def test_an_unknown_field_is_named(self) -> None:
-        with pytest.raises(InvalidActionBody) as refused:
+        with pytest.raises(InvalidBody) as refused:
             admit(Status.DRAFTED, ContractFacts(), "send_offer", {"notes": "x"}, NOW)
 
         assert refused.value.errors == [
@@ -144,7 +142,7 @@ class TestRefusals:
         ]
 
     def test_a_missing_field_is_named(self) -> None:
-        with pytest.raises(InvalidActionBody) as refused:
+        with pytest.raises(InvalidBody) as refused:
             admit(Status.RENEWAL_DUE, ContractFacts(), "decide_renewal", {}, NOW)
 
         assert [error["field"] for error in refused.value.errors] == ["renew"]
@@ -161,7 +159,7 @@ class TestRefusals:
     def test_a_start_date_today_past_or_not_a_working_day(
         self, start_on: str, message: str
     ) -> None:
-        with pytest.raises(InvalidActionBody) as refused:
+        with pytest.raises(InvalidBody) as refused:
             admit(Status.DRAFTED, ContractFacts(), "set_start_date", {"start_on": start_on}, NOW)
 
         [error] = refused.value.errors
@@ -172,7 +170,7 @@ class TestRefusals:
         # 23:30 UTC on 10 March is 11 March in Paris: the 11th is no longer "after today".
         late = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
 
-        with pytest.raises(InvalidActionBody, match="after today"):
+        with pytest.raises(InvalidBody, match="after today"):
             admit(
                 Status.DRAFTED, ContractFacts(), "set_start_date", {"start_on": "2026-03-11"}, late
             )

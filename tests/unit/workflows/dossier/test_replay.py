@@ -30,7 +30,13 @@ from tests.unit.workflows.dossier.record_histories import (
     history_path,
     scenario_path,
 )
-from workflows.dossier.models import ActionRequest, DossierInput, dossier_workflow_id
+from workflows.dossier.models import (
+    APPLY_ACTION,
+    ActionRequest,
+    ActionResult,
+    DossierInput,
+    dossier_workflow_id,
+)
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS, DossierWorkflow
 
 HISTORIES = sorted(HISTORIES_DIR.glob("*_dossier_*.json"))  # promotion ones: see promotion/
@@ -136,7 +142,9 @@ class TestDossiersStartedBeforeTheStages:
         ):
             waiting = await handle.query(DossierWorkflow.snapshot)
             result = await handle.execute_update(
-                DossierWorkflow.apply_action, ActionRequest(action="withdraw", actor="applicant")
+                APPLY_ACTION,
+                ActionRequest(action="withdraw", actor="applicant"),
+                result_type=ActionResult,
             )
             await handle.result()
             done = await handle.query(DossierWorkflow.snapshot)

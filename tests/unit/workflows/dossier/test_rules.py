@@ -7,15 +7,13 @@ import pytest
 
 from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
+from workflows.action_rules import ActionDoesNotApply, InvalidBody, NoSuchAction
 from workflows.dossier import rules
 from workflows.dossier.models import ACTION_BODIES, Action, DossierSnapshot
 from workflows.dossier.rules import (
-    ActionNotAllowed,
     DossierFacts,
     Effect,
-    InvalidActionBody,
     Situation,
-    UnknownAction,
     admit,
     allowed_actions,
 )
@@ -89,7 +87,7 @@ class TestProjectPath:
         facts = DossierFacts(requires_investigation=True)
 
         assert "record_evaluation" not in allowed_actions(PROJECT, Status.IN_EVALUATION, facts, NOW)
-        with pytest.raises(ActionNotAllowed, match="requires an investigation") as refused:
+        with pytest.raises(ActionDoesNotApply, match="requires an investigation") as refused:
             admit(
                 PROJECT,
                 Status.IN_EVALUATION,
@@ -182,7 +180,7 @@ class TestJuryDecisionAfterTheCutoff:
     ) -> None:
         facts = DossierFacts(round=ROUND)
 
-        with pytest.raises(ActionNotAllowed) as refused:
+        with pytest.raises(ActionDoesNotApply) as refused:
             admit(
                 PROJECT, Status.DEFENDED, facts, "record_decision", {"decision": "selected"},
                 ROUND.cutoff_at - timedelta(seconds=1),
@@ -322,15 +320,15 @@ class TestWithdrawal:
 
 class TestRefusals:
     def test_an_unknown_action_is_named(self) -> None:
-        with pytest.raises(UnknownAction, match="'promote'"):
+        with pytest.raises(NoSuchAction, match="'promote'"):
             admit(PROJECT, Status.IN_EVALUATION, DossierFacts(), "promote", {}, NOW)
 
     def test_an_action_of_the_other_kind_does_not_apply(self) -> None:
-        with pytest.raises(ActionNotAllowed, match="does not apply to project dossiers"):
+        with pytest.raises(ActionDoesNotApply, match="does not apply to project dossiers"):
             admit(PROJECT, Status.IN_EVALUATION, DossierFacts(), "record_review", {}, NOW)
 
     def test_an_action_in_the_wrong_status_names_the_status_and_the_allowed_actions(self) -> None:
-        with pytest.raises(ActionNotAllowed) as refused:
+        with pytest.raises(ActionDoesNotApply) as refused:
             admit(
                 CANDIDATE,
                 Status.INTERVIEW,
@@ -346,11 +344,11 @@ class TestRefusals:
         assert refused.value.status == Status.INTERVIEW
 
     def test_a_final_dossier_allows_none(self) -> None:
-        with pytest.raises(ActionNotAllowed, match="allowed actions: none"):
+        with pytest.raises(ActionDoesNotApply, match="allowed actions: none"):
             admit(CANDIDATE, Status.REJECTED, DossierFacts(), "withdraw", {}, NOW)
 
     def test_a_bad_body_names_every_field_at_fault_without_echoing_values(self) -> None:
-        with pytest.raises(InvalidActionBody) as refused:
+        with pytest.raises(InvalidBody) as refused:
             admit(
                 PROJECT, Status.IN_EVALUATION, DossierFacts(), "record_evaluation",
                 {"outcome": "brilliant", "score": "Camille Martin"}, NOW,
@@ -362,7 +360,7 @@ class TestRefusals:
         assert "brilliant" not in str(refused.value)
 
     def test_a_missing_field_is_named(self) -> None:
-        with pytest.raises(InvalidActionBody, match="signed_on: Field required"):
+        with pytest.raises(InvalidBody, match="signed_on: Field required"):
             admit(PROJECT, Status.SELECTED, DossierFacts(), "sign_partnership", {}, NOW)
 
 

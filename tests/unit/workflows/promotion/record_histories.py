@@ -32,6 +32,7 @@ from libs.messages.common import DossierKind
 from tests.eventually import eventually
 from tests.unit.workflows.promotion.promotions import PromotionHandle, promotion_worker, round_plan
 from workflows.promotion.models import (
+    ADD_ROUND,
     ContractNumberInput,
     EnrolInput,
     LeaveRoundInput,
@@ -88,7 +89,7 @@ async def record(env: WorkflowEnvironment, suffix: str = "") -> Path:
         )
         await handle.execute_update(PromotionWorkflow.enrol, candidate)  # waits: no round
         await handle.execute_update(
-            PromotionWorkflow.add_round,
+            ADD_ROUND,
             round_plan(number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=20)),
         )
         for dossier_id in SEAT_HOLDERS:  # the third is refused: two seats

@@ -19,7 +19,8 @@ from tests.unit.workflows.promotion.promotions import (
     start_promotion,
     unique_promotion_number,
 )
-from workflows.promotion.activities import PROMOTION_REFUSED, PromotionActivities
+from workflows.error_types import ErrorType
+from workflows.promotion.activities import PromotionActivities
 from workflows.promotion.models import (
     ContractNumberInput,
     EnrolInput,
@@ -117,7 +118,7 @@ class TestEnrolInRound:
         with pytest.raises(ApplicationError) as failure:
             await attempt_of("3").run(activities.enrol_in_round, naive)
 
-        assert failure.value.type == PROMOTION_REFUSED
+        assert failure.value.type == ErrorType.PROMOTION_REFUSED
         assert failure.value.non_retryable
         assert "not_before" in failure.value.message
 

@@ -27,6 +27,7 @@ from tests.unit.workflows.promotion.promotions import (
 )
 from workflows.dossier.models import dossier_workflow_id
 from workflows.promotion.models import (
+    ADD_ROUND,
     ContractNumberInput,
     EnrolInput,
     LeaveRoundInput,
@@ -139,7 +140,7 @@ class TestRoundTimers:
         handle = await promotion(rounds=[later])
         sooner = round_plan(number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=5))
 
-        added = await handle.execute_update(PromotionWorkflow.add_round, sooner)
+        added = await handle.execute_update(ADD_ROUND, sooner, result_type=RoundRef)
         await workflow_env.sleep(timedelta(days=6))
 
         assert added.state == RoundState.OPEN
@@ -263,7 +264,7 @@ class TestWaitingForARound:
 
         waiting = await handle.execute_update(PromotionWorkflow.enrol, dossier)
         plan = round_plan(number, DossierKind.PROJECT, now, cutoff_in=timedelta(days=30))
-        await handle.execute_update(PromotionWorkflow.add_round, plan)
+        await handle.execute_update(ADD_ROUND, plan, result_type=RoundRef)
 
         assert waiting.round is None
 
@@ -299,11 +300,11 @@ class TestWaitingForARound:
         await handle.execute_update(PromotionWorkflow.enrol, candidate)
 
         project_round = round_plan(number, DossierKind.PROJECT, now, cutoff_in=timedelta(days=30))
-        await handle.execute_update(PromotionWorkflow.add_round, project_round)
+        await handle.execute_update(ADD_ROUND, project_round, result_type=RoundRef)
         candidate_round = round_plan(
             number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=40)
         )
-        await handle.execute_update(PromotionWorkflow.add_round, candidate_round)
+        await handle.execute_update(ADD_ROUND, candidate_round, result_type=RoundRef)
 
         async def signalled() -> list[RoundRef]:
             return await recorder.query(RoundOpenedRecorder.rounds_opened)
@@ -320,7 +321,7 @@ class TestWaitingForARound:
         await handle.execute_update(PromotionWorkflow.enrol, dossier)
         plan = round_plan(number, DossierKind.PROJECT, now, cutoff_in=timedelta(days=30))
 
-        added = await handle.execute_update(PromotionWorkflow.add_round, plan)
+        added = await handle.execute_update(ADD_ROUND, plan, result_type=RoundRef)
 
         assert added.round_id == plan.round_id
         detail = await handle.query(PromotionWorkflow.round_detail, plan.round_id)
@@ -359,7 +360,7 @@ class TestLeaveRound:
             LeaveRoundInput(promotion_number=number, dossier_id=waiter.dossier_id),
         )
         plan = round_plan(number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=30))
-        await handle.execute_update(PromotionWorkflow.add_round, plan)
+        await handle.execute_update(ADD_ROUND, plan, result_type=RoundRef)
 
         detail = await handle.query(PromotionWorkflow.round_detail, plan.round_id)
         assert detail is not None
@@ -513,12 +514,12 @@ class TestRefusedUpdates:
         calendar_before = await handle.query(PromotionWorkflow.calendar)
 
         with pytest.raises(WorkflowUpdateFailedError) as refusal:
-            await handle.execute_update(PromotionWorkflow.add_round, bad_plans[problem])
+            await handle.execute_update(ADD_ROUND, bad_plans[problem], result_type=RoundRef)
 
         assert isinstance(refusal.value.cause, ApplicationError)
         assert await handle.query(PromotionWorkflow.calendar) == calendar_before
         # A good round afterwards is the only update the history records.
-        await handle.execute_update(PromotionWorkflow.add_round, fresh)
+        await handle.execute_update(ADD_ROUND, fresh, result_type=RoundRef)
         history = await handle.fetch_history()
         accepted = [event for event in history.events if event.event_type == UPDATE_ACCEPTED]
         assert len(accepted) == 1
@@ -581,7 +582,7 @@ class TestContinueAsNew:
             candidate_round = round_plan(
                 number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=20)
             )
-            await handle.execute_update(PromotionWorkflow.add_round, candidate_round)
+            await handle.execute_update(ADD_ROUND, candidate_round, result_type=RoundRef)
 
             summary = await handle.query(PromotionWorkflow.seats)
             project = await handle.query(PromotionWorkflow.round_detail, plan.round_id)

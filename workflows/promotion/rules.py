@@ -1,0 +1,124 @@
+"""The promotion's rules: a round's state in time, the cut-off rule for decisions, what a round
+plan must be, seats and contract numbers.
+
+Pure and I/O-free (no Temporal, no clock: callers pass ``now``). The promotion workflow applies
+them; the dossier rules ask the cut-off rule; selection checks a plan before sending it and a
+round before a decision; so each is written once. A refusal is a :class:`PromotionRefusal`
+naming the field at fault; :func:`refusal_error` is how the workflow (and a client checking
+first) turns it into the typed ``ApplicationError`` callers read.
+"""
+
+from collections.abc import Collection
+from datetime import datetime
+
+from temporalio.exceptions import ApplicationError
+
+from workflows.error_types import ErrorType
+from workflows.promotion.models import RoundPlan, RoundRef, RoundState
+
+
+class PromotionRefusal(ValueError):
+    """The promotion refuses an input: ``field`` names the field at fault, ``type`` says why."""
+
+    def __init__(self, message: str, *, field: str, type: ErrorType) -> None:
+        super().__init__(message)
+        self.field = field
+        self.type = type
+
+
+def refusal_error(refusal: PromotionRefusal) -> ApplicationError:
+    """The refusal as a validator (or the workflow) raises it: typed, with ``{"field"}``."""
+    return ApplicationError(str(refusal), {"field": refusal.field}, type=refusal.type)
+
+
+# Rounds in time.
+
+
+def round_state_at(round: RoundPlan, now: datetime) -> RoundState:
+    """Open until its cut-off, deliberating until its deliberation, then closed."""
+    if now >= round.deliberation_at:
+        return RoundState.CLOSED
+    if now >= round.cutoff_at:
+        return RoundState.DELIBERATING
+    return RoundState.OPEN
+
+
+def round_as_of(round: RoundRef, now: datetime) -> RoundRef:
+    """The round in its state at ``now`` (a stored state only moves on timers)."""
+    state = round_state_at(round, now)
+    return round if state == round.state else round.model_copy(update={"state": state})
+
+
+def decisions_refusal(round: RoundRef) -> str | None:
+    """The cut-off rule: the jury decides on a round's dossiers once the round is closed to new
+    ones (deliberating or closed). Why a decision is refused on ``round`` as it stands (see
+    :func:`round_as_of`), or None."""
+    if round.state == RoundState.OPEN:
+        return (
+            f"round {round.round_id} is open until {round.cutoff_at.isoformat()}; "
+            "decisions are recorded once it deliberates"
+        )
+    return None
+
+
+# Round plans.
+
+
+def require_aware(field: str, value: datetime) -> None:
+    """A naive datetime cannot be compared with workflow time: refused before it is recorded."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PromotionRefusal(
+            f"{field} must carry a time zone", field=field, type=ErrorType.NAIVE_DATETIME
+        )
+
+
+def check_plan(plan: RoundPlan) -> None:
+    """What any round plan must be, including those of a promotion's first calendar."""
+    require_aware("cutoff_at", plan.cutoff_at)
+    require_aware("deliberation_at", plan.deliberation_at)
+    if plan.deliberation_at < plan.cutoff_at:
+        raise PromotionRefusal(
+            f"round {plan.round_id}: deliberation_at must not be before cutoff_at",
+            field="deliberation_at",
+            type=ErrorType.INVALID_ROUND,
+        )
+
+
+def check_new_round(plan: RoundPlan, now: datetime, existing: Collection[str] = ()) -> None:
+    """What a round added to a running promotion must be: a valid plan, a new id (among
+    ``existing``), a cut-off still ahead."""
+    check_plan(plan)
+    if plan.round_id in existing:
+        raise PromotionRefusal(
+            f"round_id {plan.round_id} already exists",
+            field="round_id",
+            type=ErrorType.ROUND_EXISTS,
+        )
+    if plan.cutoff_at <= now:
+        raise PromotionRefusal(
+            f"cutoff_at {plan.cutoff_at.isoformat()} is in the past",
+            field="cutoff_at",
+            type=ErrorType.INVALID_ROUND,
+        )
+
+
+def check_promotion(asked: int, number: int) -> None:
+    """An input for promotion ``asked`` sent to promotion ``number`` is refused."""
+    if asked != number:
+        raise PromotionRefusal(
+            f"promotion_number {asked} is not promotion {number}",
+            field="promotion_number",
+            type=ErrorType.WRONG_PROMOTION,
+        )
+
+
+# Seats and contract numbers.
+
+
+def seats_message(taken: int, cap: int) -> str:
+    return f"{taken}/{cap} seats taken"
+
+
+def contract_number(promotion_number: int, sequence: int) -> str:
+    """The number printed on a contract: ``EIG-{promotion}-{sequence:04d}``, e.g. EIG-7-0001."""
+    return f"EIG-{promotion_number}-{sequence:04d}"
