@@ -8,11 +8,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -27,7 +29,7 @@ from workflows.dossier.activities import DossierActivities
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
 from workflows.promotion.activities import PromotionActivities
 from workflows.promotion.seed import ensure_current_promotion
-from workflows.promotion.workflows import PromotionWorkflow
+from workflows.promotion.workflows import PROMOTION_WORKFLOWS
 from workflows.settings import WorkflowsSettings
 
 logger = logging.getLogger(__name__)
@@ -51,29 +53,13 @@ def build_worker(
 
     Contract workflows are children of candidate dossiers: they run on the same task queue.
     """
-    # --- promotion (seats and rounds) ---
     promotion = promotion_activities or PromotionActivities(client)
-    promotion_workflows: list[type] = [PromotionWorkflow]
-    promotion_activity_methods: list[Callable[..., Any]] = [
-        promotion.enrol_in_round,
-        promotion.leave_round,
-        promotion.reserve_seat,
-        promotion.release_seat,
-        promotion.allocate_contract_number,
-    ]
-    # --- end promotion ---
     contract = contract_activities or ContractActivities(activities.broker)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[*DOSSIER_WORKFLOWS.values(), *promotion_workflows, *CONTRACT_WORKFLOWS],
-        activities=[
-            activities.publish_status_change,
-            activities.publish_deadline_passed,
-            activities.describe_dossier,
-            *promotion_activity_methods,
-            *contract.activities(),
-        ],
+        workflows=[*DOSSIER_WORKFLOWS.values(), *PROMOTION_WORKFLOWS, *CONTRACT_WORKFLOWS],
+        activities=[*activities.activities(), *promotion.activities(), *contract.activities()],
         graceful_shutdown_timeout=WORKER_GRACEFUL_SHUTDOWN,
     )
 
@@ -90,6 +76,19 @@ class _HealthServer(uvicorn.Server):
         yield
 
 
+@dataclass
+class _Parts:
+    """What ``run`` starts, in order, so that it can stop them in the reverse order."""
+
+    broker: KafkaBroker
+    http: _HealthServer
+    http_task: asyncio.Task[None]
+    client: Client | None = None
+    worker: Worker | None = None
+    worker_task: asyncio.Task[None] | None = None
+    seed_task: asyncio.Task[object] | None = None
+
+
 async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (or the task is cancelled), then shut down in order.
 
@@ -98,16 +97,42 @@ async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) ->
     """
     stop = stop or asyncio.Event()
     broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, client_id="eig-workflows")
-    client: Client | None = None
+    parts: _Parts | None = None
+
+    def connected_client() -> Client | None:
+        return parts.client if parts is not None else None
 
     readiness: dict[str, ReadinessCheck] = {
         # Ready once the worker's own client is connected (None until then).
-        "temporal": TemporalProbe(client=lambda: client),
+        "temporal": TemporalProbe(client=connected_client),
         "kafka": KafkaProbe(broker, timeout=2.0),
     }
+    http = _health_server(settings, readiness)
+    parts = _Parts(broker, http, asyncio.create_task(http.serve(), name="health-http"))
+    try:
+        if await _start(parts, settings, stop):
+            logger.info(
+                "workflows running: task queue %s, bridge group %s",
+                settings.TEMPORAL_TASK_QUEUE,
+                settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP,
+            )
+            await _until_stopped_or_failed(parts, stop)
+    finally:
+        await _shut_down(parts)
+    # A component that ended by itself (not on request) is a failure the supervisor must see.
+    for task in (parts.worker_task, parts.http_task):
+        if task is not None and task.done() and not task.cancelled() and task.exception():
+            raise RuntimeError(f"{task.get_name()} failed") from task.exception()
+    if not stop.is_set():
+        raise RuntimeError("a component of the workflows process stopped unexpectedly")
+
+
+def _health_server(
+    settings: WorkflowsSettings, readiness: dict[str, ReadinessCheck]
+) -> _HealthServer:
     app = FastAPI(title="EIG workflows", docs_url=None, redoc_url=None)
     app.include_router(health_router(readiness))
-    http = _HealthServer(
+    return _HealthServer(
         uvicorn.Config(
             app,
             host=settings.WORKFLOWS_HOST,
@@ -116,70 +141,68 @@ async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) ->
             access_log=False,
         )
     )
-    http_task = asyncio.create_task(http.serve(), name="health-http")
-    worker_task: asyncio.Task[None] | None = None
-    seed_task: asyncio.Task[object] | None = None  # promotion
+
+
+async def _start(parts: _Parts, settings: WorkflowsSettings, stop: asyncio.Event) -> bool:
+    """Connect, subscribe the bridge, run the worker, seed the promotion, start consuming;
+    False if stopped before everything was reachable."""
+    client = await _until_reachable("Temporal", lambda: connect_temporal(settings), stop)
+    if client is None:
+        return False
+    parts.client = client
+    broker = parts.broker
+    subscribe_bridge(
+        broker,
+        client,
+        task_queue=settings.TEMPORAL_TASK_QUEUE,
+        group_id=settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP,
+        defaults=DossierDefaults.from_settings(settings),
+    )
+    if await _until_reachable("Kafka", broker.connect, stop) is None:
+        return False
+    parts.worker = build_worker(
+        client, settings.TEMPORAL_TASK_QUEUE, DossierActivities(broker, client)
+    )
+    parts.worker_task = asyncio.create_task(parts.worker.run(), name="temporal-worker")
+    # The current promotion exists (idempotent), retried in the background.
+    parts.seed_task = asyncio.create_task(
+        _until_reachable(
+            "Current promotion",
+            lambda: ensure_current_promotion(client, settings.TEMPORAL_TASK_QUEUE, settings),
+            stop,
+        ),
+        name="seed-current-promotion",
+    )
+    await broker.start()
+    return True
+
+
+async def _until_stopped_or_failed(parts: _Parts, stop: asyncio.Event) -> None:
+    assert parts.worker_task is not None
+    stopping = asyncio.create_task(stop.wait(), name="stop-requested")
     try:
-        client = await _until_reachable("Temporal", lambda: connect_temporal(settings), stop)
-        if client is None:
-            return
-        subscribe_bridge(
-            broker,
-            client,
-            task_queue=settings.TEMPORAL_TASK_QUEUE,
-            group_id=settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP,
-            defaults=DossierDefaults.from_settings(settings),
+        await asyncio.wait(
+            {stopping, parts.worker_task, parts.http_task}, return_when=asyncio.FIRST_COMPLETED
         )
-        if await _until_reachable("Kafka", broker.connect, stop) is None:
-            return
-        worker = build_worker(
-            client, settings.TEMPORAL_TASK_QUEUE, DossierActivities(broker, client)
-        )
-        worker_task = asyncio.create_task(worker.run(), name="temporal-worker")
-        # --- promotion: the current promotion exists (idempotent), retried in the background ---
-        seed_task = asyncio.create_task(
-            _until_reachable(
-                "Current promotion",
-                lambda: ensure_current_promotion(client, settings.TEMPORAL_TASK_QUEUE, settings),
-                stop,
-            ),
-            name="seed-current-promotion",
-        )
-        # --- end promotion ---
-        await broker.start()
-        logger.info(
-            "workflows running: task queue %s, bridge group %s",
-            settings.TEMPORAL_TASK_QUEUE,
-            settings.WORKFLOWS_BRIDGE_CONSUMER_GROUP,
-        )
-        stopping = asyncio.create_task(stop.wait(), name="stop-requested")
-        try:
-            await asyncio.wait(
-                {stopping, worker_task, http_task}, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            stopping.cancel()
     finally:
-        logger.info("workflows stopping")
-        if seed_task is not None:  # promotion
-            seed_task.cancel()
-            await asyncio.gather(seed_task, return_exceptions=True)
-        for subscriber in broker.subscribers:
-            await subscriber.stop()
-        if worker_task is not None:
-            if not worker_task.done():
-                await worker.shutdown()
-            await asyncio.gather(worker_task, return_exceptions=True)
-        await broker.stop()
-        http.should_exit = True
-        await asyncio.gather(http_task, return_exceptions=True)
-        logger.info("workflows stopped")
-    # A component that ended by itself (not on request) is a failure the supervisor must see.
-    for task in (worker_task, http_task):
-        if task is not None and task.done() and not task.cancelled() and task.exception():
-            raise RuntimeError(f"{task.get_name()} failed") from task.exception()
-    if not stop.is_set():
-        raise RuntimeError("a component of the workflows process stopped unexpectedly")
+        stopping.cancel()
+
+
+async def _shut_down(parts: _Parts) -> None:
+    logger.info("workflows stopping")
+    if parts.seed_task is not None:
+        parts.seed_task.cancel()
+        await asyncio.gather(parts.seed_task, return_exceptions=True)
+    for subscriber in parts.broker.subscribers:
+        await subscriber.stop()
+    if parts.worker_task is not None:
+        if not parts.worker_task.done() and parts.worker is not None:
+            await parts.worker.shutdown()
+        await asyncio.gather(parts.worker_task, return_exceptions=True)
+    await parts.broker.stop()
+    parts.http.should_exit = True
+    await asyncio.gather(parts.http_task, return_exceptions=True)
+    logger.info("workflows stopped")
 
 
 async def _until_reachable(

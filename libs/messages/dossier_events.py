@@ -63,13 +63,34 @@ class Outcome(StrEnum):
 
 
 class Detail(StrEnum):
-    """Keys of ``DossierStatusChanged.details`` (values are text; dates in ISO 8601)."""
+    """Every key of ``DossierStatusChanged.details`` (values are text; dates in ISO 8601)."""
 
+    # The round joined (scheduled, a candidate's round) or the one the step happened in.
     ROUND_ID = "round_id"
     CUTOFF_AT = "cutoff_at"
     DELIBERATION_DATE = "deliberation_date"
     DEFENCE_DATE = "defence_date"
+    # A deferral: the round the project was deferred from (it joined the next, if any).
+    DEFERRED_FROM_ROUND_ID = "deferred_from_round_id"
+    DEFERRED_FROM_CUTOFF_AT = "deferred_from_cutoff_at"
+    DEFERRED_FROM_DELIBERATION_DATE = "deferred_from_deliberation_date"
+    # partnership_signed.
+    SIGNED_ON = "signed_on"
+    # A candidate matched with a project, then selected.
+    PROJECT_DOSSIER_ID = "project_dossier_id"
     PROJECT_TITLE = "project_title"
+    SEATS = "seats"
+    """The promotion's seats once this one is taken, e.g. ``12/30``."""
+    CONTRACT_ID = "contract_id"
+    """The contract drafted on selection, or the one declined or lapsed (back to in_pool)."""
+
+
+DEFERRED_FROM: dict[Detail, Detail] = {
+    Detail.ROUND_ID: Detail.DEFERRED_FROM_ROUND_ID,
+    Detail.CUTOFF_AT: Detail.DEFERRED_FROM_CUTOFF_AT,
+    Detail.DELIBERATION_DATE: Detail.DEFERRED_FROM_DELIBERATION_DATE,
+}
+"""A deferral's key for each key of the round it was deferred from."""
 
 
 class DossierStatusChanged(Event):

@@ -1,5 +1,8 @@
 """Activities of the dossier workflows: the only place they touch the outside world."""
 
+from collections.abc import Callable
+from typing import Any
+
 from faststream.kafka import KafkaBroker
 from temporalio import activity
 from temporalio.client import Client, WorkflowQueryFailedError
@@ -23,11 +26,15 @@ from workflows.error_types import ErrorType
 
 
 class DossierActivities:
-    """Activities holding the clients they need; the worker registers their bound methods."""
+    """Activities holding the clients they need; the worker registers ``activities()``."""
 
     def __init__(self, broker: KafkaBroker, client: Client) -> None:
         self._broker = broker
         self._client = client
+
+    def activities(self) -> list[Callable[..., Any]]:
+        """Every activity of the dossier workflows (the promotion's are its own)."""
+        return [self.publish_status_change, self.publish_deadline_passed, self.describe_dossier]
 
     @property
     def broker(self) -> KafkaBroker:

@@ -15,7 +15,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from libs.messages.common import DossierKind, Role
-from libs.messages.dossier_events import FINAL_STATUSES, Detail, DossierStatus
+from libs.messages.dossier_events import DEFERRED_FROM, FINAL_STATUSES, Detail, DossierStatus
 from workflows.action_rules import (
     ActionDoesNotApply,
     NoSuchAction,
@@ -44,6 +44,7 @@ from workflows.dossier.models import (
     SignPartnership,
     Withdraw,
 )
+from workflows.promotion import rules as promotion_rules
 from workflows.promotion.models import RoundRef
 
 Status = DossierStatus
@@ -187,19 +188,16 @@ def _investigation_missing(situation: Situation) -> str | None:
     return None
 
 
-def _round_cutoff(facts: DossierFacts) -> datetime | None:
-    return facts.round.cutoff_at if facts.round is not None else None
+def _decisions_open_at(facts: DossierFacts) -> datetime | None:
+    return promotion_rules.decisions_open_at(facts.round) if facts.round is not None else None
 
 
 def _round_still_open(situation: Situation) -> str | None:
-    """The jury decides on a round's dossiers once the round is closed to new ones."""
+    """The promotion's cut-off rule, on the round as it stands at ``now``."""
     round = situation.facts.round
-    if round is not None and situation.now < round.cutoff_at:
-        return (
-            f"round {round.round_id} is open until {round.cutoff_at.isoformat()}; "
-            "decisions are recorded once it deliberates"
-        )
-    return None
+    if round is None:
+        return None
+    return promotion_rules.decisions_refusal(promotion_rules.round_as_of(round, situation.now))
 
 
 def _request_investigation(body: RequestInvestigation, _situation: Situation) -> Decision:
@@ -239,7 +237,7 @@ def _record_decision(body: RecordDecision, situation: Situation) -> Decision:
             Status.SCHEDULED,
             outcome=body.decision,
             note=body.note,
-            details={f"deferred_from_{name}": value for name, value in details.items()},
+            details={DEFERRED_FROM[Detail(name)]: value for name, value in details.items()},
             effect=Effect.ENROL_IN_NEXT_ROUND,
         )
     to_status = Status.SELECTED if body.decision == JuryDecision.SELECTED else Status.NOT_SELECTED
@@ -247,7 +245,9 @@ def _record_decision(body: RecordDecision, situation: Situation) -> Decision:
 
 
 def _sign_partnership(body: SignPartnership, _situation: Situation) -> Decision:
-    return Decision(Status.PARTNERSHIP_SIGNED, details={"signed_on": body.signed_on.isoformat()})
+    return Decision(
+        Status.PARTNERSHIP_SIGNED, details={Detail.SIGNED_ON: body.signed_on.isoformat()}
+    )
 
 
 # Candidate dossiers.
@@ -266,7 +266,7 @@ def _record_interview(body: RecordInterview, _situation: Situation) -> Decision:
 def _propose_match(body: ProposeMatch, _situation: Situation) -> Decision:
     return Decision(
         Status.MATCHED,
-        details={"project_dossier_id": str(body.project_dossier_id)},
+        details={Detail.PROJECT_DOSSIER_ID: str(body.project_dossier_id)},
         effect=Effect.CHECK_PROJECT,
     )
 
@@ -312,7 +312,7 @@ TRANSITIONS: Mapping[DossierKind, Mapping[str, ActionRule]] = {
             RecordDecision,
             _record_decision,
             refusal=_round_still_open,
-            opens_at=_round_cutoff,
+            opens_at=_decisions_open_at,
         ),
         Action.SIGN_PARTNERSHIP: ActionRule(
             frozenset({Status.SELECTED}), SignPartnership, _sign_partnership

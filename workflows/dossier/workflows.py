@@ -9,6 +9,7 @@ this module applies those decisions, one at a time, and records them.
 import asyncio
 import contextlib
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
@@ -59,7 +60,7 @@ with workflow.unsafe.imports_passed_through():
         PublishStatusChangeInput,
         TimelineEntry,
     )
-    from workflows.dossier.rules import ActionRule, DossierFacts, Effect
+    from workflows.dossier.rules import ActionRule, Decision, DossierFacts, Effect
     from workflows.error_types import ErrorType
     from workflows.promotion.models import (
         ENROL_IN_ROUND,
@@ -118,6 +119,17 @@ DESCRIBE_RETRY_POLICY = RetryPolicy(
 # final, nobody waits); both are idempotent on the promotion's side.
 RELEASE_RETRY_POLICY = PUBLISH_RETRY_POLICY
 LEAVE_ROUND_RETRY_POLICY = PUBLISH_RETRY_POLICY
+
+
+@dataclass(frozen=True)
+class Effected:
+    """A decision once its effect is done: what is recorded, and what follows."""
+
+    status: DossierStatus
+    facts: DossierFacts
+    details: dict[str, str]
+    contract_id: UUID | None = None
+    """The contract to start as a child workflow (a candidate's selection)."""
 
 
 class DossierWorkflow:
@@ -283,8 +295,27 @@ class DossierWorkflow:
         decision = rule.decide(
             body, rules.Situation(status=status, facts=self._facts, now=workflow.now())
         )
+        effected = await self._take_effect(decision, body)
+        self._facts = effected.facts
+        if effected.status == DossierStatus.IN_POOL:
+            self._matched_project = None
+        await self._transition(
+            effected.status,
+            action=request.action,
+            actor=request.actor,
+            outcome=decision.outcome,
+            note=decision.note,
+            details=effected.details,
+        )
+        if decision.effect != Effect.ENROL_IN_NEXT_ROUND:  # it just tried: now round_opened
+            await self._enrol_if_needed()
+        if effected.contract_id is not None:
+            await self._start_contract(effected.contract_id)
+
+    async def _take_effect(self, decision: Decision, body: BaseModel) -> Effected:
+        """Do the I/O the decision calls for (it may refuse the action, or change where it
+        leads), and say what is recorded and what follows."""
         details = dict(decision.details)
-        to_status = decision.status
         facts = decision.facts or self._facts
         if decision.effect == Effect.CHECK_PROJECT:
             assert isinstance(body, ProposeMatch)
@@ -293,34 +324,21 @@ class DossierWorkflow:
             self._matched_project = project
         elif decision.effect == Effect.RESERVE_SEAT:
             seat = await self._reserve_seat()
-            details["seats"] = f"{seat.seats_taken}/{seat.seat_cap}"
+            details[Detail.SEATS] = f"{seat.seats_taken}/{seat.seat_cap}"
             self._seat_held = True
             if self.KIND == DossierKind.CANDIDATE and workflow.patched(CONTRACT_ON_SELECTION):
                 contract_id = workflow.uuid4()
-                details["contract_id"] = str(contract_id)
+                details[Detail.CONTRACT_ID] = str(contract_id)
+                return Effected(decision.status, facts, details, contract_id=contract_id)
         elif decision.effect == Effect.ENROL_IN_NEXT_ROUND:
             current = self._facts.round
             self._enrol_not_before = current.cutoff_at if current is not None else None
             round = await self._enrol()
-            to_status = rules.deferred_status(round is not None)
-            facts = dataclasses.replace(facts, round=round)
             if round is not None:
                 details.update(rules.round_details(round))
-        self._facts = facts
-        if to_status == DossierStatus.IN_POOL:
-            self._matched_project = None
-        await self._transition(
-            to_status,
-            action=request.action,
-            actor=request.actor,
-            outcome=decision.outcome,
-            note=decision.note,
-            details=details,
-        )
-        if decision.effect != Effect.ENROL_IN_NEXT_ROUND:  # it just tried: now round_opened
-            await self._enrol_if_needed()
-        if "contract_id" in details and to_status == DossierStatus.SELECTED:
-            await self._start_contract(UUID(details["contract_id"]))
+            facts = dataclasses.replace(facts, round=round)
+            return Effected(rules.deferred_status(round is not None), facts, details)
+        return Effected(decision.status, facts, details)
 
     async def _enrol_if_needed(self) -> None:
         """The automatic step to a round: eligible → scheduled, or a candidate's round."""
@@ -351,25 +369,22 @@ class DossierWorkflow:
     ) -> None:
         """Record the new status, arm its deadline, make it searchable, and publish it."""
         previous_status = self._status
-        now = workflow.now()
-        details = details or {}
-        self._timeline.append(
-            TimelineEntry(
-                status=to_status,
-                at=now,
-                note=note,
-                action=action,
-                outcome=outcome,
-                actor=actor,
-                details=details,
-            )
+        entry = TimelineEntry(
+            status=to_status,
+            at=workflow.now(),
+            note=note,
+            action=action,
+            outcome=outcome,
+            actor=actor,
+            details=details or {},
         )
+        self._timeline.append(entry)
         self._visits += 1
         self._overdue = False
         self._deadline_at = rules.stage_deadline(
             self.KIND,
             to_status,
-            entered_at=now,
+            entered_at=entry.at,
             round=self._facts.round,
             days=self._input.stage_deadline_days,
         )
@@ -379,22 +394,27 @@ class DossierWorkflow:
                 DOSSIER_KIND.value_set(self._input.kind.value),
             ]
         )
+        await self._publish_status_change(entry, previous_status)
+
+    async def _publish_status_change(
+        self, entry: TimelineEntry, previous_status: DossierStatus | None
+    ) -> None:
         # The event id is drawn from the workflow's deterministic random source and fixed in
         # the activity's input, so every retry re-publishes the same id and consumers dedupe.
         event = DossierStatusChanged(
             event_id=workflow.uuid4(),
-            occurred_at=now,
+            occurred_at=entry.at,
             dossier_id=self._input.dossier_id,
             kind=self._input.kind,
-            status=to_status,
+            status=entry.status,
             previous_status=previous_status,
             title=self._input.title,
             contact=self._input.contact,
-            note=note,
-            action=action,
-            outcome=outcome,
-            actor=actor,
-            details=details,
+            note=entry.note,
+            action=entry.action,
+            outcome=entry.outcome,
+            actor=entry.actor,
+            details=entry.details,
         )
         async with self._publishing:
             await workflow.execute_activity(
@@ -629,7 +649,7 @@ class DossierWorkflow:
             await self._transition(
                 DossierStatus.IN_POOL,
                 outcome=reason,
-                details={"contract_id": str(outcome.contract_id)},
+                details={Detail.CONTRACT_ID: str(outcome.contract_id)},
             )
 
     async def _leave_rounds(self) -> None:

@@ -7,9 +7,9 @@ client.
 """
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -45,11 +45,21 @@ simultaneous selections at ~1 s rather than 4–9 s."""
 
 
 class PromotionActivities:
-    """Activities holding the Temporal client they need; the worker registers its bound methods."""
+    """Activities holding the Temporal client they need; the worker registers ``activities()``."""
 
     def __init__(self, client: Client) -> None:
         self._client = client
         self._in_flight = asyncio.Semaphore(UPDATES_IN_FLIGHT)
+
+    def activities(self) -> list[Callable[..., Any]]:
+        """Every activity through which other workflows reach their promotion."""
+        return [
+            self.enrol_in_round,
+            self.leave_round,
+            self.reserve_seat,
+            self.release_seat,
+            self.allocate_contract_number,
+        ]
 
     @activity.defn(name=ENROL_IN_ROUND)
     async def enrol_in_round(self, input: EnrolInput) -> EnrolResult:

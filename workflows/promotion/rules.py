@@ -61,6 +61,11 @@ def decisions_refusal(round: RoundRef) -> str | None:
     return None
 
 
+def decisions_open_at(round: RoundPlan) -> datetime:
+    """When the cut-off rule stops refusing decisions on the round's dossiers."""
+    return round.cutoff_at
+
+
 # Round plans.
 
 

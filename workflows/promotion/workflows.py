@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Final
 from uuid import UUID
 
 from temporalio import workflow
@@ -348,6 +348,10 @@ class PromotionWorkflow:
                 contract_numbers=dict(self._contract_numbers),
             ),
         )
+
+
+PROMOTION_WORKFLOWS: Final[list[type]] = [PromotionWorkflow]
+"""The workflow classes a worker registers for promotions."""
 
 
 @contextmanager

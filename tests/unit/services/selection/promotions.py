@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from workflows.client_errors import WorkflowsUnavailable
 from workflows.promotion import rules
 from workflows.promotion.client import (
     PromotionNotFound,
@@ -37,19 +38,23 @@ class _FakePromotion:
 
 
 class InMemoryPromotionDirectory:
-    """The workflow's behaviour (refusals included), on ``clock``'s time."""
+    """The workflow's behaviour (refusals included), on ``clock``'s time; ``down`` makes every
+    call fail as when Temporal does not answer."""
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock
         self._promotions: dict[int, _FakePromotion] = {}
+        self.down = False
 
     async def list_promotions(self) -> list[PromotionSummary]:
+        self._answering()
         return [
             summary(number, promotion.input.year, await self.seats(number))
             for number, promotion in sorted(self._promotions.items())
         ]
 
     async def start_promotion(self, promotion: PromotionInput) -> PromotionSummary:
+        self._answering()
         if promotion.number in self._promotions:
             raise promotion_exists(promotion.number)
         fake = _FakePromotion(input=promotion)
@@ -98,7 +103,12 @@ class InMemoryPromotionDirectory:
         """Test set-up: what the dossier workflows' ``enrol`` would have done."""
         self._get(promotion_number).enrolments[round_id].append(dossier_id)
 
+    def _answering(self) -> None:
+        if self.down:
+            raise WorkflowsUnavailable("UNAVAILABLE")
+
     def _get(self, promotion_number: int) -> _FakePromotion:
+        self._answering()
         promotion = self._promotions.get(promotion_number)
         if promotion is None:
             raise PromotionNotFound(promotion_number)

@@ -274,6 +274,41 @@ class TestAddRound:
         response = await api.http.get("/api/v1/rounds?promotion=404", headers=api.auth("staff"))
 
         assert response.status_code == 404
+        assert fields(response) == ["promotion"]
+
+    async def test_a_refused_plan_names_its_field_as_every_invalid_body_does(
+        self, api: Api
+    ) -> None:
+        await create_promotion(api, number=17, calendar="none")
+        past = round_body(17, cutoff_at=(NOW - timedelta(days=1)).isoformat())
+
+        response = await api.http.post("/api/v1/rounds", json=past, headers=api.auth("admin"))
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["type"] == "value_error"
+
+
+class TestOutage:
+    @pytest.mark.parametrize(
+        ("method", "path", "role"),
+        [
+            ("GET", "/api/v1/promotions", "staff"),
+            ("GET", "/api/v1/rounds?promotion=7", "staff"),
+            ("GET", "/api/v1/rounds/7-r1", "staff"),
+            ("POST", "/api/v1/rounds/7-r1/decisions", "jury"),
+        ],
+    )
+    async def test_temporal_down_is_a_503_with_retry_after(
+        self, api: Api, method: str, path: str, role: str
+    ) -> None:
+        api.promotions.down = True
+        body = {"dossier_id": str(uuid.uuid4()), "decision": "selected"}
+
+        response = await api.http.request(method, path, json=body, headers=api.auth(role))
+
+        assert response.status_code == 503
+        assert int(response.headers["Retry-After"]) > 0
+        assert api.dossiers.requests == []
 
 
 class TestRoundDetail:
