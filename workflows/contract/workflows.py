@@ -2,7 +2,7 @@
 
 Deterministic code only: no I/O, no clock, no randomness except through ``workflow.*``. The pay
 policy, the contract number and Kafka are reached through activities called by name. What may
-happen when is decided by ``transitions`` (pure rules, including the timed steps); the prices
+happen when is decided by the pure ``rules`` (timed steps included); the prices
 and dates by ``pay`` and ``working_days``; this module applies them, one at a time, and records
 them.
 """
@@ -69,7 +69,7 @@ class ContractWorkflow:
     """An EIG's project contract, from the draft to its end, through any number of renewals.
 
     It prices and dates the first version, records ``drafted``, then moves through the
-    ``apply_contract_action`` update (checked by ``transitions``) and timed steps (offer
+    ``apply_contract_action`` update (checked by ``rules``) and timed steps (offer
     reminder and expiry, activation, renewal window, next term, end) until a final status,
     which it returns to its parent. Every change is recorded in the timeline and published.
     The renewal may be decided from the signature on; the timed steps still follow the

@@ -2,7 +2,7 @@
 
 Deterministic code only: no I/O, no clock, no randomness except through ``workflow.*``. Kafka,
 the promotion and other dossiers are reached through activities called by name, so this module
-never imports their clients. What may happen when is decided by ``transitions`` (pure rules);
+never imports their clients. What may happen when is decided by the pure ``rules``;
 this module applies those decisions, one at a time, and records them.
 """
 
@@ -136,7 +136,7 @@ class DossierWorkflow:
     """What every dossier does, whatever its kind.
 
     It records ``received``, goes on to its first stage by itself, then moves only through the
-    ``apply_action`` update (staff and applicant actions, checked by ``transitions``) and the
+    ``apply_action`` update (staff and applicant actions, checked by ``rules``) and the
     ``round_opened`` signal, until a final status. Every change is recorded in the timeline,
     made searchable and published. A stage that waits for staff has a deadline: once it passes,
     the dossier is flagged overdue and a reminder event is published.
