@@ -88,11 +88,9 @@ def refusal_error(
     names = field_names or {}
 
     def named(field: str | None, message: str, type: str) -> list[FieldError]:
-        return (
-            []
-            if field is None
-            else [FieldError(field=names.get(field, field), message=message, type=type)]
-        )
+        if field is None:
+            return []
+        return [FieldError(field=names.get(field, field), message=message, type=type)]
 
     if isinstance(error, ActionNotAllowed):
         return StateConflict(str(error), error.status, error.allowed_actions, headers)
