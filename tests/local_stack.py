@@ -99,7 +99,8 @@ async def local_stack(
         return read_state(stack_file)
 
     try:
-        state = await eventually(started, timeout=120, interval=0.2)
+        # Generous: a busy 2-core machine can take minutes to bring every part up.
+        state = await eventually(started, timeout=300, interval=0.2)
         assert state is not None
         yield RunningStack(launcher, stack_file, state, output)
     finally:

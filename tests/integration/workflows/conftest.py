@@ -122,11 +122,11 @@ def start_workflows_process(kafka_bootstrap: str, temporal_address: str) -> Star
         task = asyncio.create_task(run(settings, stop))
         try:
             if wait_until_ready:
-                await eventually(process.is_ready, timeout=30)
+                await eventually(process.is_ready, timeout=120)
             yield process
         finally:
             stop.set()
-            await asyncio.wait_for(task, timeout=30)
+            await asyncio.wait_for(task, timeout=60)
 
     return start
 

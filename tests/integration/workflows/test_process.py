@@ -54,9 +54,9 @@ async def test_the_process_becomes_ready_logs_json_and_stops_cleanly_on_sigterm(
                     return False
             return response.status_code == 200
 
-        await eventually(ready, timeout=30)
+        await eventually(ready, timeout=120)
         process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     finally:
         if process.returncode is None:
             process.kill()
