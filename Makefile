@@ -10,6 +10,7 @@ PYTEST := $(VENV)/bin/pytest
 RUFF := $(VENV)/bin/ruff
 MYPY := $(VENV)/bin/mypy
 TYPED_PATHS := libs services workflows deploy tests $(wildcard bench)
+NPM_INSTALLED := node_modules/.package-lock.json
 ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -19,7 +20,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  (pass extra pytest arguments with ARGS=..., e.g. make test-unit ARGS='-k outbox')"
 
-install: ## Create .venv (Python 3.11+) and install the locked dependencies
+install: $(NPM_INSTALLED) ## Create .venv (Python 3.11+), install the locked dependencies, DSFR's assets, Chromium
 	@if [ ! -x $(PYTHON) ]; then \
 		if command -v python3.11 >/dev/null 2>&1; then interpreter=python3.11; \
 		elif python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then interpreter=python3; \
@@ -29,6 +30,24 @@ install: ## Create .venv (Python 3.11+) and install the locked dependencies
 	fi
 	@[ -x $(UV) ] || $(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
 	@$(UV) sync --frozen --inexact --quiet
+	@$(PYTHON) -m libs.web.assets
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's chromium package (for the browser tests)"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q chromium >/dev/null 2>&1 \
+				|| { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+		else \
+			echo "The browser tests need Debian's Chromium: run 'sudo apt-get install -y chromium'" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+# The State design system from npm (package-lock.json), again only when the lock file changed.
+$(NPM_INSTALLED): package.json package-lock.json .dsfr.yml
+	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js 20.19 or newer) is required" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 run: install ## Start the whole platform on this machine (Ctrl-C stops it)
 	$(PYTHON) -m deploy.local
@@ -61,5 +80,5 @@ bench: install ## Run the benchmarks
 	else echo "No benchmarks yet: bench/ comes with a later issue."; fi
 
 clean: ## Delete caches and the local stack's state (.eig/: database, Temporal, mail, logs)
-	rm -rf .eig .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks
+	rm -rf .eig .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks test-artifacts
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -93,6 +93,12 @@ def amount_in_euros(language: Language, amount: Decimal, *, space: str = NBSP) -
     return f"€{english}"
 
 
+def integer(language: Language, value: int, *, space: str = NBSP) -> str:
+    """``2 000`` in French (``space`` between groups), ``2,000`` in English."""
+    english = format(value, ",d")
+    return english.replace(",", space) if language == Language.FR else english
+
+
 def percent(language: Language, value: Decimal, *, space: str = NBSP) -> str:
     """``6 %`` / ``6%``; decimals only when there are some (``6,5 %`` / ``6.5%``)."""
     digits = format(value.normalize(), "f")

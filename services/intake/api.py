@@ -14,6 +14,7 @@ from libs.dossier_links import is_valid_token, status_url
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from libs.private_pages import PRIVATE_PAGE_HEADERS
+from libs.web.negotiation import prefers_html
 from services.intake import metrics
 from services.intake.bootstrap import Intake
 from services.intake.domain import AcceptedApplication, ApplicationForm, IdempotencyKeyReused
@@ -410,37 +411,6 @@ def _not_found(html: bool) -> Response:
     if html:
         return HTMLResponse(render_not_found_page(), status_code=404, headers=PRIVATE_PAGE_HEADERS)
     return error_response(404, NOT_FOUND_DETAIL, headers=PRIVATE_PAGE_HEADERS)
-
-
-def prefers_html(accept: str | None) -> bool:
-    """True when the Accept header ranks text/html above application/json (browsers do)."""
-    if not accept:
-        return False
-    ranges: list[tuple[str, float]] = []
-    for part in accept.split(","):
-        media_range, *parameters = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        ranges.append((media_range.lower(), quality))
-    return _quality(ranges, "text/html") > _quality(ranges, "application/json")
-
-
-def _quality(ranges: list[tuple[str, float]], media_type: str) -> float:
-    """The q of the most specific range matching ``media_type`` (RFC 9110 §12.5.1)."""
-    family = media_type.split("/", 1)[0]
-    specificity_of = {media_type: 2, f"{family}/*": 1, "*/*": 0}
-    best_specificity, best_quality = -1, 0.0
-    for media_range, quality in ranges:
-        specificity = specificity_of.get(media_range, -1)
-        if specificity > best_specificity:
-            best_specificity, best_quality = specificity, quality
-    return best_quality
 
 
 class CountRejectedApplications:

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from libs.http_service import create_service_app
 from services.intake.api import CountRejectedApplications, router
 from services.intake.bootstrap import Intake, bootstrap
+from services.intake.pages import install_intake_pages
 from services.intake.settings import IntakeSettings
 
 DESCRIPTION = """
@@ -32,6 +33,7 @@ def create_app(settings: IntakeSettings | None = None, *, intake: Intake | None 
         max_body_bytes=intake.settings.MAX_BODY_BYTES,
     )
     app.state.intake = intake
+    install_intake_pages(app, intake)  # after the body limit, so its 413 gets a page too
     # Added last = outermost: rejections answered by the body limit are still counted.
     app.add_middleware(CountRejectedApplications)
     return app

@@ -16,6 +16,7 @@ from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
 from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.intake.outbox import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
+from services.intake.promotion_calendar import PromotionCalendar, TemporalPromotionCalendar
 from services.intake.reconciler import (
     TEMPORAL_RPC_TIMEOUT,
     Reconciler,
@@ -42,6 +43,7 @@ class Intake(BrokeredParts):
     broker: KafkaBroker | None
     temporal: TemporalConnection
     dossier_workflows: DossierWorkflows
+    promotion_calendar: PromotionCalendar
     relay: OutboxRelay | None
     reconciler: Reconciler | None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -74,10 +76,12 @@ def bootstrap(
     publisher: RecordPublisher | None = None,
     workflows: WorkflowLookup | None = None,
     dossier_workflows: DossierWorkflows | None = None,
+    promotion_calendar: PromotionCalendar | None = None,
 ) -> Intake:
-    """Build intake from ``settings``. ``publisher``, ``workflows`` and ``dossier_workflows``
-    replace the Kafka and Temporal adapters (tests); components disabled in settings are not
-    built at all. Every Temporal adapter shares one connection (one client per process)."""
+    """Build intake from ``settings``. ``publisher``, ``workflows``, ``dossier_workflows`` and
+    ``promotion_calendar`` replace the Kafka and Temporal adapters (tests); components disabled
+    in settings are not built at all. Every Temporal adapter shares one connection (one client
+    per process)."""
     engine = create_engine(settings.DATABASE_URL)
     sessions = session_factory(engine)
     signal = OutboxSignal()
@@ -126,6 +130,8 @@ def bootstrap(
         broker=broker,
         temporal=temporal,
         dossier_workflows=dossier_workflows or TemporalDossierWorkflows(temporal),
+        promotion_calendar=promotion_calendar
+        or TemporalPromotionCalendar(temporal, settings.CURRENT_PROMOTION_NUMBER),
         relay=relay,
         reconciler=reconciler,
     )

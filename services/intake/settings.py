@@ -1,5 +1,7 @@
 """Intake's settings: the shared connection settings plus what only intake reads."""
 
+from pydantic import Field
+
 from libs.config import PlatformSettings
 from libs.messages.topics import ConsumerGroups
 
@@ -28,3 +30,12 @@ class IntakeSettings(PlatformSettings):
     RECONCILE_GRACE_SECONDS: float = 30.0
     """How long the bridge has to start a dossier's workflow before the reconciler republishes."""
     RECONCILE_BATCH_SIZE: int = 200
+
+    LEGAL_HOSTING_PROVIDER: str = (
+        "Direction interministérielle du numérique (DINUM), 20 avenue de Ségur, 75007 Paris"
+    )
+    """Who hosts the service, with their address: the legal notice must name them."""
+
+    CURRENT_PROMOTION_NUMBER: int = Field(default=7, ge=1)
+    """The promotion whose seats and rounds the landing page shows (the same variable tells
+    the workflows process which promotion to seed)."""

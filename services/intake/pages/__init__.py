@@ -1,0 +1,29 @@
+"""Intake's HTML pages, one more entry point onto its service layer: the public site (landing
+page, legal pages) now; the application forms and the status page come on the same base."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from libs.config import Environment
+from libs.web.csrf import CsrfTokens
+from libs.web.pages import install_pages
+from libs.web.rendering import PageRenderer
+from libs.web.templating import create_environment
+from services.intake.bootstrap import Intake
+from services.intake.pages.public import router as public_router
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def page_renderer(intake: Intake) -> PageRenderer:
+    settings = intake.settings
+    return PageRenderer(
+        create_environment([TEMPLATES]),
+        csrf=CsrfTokens.derived(intake.link_secret),
+        secure_cookies=settings.ENVIRONMENT == Environment.PRODUCTION,
+    )
+
+
+def install_intake_pages(app: FastAPI, intake: Intake) -> None:
+    install_pages(app, page_renderer(intake), routers=[public_router])

@@ -1,0 +1,106 @@
+"""The current promotion's seats and selection rounds, as intake's public pages show them.
+
+A port on the promotion workflow's ``calendar`` and ``seats`` queries (the workflow owns both),
+its Temporal adapter, and an in-memory fake for unit tests. The landing page must render when
+Temporal or the worker is down, so the adapter answers within a few seconds or raises
+:class:`PromotionUnavailable`, and keeps a good answer for a short while (the page is the most
+visited, and every query needs a worker).
+"""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
+
+from libs.temporal import UNREACHABLE, TemporalConnection
+from workflows.promotion.models import RoundRef, RoundState, SeatsSummary, promotion_workflow_id
+
+QUERY_TIMEOUT = timedelta(seconds=2)
+ANSWER_TIMEOUT_SECONDS = 3.0
+"""Connecting included: past it the page says the calendar is unavailable."""
+CACHE_SECONDS = 30.0
+
+
+class PromotionUnavailable(Exception):
+    """Temporal, the promotion's workflow or its worker did not answer."""
+
+
+@dataclass(frozen=True)
+class PromotionOutlook:
+    number: int
+    seats: SeatsSummary
+    rounds: list[RoundRef]
+    """Every round, by cut-off (the ``calendar`` query's order)."""
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.seats.seat_cap - self.seats.seats_taken, 0)
+
+    def upcoming_rounds(self, now: datetime) -> list[RoundRef]:
+        """Rounds still taking dossiers: open, cut-off ahead."""
+        return [ref for ref in self.rounds if ref.state == RoundState.OPEN and ref.cutoff_at > now]
+
+
+class PromotionCalendar(Protocol):
+    async def outlook(self) -> PromotionOutlook:
+        """Raises :class:`PromotionUnavailable` when the promotion cannot answer now."""
+        ...
+
+
+class TemporalPromotionCalendar:
+    """The ``promotion-<number>`` workflow's queries, answered within a few seconds."""
+
+    def __init__(
+        self,
+        temporal: TemporalConnection,
+        number: int,
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._temporal = temporal
+        self._number = number
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._cached: tuple[float, PromotionOutlook] | None = None
+
+    async def outlook(self) -> PromotionOutlook:
+        if self._cached is not None and self._clock() < self._cached[0]:
+            return self._cached[1]
+        try:
+            async with asyncio.timeout(ANSWER_TIMEOUT_SECONDS):
+                outlook = await self._query()
+        except (RPCError, WorkflowQueryFailedError, *UNREACHABLE) as error:
+            raise PromotionUnavailable(
+                f"promotion {self._number} did not answer ({type(error).__name__})"
+            ) from error
+        self._cached = (self._clock() + self._cache_seconds, outlook)
+        return outlook
+
+    async def _query(self) -> PromotionOutlook:
+        client = await self._temporal.client()
+        handle = client.get_workflow_handle(promotion_workflow_id(self._number))
+        rounds: list[RoundRef] = await handle.query(
+            "calendar", result_type=list[RoundRef], rpc_timeout=QUERY_TIMEOUT
+        )
+        seats: SeatsSummary = await handle.query(
+            "seats", result_type=SeatsSummary, rpc_timeout=QUERY_TIMEOUT
+        )
+        return PromotionOutlook(number=self._number, seats=seats, rounds=rounds)
+
+
+class InMemoryPromotionCalendar:
+    """A fixed answer for unit tests; ``None`` plays a promotion that cannot be reached."""
+
+    def __init__(self, outlook: PromotionOutlook | None) -> None:
+        self.answer = outlook
+
+    async def outlook(self) -> PromotionOutlook:
+        if self.answer is None:
+            raise PromotionUnavailable("the promotion is unreachable (test)")
+        return self.answer

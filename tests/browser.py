@@ -1,0 +1,120 @@
+"""Real-browser testing: Debian's Chromium driven by Playwright, axe-core for accessibility,
+screenshots of every page visited, and an app served by uvicorn on a free port.
+
+The browser is the ``chromium`` Debian package's (``make install`` installs it), passed to
+Playwright as ``executable_path``: nothing is downloaded (never ``playwright install``).
+"""
+
+import asyncio
+import re
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import uvicorn
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, Page, Playwright
+
+from deploy.local.engines import free_port
+from tests.eventually import eventually
+
+CHROMIUM_ARGS: Final = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+)
+SCREENSHOTS: Final = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+"""Gitignored; a few chosen ones are committed under docs/screenshots/."""
+
+WCAG_21_AA: Final = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
+_AXE = Axe()
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        raise RuntimeError(
+            "Chromium is missing: run `make install` (as root it runs `apt-get install -y "
+            "chromium`), or install Debian's `chromium` package yourself."
+        )
+    return path
+
+
+async def launch_chromium(playwright: Playwright) -> Browser:
+    return await playwright.chromium.launch(
+        executable_path=chromium_path(), args=list(CHROMIUM_ARGS)
+    )
+
+
+def violations_report(violations: list[dict[str, Any]]) -> str:
+    """One paragraph per axe violation: rule, impact, help, and each offending element."""
+    lines = [f"{len(violations)} accessibility violation(s):"]
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation['help']}"
+            f" [{violation.get('helpUrl', '')}]"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            summary = node.get("failureSummary")
+            if summary:
+                lines.extend(f"      {line}" for line in summary.splitlines())
+    return "\n".join(lines)
+
+
+async def assert_accessible(page: Page) -> None:
+    """No violation of any WCAG 2.1 level A or AA rule axe-core checks, on the page as shown."""
+    results = await _AXE.run(page, options={"runOnly": {"type": "tag", "values": list(WCAG_21_AA)}})
+    violations: list[dict[str, Any]] = results.response["violations"]
+    assert not violations, violations_report(violations)
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """A full-page PNG of what the page shows, under test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9_.-]+', '-', name.lower())}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+class ConsoleWatch:
+    """What the page reported on its console: errors include CSP refusals (e.g. an inline
+    script or style the policy blocked), which no other check would see."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._on_message)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def _on_message(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """``app`` served by uvicorn on a free 127.0.0.1 port; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve(), name=f"uvicorn-{port}")
+
+    async def started() -> bool:
+        if task.done():  # failed to start: say why instead of waiting
+            task.result()
+            raise RuntimeError("uvicorn stopped before it started")
+        return server.started
+
+    try:
+        await eventually(started, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
