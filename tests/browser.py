@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import uvicorn
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, Playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Playwright, Response
 
 from deploy.local.engines import free_port
 from tests.eventually import eventually
@@ -83,18 +83,27 @@ async def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-class ConsoleWatch:
-    """What the page reported on its console: errors include CSP refusals (e.g. an inline
-    script or style the policy blocked), which no other check would see."""
+class PageWatch:
+    """What a page did wrong that no assertion on its content would see: a refusal of the
+    Content-Security-Policy (an inline script or style), an uncaught script error, an asset
+    that failed to load."""
 
     def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        page.on("console", self._on_message)
-        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        self.problems: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        page.on("response", self._on_response)
+        page.on("requestfailed", lambda request: self.problems.append(f"failed: {request.url}"))
 
-    def _on_message(self, message: Any) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
+    def _on_console(self, message: ConsoleMessage) -> None:
+        # The document's own error status (a 404 page) is logged too: the response hook
+        # judges loads, the console only what the browser refused.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.problems.append(f"console: {message.text}")
+
+    def _on_response(self, response: Response) -> None:
+        if response.request.resource_type != "document" and response.status >= 400:
+            self.problems.append(f"{response.status}: {response.url}")
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
+from playwright.async_api import Browser, Page, async_playwright
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
@@ -28,6 +29,7 @@ from deploy.local.engines import (
     wait_for_port,
 )
 from libs.kafka import ensure_topics
+from tests.browser import launch_chromium
 from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 # The test server does not advertise a capability the SDK core warns about at every worker
@@ -152,3 +154,24 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Runs the test once on SQLite (embedded default) and once on PostgreSQL (production)."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, driven by Playwright: one browser for the whole session."""
+    async with async_playwright() as playwright:
+        browser = await launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh browser context per test (no cookies or storage left by another test)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()

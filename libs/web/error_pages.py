@@ -38,20 +38,20 @@ ERROR_TEXTS: Final[dict[int, ErrorText]] = {
     400: ErrorText(
         "Requête incorrecte",
         "Bad request",
-        "Le service n'a pas pu lire ce que votre navigateur a envoyé.",
+        "Le service n’a pas pu lire ce que votre navigateur a envoyé.",
         "The service could not read what your browser sent.",
     ),
     403: ErrorText(
         "Accès refusé",
         "Access denied",
-        "Vous n'avez pas accès à cette page, ou le lien utilisé n'est plus valable.",
+        "Vous n’avez pas accès à cette page, ou le lien utilisé n’est plus valable.",
         "You do not have access to this page, or the link you used is no longer valid.",
     ),
     404: ErrorText(
         "Page non trouvée",
         "Page not found",
-        "La page que vous cherchez est introuvable. Si vous avez saisi l'adresse, vérifiez "
-        "qu'elle est correcte ; si vous avez suivi un lien reçu par courriel, vérifiez qu'il "
+        "La page que vous cherchez est introuvable. Si vous avez saisi l’adresse, vérifiez "
+        "qu’elle est correcte ; si vous avez suivi un lien reçu par courriel, vérifiez qu’il "
         "a été copié en entier.",
         "The page you are looking for cannot be found. If you typed the address, check that "
         "it is correct; if you followed a link from an e-mail, check that it was copied whole.",
@@ -59,13 +59,13 @@ ERROR_TEXTS: Final[dict[int, ErrorText]] = {
     405: ErrorText(
         "Action non permise",
         "Action not allowed",
-        "Cette adresse n'accepte pas ce type de demande.",
+        "Cette adresse n’accepte pas ce type de demande.",
         "This address does not accept this kind of request.",
     ),
     409: ErrorText(
-        "Action impossible dans l'état actuel",
+        "Action impossible dans l’état actuel",
         "Action not possible now",
-        "Cette action ne peut pas être faite dans l'état actuel du dossier.",
+        "Cette action ne peut pas être faite dans l’état actuel du dossier.",
         "This action cannot be done in the current state of the dossier.",
     ),
     413: ErrorText(
@@ -77,9 +77,9 @@ ERROR_TEXTS: Final[dict[int, ErrorText]] = {
         "send again.",
     ),
     415: ErrorText(
-        "Format d'envoi non pris en charge",
+        "Format d’envoi non pris en charge",
         "Unsupported format",
-        "Le service n'accepte pas ce format d'envoi. Utilisez le formulaire de la page.",
+        "Le service n’accepte pas ce format d’envoi. Utilisez le formulaire de la page.",
         "The service does not accept this format. Please use the form on the page.",
     ),
     422: ErrorText(
@@ -114,7 +114,7 @@ ERROR_TEXTS: Final[dict[int, ErrorText]] = {
 CSRF_ERROR: Final = ErrorText(
     "Formulaire non accepté",
     "Form not accepted",
-    "Pour votre sécurité, ce formulaire n'a pas été accepté : il a expiré, ou il a été envoyé "
+    "Pour votre sécurité, ce formulaire n’a pas été accepté : il a expiré, ou il a été envoyé "
     "depuis un autre site. Rouvrez le formulaire, puis envoyez-le de nouveau. Votre navigateur "
     "doit accepter les cookies de ce site.",
     "For your security, this form was not accepted: it has expired, or it was sent from "

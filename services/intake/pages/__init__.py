@@ -14,12 +14,14 @@ from services.intake.bootstrap import Intake
 from services.intake.pages.public import router as public_router
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+ENVIRONMENT = create_environment([TEMPLATES])
+"""One per process: each template compiles once, whatever the number of apps built."""
 
 
 def page_renderer(intake: Intake) -> PageRenderer:
     settings = intake.settings
     return PageRenderer(
-        create_environment([TEMPLATES]),
+        ENVIRONMENT,
         csrf=CsrfTokens.derived(intake.link_secret),
         secure_cookies=settings.ENVIRONMENT == Environment.PRODUCTION,
     )

@@ -1,0 +1,57 @@
+"""Intake with its public pages, the promotion calendar faked, for the pages' tests (over ASGI
+here, served to Chromium in the integration suite)."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import SQLModel
+
+from libs.messages.common import DossierKind
+from services.intake.bootstrap import Intake, bootstrap
+from services.intake.promotion_calendar import InMemoryPromotionCalendar, PromotionOutlook
+from tests.unit.intake.conftest import offline_settings
+from workflows.promotion.models import RoundRef, RoundState, SeatsSummary
+
+HOSTING = "Hébergeur de test SAS, 1 rue de l’Exemple, 75000 Paris"
+
+
+def sample_outlook(now: datetime | None = None) -> PromotionOutlook:
+    """Promotion 7, 12 seats of 30 taken; one open round per kind, one closed, one past."""
+    now = now or datetime.now(UTC)
+
+    def round_ref(name: str, kind: DossierKind, days: int, state: RoundState) -> RoundRef:
+        return RoundRef(
+            round_id=f"7-{name}",
+            kind=kind,
+            cutoff_at=now + timedelta(days=days),
+            deliberation_at=now + timedelta(days=days + 10),
+            state=state,
+        )
+
+    return PromotionOutlook(
+        number=7,
+        seats=SeatsSummary(seats_taken=12, seat_cap=30),
+        rounds=[
+            round_ref("project-past", DossierKind.PROJECT, -40, RoundState.CLOSED),
+            round_ref("candidate-deliberating", DossierKind.CANDIDATE, -2, RoundState.DELIBERATING),
+            round_ref("project-next", DossierKind.PROJECT, 20, RoundState.OPEN),
+            round_ref("candidate-next", DossierKind.CANDIDATE, 25, RoundState.OPEN),
+        ],
+    )
+
+
+async def intake_with_pages(
+    database: Path, calendar: InMemoryPromotionCalendar, **settings: object
+) -> Intake:
+    intake = bootstrap(
+        offline_settings(
+            f"sqlite:///{database}",
+            MAIL_FROM="EIG <contact-eig@example.gouv.fr>",
+            LEGAL_HOSTING_PROVIDER=HOSTING,
+            **settings,
+        ),
+        promotion_calendar=calendar,
+    )
+    async with intake.engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+    return intake
