@@ -3,11 +3,11 @@ a real browser): a CSRF-protected form that counts what it accepts, a JSON API b
 page that fails, a private page, a gallery of every macro with and without errors; and a
 stranger's site whose form posts to ours."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from starlette.applications import Starlette
@@ -34,6 +34,7 @@ class Thing(BaseModel):
 @dataclass
 class Counter:
     accepted: int = 0
+    names: list[str] = field(default_factory=list)
 
 
 class NoParts:
@@ -62,8 +63,9 @@ def create_site(counter: Counter | None = None) -> FastAPI:
         return pages.render(request, "form.html", {"accepted": counter.accepted})
 
     @pages.post("/form")
-    async def accept(request: Request) -> Response:
+    async def accept(name: Annotated[str, Form()] = "") -> Response:
         counter.accepted += 1
+        counter.names.append(name)
         return RedirectResponse("/form", status_code=303)
 
     @pages.get("/gallery")

@@ -13,6 +13,11 @@ from libs.messages.common import Language
 from libs.web.csrf import CsrfTokens, set_token_cookie
 from libs.web.language import page_language, remember_language, switch_url
 
+ACCESSIBILITY_PATH = "/accessibilite"
+LEGAL_NOTICE_PATH = "/mentions-legales"
+PERSONAL_DATA_PATH = "/donnees-personnelles"
+"""Intake's routes for the pages every State site links from its footer."""
+
 
 @dataclass(frozen=True)
 class SiteLinks:
@@ -28,15 +33,15 @@ class SiteLinks:
 
     @property
     def accessibility(self) -> str:
-        return f"{self.base_url}/accessibilite"
+        return f"{self.base_url}{ACCESSIBILITY_PATH}"
 
     @property
     def legal_notice(self) -> str:
-        return f"{self.base_url}/mentions-legales"
+        return f"{self.base_url}{LEGAL_NOTICE_PATH}"
 
     @property
     def personal_data(self) -> str:
-        return f"{self.base_url}/donnees-personnelles"
+        return f"{self.base_url}{PERSONAL_DATA_PATH}"
 
 
 class PageRenderer:

@@ -8,6 +8,7 @@ from email.utils import parseaddr
 from fastapi import Request, Response
 
 from libs.web.pages import Pages, pages_router
+from libs.web.rendering import ACCESSIBILITY_PATH, LEGAL_NOTICE_PATH, PERSONAL_DATA_PATH
 from services.intake.api import IntakeDep
 from services.intake.promotion_calendar import PromotionOutlook, PromotionUnavailable
 from workflows.promotion.models import RoundRef
@@ -62,17 +63,17 @@ def _contact(intake: IntakeDep) -> dict[str, str]:
     return {"contact_email": parseaddr(intake.settings.MAIL_FROM)[1]}
 
 
-@router.get("/accessibilite", name="accessibility_statement")
+@router.get(ACCESSIBILITY_PATH, name="accessibility_statement")
 async def accessibility_statement(request: Request, pages: Pages, intake: IntakeDep) -> Response:
     return pages.render(request, "accessibility.html", _contact(intake))
 
 
-@router.get("/mentions-legales", name="legal_notice")
+@router.get(LEGAL_NOTICE_PATH, name="legal_notice")
 async def legal_notice(request: Request, pages: Pages, intake: IntakeDep) -> Response:
     context = {**_contact(intake), "hosting": intake.settings.LEGAL_HOSTING_PROVIDER}
     return pages.render(request, "legal_notice.html", context)
 
 
-@router.get("/donnees-personnelles", name="personal_data")
+@router.get(PERSONAL_DATA_PATH, name="personal_data")
 async def personal_data(request: Request, pages: Pages, intake: IntakeDep) -> Response:
     return pages.render(request, "personal_data.html", _contact(intake))

@@ -43,6 +43,7 @@ async def test_our_own_form_posts_and_a_form_on_another_site_is_refused(
     await page.get_by_role("button", name="Envoyer").click()
     await page.wait_for_url(f"{site.base_url}/form")
     assert site.counter.accepted == before + 1
+    assert site.counter.names[-1] == "Camille"
 
     async with served(create_stranger_site(f"{site.base_url}/form")) as stranger:
         # localhost and 127.0.0.1 are different sites to the browser.

@@ -11,7 +11,11 @@ from deploy.local.engines import free_port
 from libs.messages.common import DossierKind
 from libs.temporal import TemporalConnection
 from services.intake.promotion_calendar import PromotionUnavailable, TemporalPromotionCalendar
-from tests.unit.promotion.promotions import promotion_worker, round_plan, unique_promotion_number
+from tests.unit.workflows.promotion.promotions import (
+    promotion_worker,
+    round_plan,
+    unique_promotion_number,
+)
 from workflows.promotion.models import PromotionInput, promotion_workflow_id
 from workflows.promotion.workflows import PromotionWorkflow
 

@@ -119,6 +119,7 @@ class TestInstalledAssets:
     """What `make install` copied from the real package (it runs before the tests)."""
 
     def test_every_url_in_the_copied_stylesheets_resolves_to_a_copied_file(self) -> None:
+        assert (DSFR_DIR / CSS).is_file(), "DSFR's files are not copied: run `make install`"
         for stylesheet in (CSS, ICONS_CSS):
             css_file = DSFR_DIR / stylesheet
             urls = css_urls(css_file.read_text(encoding="utf-8"))

@@ -49,9 +49,24 @@ class TestOwnForm:
         self, client: httpx.AsyncClient, counter: Counter
     ) -> None:
         token = await form_token(client)
-        response = await client.post("/form", data={CSRF_FIELD: token}, headers=FORM_HEADERS)
+        response = await client.post(
+            "/form", data={CSRF_FIELD: token, "name": "Camille"}, headers=FORM_HEADERS
+        )
         assert response.status_code == 303
-        assert counter.accepted == 1
+        assert counter.names == ["Camille"]  # the route still reads the form the check read
+
+    async def test_a_multipart_form_with_the_token_is_accepted(
+        self, client: httpx.AsyncClient, counter: Counter
+    ) -> None:
+        token = await form_token(client)
+        response = await client.post(
+            "/form",
+            data={CSRF_FIELD: token, "name": "Dominique"},
+            files={"attachment": ("cv.txt", b"...")},
+            headers=FORM_HEADERS,
+        )
+        assert response.status_code == 303
+        assert counter.names == ["Dominique"]
 
     async def test_the_browser_s_own_origin_and_fetch_metadata_are_accepted(
         self, client: httpx.AsyncClient, counter: Counter

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 from libs.messages.common import DossierKind
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.promotion_calendar import InMemoryPromotionCalendar, PromotionOutlook
-from tests.unit.intake.conftest import offline_settings
+from tests.unit.services.intake.conftest import offline_settings
 from workflows.promotion.models import RoundRef, RoundState, SeatsSummary
 
 HOSTING = "Hébergeur de test SAS, 1 rue de l’Exemple, 75000 Paris"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from libs.dossier_links import status_url
-from services.intake.api import prefers_html
+from libs.web.negotiation import prefers_html
 from services.intake.bootstrap import Intake
 from services.intake.service_layer import record_dossier_event
 from tests.unit.services.intake.forms import (
