@@ -58,6 +58,8 @@ class TestLanding:
         assert await page.evaluate("document.documentElement.lang") == "fr"
         await page.evaluate("document.fonts.ready")
         assert await page.evaluate("document.fonts.check('16px Marianne')")
+        # DSFR's script ran under our Content-Security-Policy (it marks the root when it does).
+        assert await page.evaluate("document.documentElement.dataset.frJs") == "true"
         await page.get_by_role("link", name="Candidater").wait_for()
         await page.get_by_role("link", name="Déposer un projet").wait_for()
 
@@ -65,12 +67,16 @@ class TestLanding:
         await shows_cleanly(page, f"{site.base_url}/?lang=en", "intake-landing-en")
         await page.get_by_role("heading", name="Who may apply?").wait_for()
 
-    async def test_on_a_phone(self, browser: Browser, site: Site) -> None:
+    async def test_on_a_phone_where_the_menu_holds_the_language_switch(
+        self, browser: Browser, site: Site
+    ) -> None:
         context = await browser.new_context(viewport={"width": 390, "height": 844})
         try:
-            await shows_cleanly(
-                await context.new_page(), f"{site.base_url}/", "intake-landing-phone"
-            )
+            page = await context.new_page()
+            await shows_cleanly(page, f"{site.base_url}/", "intake-landing-phone")
+            await page.get_by_role("button", name="Menu").click()
+            await page.locator("#header-menu").get_by_role("link", name="English").click()
+            await page.get_by_role("heading", name="Who may apply?").wait_for()
         finally:
             await context.close()
 
