@@ -16,7 +16,7 @@ from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
 from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.intake.outbox import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
-from services.intake.promotion_calendar import PromotionCalendar, TemporalPromotionCalendar
+from services.intake.promotion_calendar import DirectoryPromotionCalendar, PromotionCalendar
 from services.intake.reconciler import (
     TEMPORAL_RPC_TIMEOUT,
     Reconciler,
@@ -26,6 +26,7 @@ from services.intake.reconciler import (
 from services.intake.settings import IntakeSettings
 from services.intake.status_view import subscribe_status_view
 from workflows.dossier.client import DossierWorkflows, TemporalDossierWorkflows
+from workflows.promotion.client import TemporalPromotionDirectory
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,10 @@ def bootstrap(
         temporal=temporal,
         dossier_workflows=dossier_workflows or TemporalDossierWorkflows(temporal),
         promotion_calendar=promotion_calendar
-        or TemporalPromotionCalendar(temporal, settings.CURRENT_PROMOTION_NUMBER),
+        or DirectoryPromotionCalendar(
+            TemporalPromotionDirectory(temporal, settings.TEMPORAL_TASK_QUEUE),
+            settings.CURRENT_PROMOTION_NUMBER,
+        ),
         relay=relay,
         reconciler=reconciler,
     )

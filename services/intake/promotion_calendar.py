@@ -1,26 +1,25 @@
 """The current promotion's seats and selection rounds, as intake's public pages show them.
 
-A port on the promotion workflow's ``calendar`` and ``seats`` queries (the workflow owns both),
-its Temporal adapter, and an in-memory fake for unit tests. The landing page must render when
-Temporal or the worker is down, so the adapter answers within a few seconds or raises
+The promotion workflow owns both; they are read through its client
+(:class:`workflows.promotion.client.PromotionDirectory`, the ``calendar`` and ``seats``
+queries). The landing page must render when Temporal or the worker is down, so
+:class:`DirectoryPromotionCalendar` answers within a few seconds or raises
 :class:`PromotionUnavailable`, and keeps a good answer for a short while (the page is the most
-visited, and every query needs a worker).
+visited, and every query needs a worker). :class:`InMemoryPromotionCalendar` is the pages'
+fake in unit tests.
 """
 
 import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
-from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError
+from workflows.client_errors import WorkflowNotFound, WorkflowsUnavailable
+from workflows.promotion.client import PromotionDirectory
+from workflows.promotion.models import RoundRef, RoundState, SeatsSummary
 
-from libs.temporal import UNREACHABLE, TemporalConnection
-from workflows.promotion.models import RoundRef, RoundState, SeatsSummary, promotion_workflow_id
-
-QUERY_TIMEOUT = timedelta(seconds=2)
 ANSWER_TIMEOUT_SECONDS = 3.0
 """Connecting included: past it the page says the calendar is unavailable."""
 CACHE_SECONDS = 30.0
@@ -52,18 +51,18 @@ class PromotionCalendar(Protocol):
         ...
 
 
-class TemporalPromotionCalendar:
-    """The ``promotion-<number>`` workflow's queries, answered within a few seconds."""
+class DirectoryPromotionCalendar:
+    """Promotion ``number`` read through the promotion client, within a few seconds."""
 
     def __init__(
         self,
-        temporal: TemporalConnection,
+        directory: PromotionDirectory,
         number: int,
         *,
         cache_seconds: float = CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._temporal = temporal
+        self._directory = directory
         self._number = number
         self._cache_seconds = cache_seconds
         self._clock = clock
@@ -74,24 +73,15 @@ class TemporalPromotionCalendar:
             return self._cached[1]
         try:
             async with asyncio.timeout(ANSWER_TIMEOUT_SECONDS):
-                outlook = await self._query()
-        except (RPCError, WorkflowQueryFailedError, *UNREACHABLE) as error:
+                rounds = await self._directory.calendar(self._number)
+                seats = await self._directory.seats(self._number)
+        except (WorkflowsUnavailable, WorkflowNotFound, TimeoutError) as error:
             raise PromotionUnavailable(
                 f"promotion {self._number} did not answer ({type(error).__name__})"
             ) from error
+        outlook = PromotionOutlook(number=self._number, seats=seats, rounds=rounds)
         self._cached = (self._clock() + self._cache_seconds, outlook)
         return outlook
-
-    async def _query(self) -> PromotionOutlook:
-        client = await self._temporal.client()
-        handle = client.get_workflow_handle(promotion_workflow_id(self._number))
-        rounds: list[RoundRef] = await handle.query(
-            "calendar", result_type=list[RoundRef], rpc_timeout=QUERY_TIMEOUT
-        )
-        seats: SeatsSummary = await handle.query(
-            "seats", result_type=SeatsSummary, rpc_timeout=QUERY_TIMEOUT
-        )
-        return PromotionOutlook(number=self._number, seats=seats, rounds=rounds)
 
 
 class InMemoryPromotionCalendar:
