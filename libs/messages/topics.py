@@ -54,6 +54,33 @@ class ConsumerGroups:
     CONTRACTS_READ_MODEL: Final = "contracts-read-model"
     NOTIFICATIONS_CONTRACTS: Final = "notifications-contracts"
     """Contract e-mails: its own group, so contract and dossier offsets never mix."""
+    SELECTION_READ_MODEL_APPLICATIONS: Final = "selection-read-model-applications"
+    """The staff read model's applications consumer (selection derives it as
+    ``<SELECTION_READ_MODEL>-applications``, so each topic keeps its own offsets)."""
+    OPS_DEAD_LETTERS: Final = "ops-dead-letters"
+    """Never consumes: its committed offset on each dead-letter topic marks what operators
+    have replayed or discarded (docs/adr/0012)."""
+
+
+DEAD_LETTER_TOPICS: Final = (
+    WORKFLOWS_BRIDGE_DLQ,
+    NOTIFICATIONS_DLQ,
+    INTAKE_STATUS_VIEW_DLQ,
+    SELECTION_READ_MODEL_DLQ,
+    CONTRACTS_READ_MODEL_DLQ,
+)
+
+CONSUMED_TOPICS: Final[dict[str, tuple[str, ...]]] = {
+    ConsumerGroups.WORKFLOWS_BRIDGE: (APPLICATIONS,),
+    ConsumerGroups.SELECTION_READ_MODEL_APPLICATIONS: (APPLICATIONS,),
+    ConsumerGroups.NOTIFICATIONS: (DOSSIER_EVENTS,),
+    ConsumerGroups.INTAKE_STATUS_VIEW: (DOSSIER_EVENTS,),
+    ConsumerGroups.SELECTION_READ_MODEL: (DOSSIER_EVENTS,),
+    ConsumerGroups.NOTIFICATIONS_CONTRACTS: (CONTRACT_EVENTS,),
+    ConsumerGroups.CONTRACTS_READ_MODEL: (CONTRACT_EVENTS,),
+    ConsumerGroups.OPS_DEAD_LETTERS: DEAD_LETTER_TOPICS,
+}
+"""Which topics each consumer group reads: what consumer lag is measured on."""
 
 
 class Headers:

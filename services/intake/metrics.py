@@ -11,6 +11,10 @@ APPLICATIONS_REJECTED = Counter(
     ["kind", "status_code"],
 )
 OUTBOX_PENDING = Gauge("intake_outbox_pending", "Outbox rows not yet acknowledged by the broker")
+OUTBOX_OLDEST_AGE = Gauge(
+    "intake_outbox_oldest_age_seconds",
+    "Age of the oldest outbox row not yet acknowledged by the broker (0 when none)",
+)
 OUTBOX_PUBLISHED = Counter("intake_outbox_published_total", "Outbox rows published to Kafka")
 OUTBOX_PUBLISH_FAILURES = Counter(
     "intake_outbox_publish_failures_total", "Outbox publish attempts that failed"

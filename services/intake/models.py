@@ -88,3 +88,17 @@ class DossierTimelineEntry(SQLModel, table=True):
     status: str = Field(max_length=64)
     occurred_at: datetime = Field(sa_type=UtcDateTime)
     note: str = Field(default="", sa_type=Text)
+
+
+class ReconcilerState(SQLModel, table=True):
+    """What the reconciler's latest round did, for ``make status`` (one row per reconciler)."""
+
+    __tablename__ = "reconciler_state"
+
+    name: str = Field(primary_key=True, max_length=64, description="intake")
+    last_run_at: datetime = Field(sa_type=UtcDateTime)
+    last_checked: int = Field(default=0, description="Dossiers looked up in the latest round")
+    last_confirmed: int = Field(default=0)
+    last_republished: int = Field(default=0)
+    last_temporal_unreachable: bool = Field(default=False)
+    republished_total: int = Field(default=0, description="Submissions republished, ever")

@@ -195,7 +195,11 @@ class OutboxRelay:
 
     async def refresh_pending_gauge(self) -> None:
         async with transaction(self.sessions) as session:
-            metrics.OUTBOX_PENDING.set(await OutboxRepository(session).count_pending())
+            backlog = await OutboxRepository(session).backlog()
+        metrics.OUTBOX_PENDING.set(backlog.pending)
+        oldest = backlog.oldest_created_at
+        age = 0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds()
+        metrics.OUTBOX_OLDEST_AGE.set(max(0.0, age))
 
     async def run(self) -> None:
         """Relay until cancelled: at once when signalled, else every ``poll_seconds``."""

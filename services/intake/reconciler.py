@@ -21,12 +21,18 @@ from temporalio.service import RPCError, RPCStatusCode
 from libs.database import transaction
 from libs.temporal import TemporalConnection
 from services.intake import metrics
-from services.intake.repository import ApplicationRepository, OutboxRepository
+from services.intake.repository import (
+    ApplicationRepository,
+    OutboxRepository,
+    ReconcilerStateRepository,
+)
 from workflows.dossier.models import dossier_workflow_id
 
 logger = logging.getLogger(__name__)
 
 TEMPORAL_RPC_TIMEOUT = timedelta(seconds=5)
+RECONCILER_NAME = "intake"
+"""Its row in ``reconciler_state`` (read by the operations report)."""
 
 
 class WorkflowLookup(Protocol):
@@ -61,6 +67,21 @@ class ReconcileReport:
     """Without a workflow, but their submission is still pending or was sent only just now."""
     temporal_unreachable: bool = False
     """The round stopped early because Temporal could not be asked."""
+
+
+async def record_round(
+    sessions: async_sessionmaker[AsyncSession], report: ReconcileReport, at: datetime
+) -> None:
+    """Keep what the round did, so ``make status`` can tell when it last ran."""
+    async with transaction(sessions) as session:
+        await ReconcilerStateRepository(session).record_round(
+            RECONCILER_NAME,
+            at,
+            checked=report.checked,
+            confirmed=report.confirmed,
+            republished=report.republished,
+            temporal_unreachable=report.temporal_unreachable,
+        )
 
 
 async def reconcile_once(
@@ -139,6 +160,7 @@ class Reconciler:
                     batch_size=self.batch_size,
                     on_republished=self.on_republished,
                 )
+                await record_round(self.sessions, report, datetime.now(UTC))
             except Exception as error:  # noqa: BLE001 - database unreachable: next round
                 logger.warning("reconciler round failed: %s", type(error).__name__)
             else:

@@ -5,6 +5,7 @@ locks), the dialect is picked from the session's connection.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,7 @@ from services.intake.models import (
     DossierTimelineEntry,
     IdempotencyRecord,
     OutboxMessage,
+    ReconcilerState,
 )
 
 
@@ -65,12 +67,30 @@ class ApplicationRepository:
         )
         return (await self.session.exec(statement)).all()
 
+    async def unconfirmed(self) -> tuple[int, datetime | None]:
+        """How many accepted applications have no confirmed workflow yet, and the oldest's time."""
+        statement = select(func.count(), func.min(Application.created_at)).where(
+            col(Application.workflow_confirmed_at).is_(None)
+        )
+        count, oldest = (await self.session.exec(statement)).one()
+        return int(count), oldest
+
     async def confirm_workflow(self, dossier_id: UUID, at: datetime) -> None:
         await self.session.exec(
             update(Application)
             .where(col(Application.dossier_id) == dossier_id)
             .values(workflow_confirmed_at=at)
         )
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    pending: int
+    oldest_created_at: datetime | None
+    failing: int
+    """Pending rows whose last publish attempt failed."""
+    last_error: str | None
+    """The error of the most recent failing row."""
 
 
 class OutboxRepository:
@@ -93,9 +113,24 @@ class OutboxRepository:
             statement = statement.with_for_update(skip_locked=True)
         return (await self.session.exec(statement)).all()
 
-    async def count_pending(self) -> int:
-        statement = select(func.count()).where(col(OutboxMessage.sent_at).is_(None))
-        return int((await self.session.exec(statement)).one())
+    async def backlog(self) -> OutboxBacklog:
+        pending = col(OutboxMessage.sent_at).is_(None)
+        statement = select(
+            func.count(),
+            func.min(OutboxMessage.created_at),
+            func.count(col(OutboxMessage.last_error)),
+        ).where(pending)
+        count, oldest, failing = (await self.session.exec(statement)).one()
+        last_error = None
+        if failing:
+            newest_failure = (
+                select(OutboxMessage.last_error)
+                .where(pending, col(OutboxMessage.last_error).is_not(None))
+                .order_by(col(OutboxMessage.id).desc())
+                .limit(1)
+            )
+            last_error = (await self.session.exec(newest_failure)).first()
+        return OutboxBacklog(int(count), oldest, int(failing), last_error)
 
     async def mark_sent(self, message_ids: Sequence[int], at: datetime) -> None:
         await self.session.exec(
@@ -179,3 +214,38 @@ class StatusViewRepository:
             .order_by(col(DossierTimelineEntry.occurred_at), col(DossierTimelineEntry.event_id))
         )
         return (await self.session.exec(statement)).all()
+
+
+class ReconcilerStateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record_round(
+        self,
+        name: str,
+        at: datetime,
+        *,
+        checked: int,
+        confirmed: int,
+        republished: int,
+        temporal_unreachable: bool,
+    ) -> None:
+        """Upsert the reconciler's row; the republished total adds up across replicas."""
+        insert = await _upsert_statement(self.session, ReconcilerState)
+        latest = {
+            "last_run_at": at,
+            "last_checked": checked,
+            "last_confirmed": confirmed,
+            "last_republished": republished,
+            "last_temporal_unreachable": temporal_unreachable,
+        }
+        statement = insert.values(name=name, republished_total=republished, **latest)
+        table = ReconcilerState.__table__.c  # type: ignore[attr-defined]
+        statement = statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={**latest, "republished_total": table.republished_total + republished},
+        )
+        await self.session.exec(statement)
+
+    async def get(self, name: str) -> ReconcilerState | None:
+        return await self.session.get(ReconcilerState, name)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from faststream.kafka import KafkaBroker
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
@@ -25,7 +26,7 @@ from services.notifications.consumer import (
 )
 from services.notifications.contract_emails import ContractEmailRenderer
 from services.notifications.mailer import Mailer, SmtpMailer
-from services.notifications.models import SentNotification
+from services.notifications.models import NotificationFailure, SentNotification
 from services.notifications.rendering import EmailRenderer
 from services.notifications.repository import SentNotifications
 from services.notifications.settings import NotificationsSettings
@@ -53,11 +54,17 @@ class Notifications:
         await self.engine.dispose()
 
 
+def own_tables() -> list[Table]:
+    """Only ours: other services own (and migrate) theirs."""
+    return [
+        SQLModel.metadata.tables[model.__tablename__]
+        for model in (SentNotification, NotificationFailure)
+    ]
+
+
 async def create_tables(notifications: Notifications) -> None:
-    # Only ours: other services own (and migrate) theirs.
-    table = SQLModel.metadata.tables[SentNotification.__tablename__]
     async with notifications.engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all, tables=[table])
+        await connection.run_sync(SQLModel.metadata.create_all, tables=own_tables())
 
 
 async def start_subscribers_together(broker: KafkaBroker) -> None:

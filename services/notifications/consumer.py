@@ -148,6 +148,8 @@ def subscribe_to_contract_events(
 def _count(outcome: Outcome) -> None:
     if outcome.delivery is Delivery.SENT:
         metrics.SENT.labels(template=outcome.template).inc()
+        if outcome.delay_seconds is not None:
+            metrics.DELIVERY_DELAY.observe(outcome.delay_seconds)
     elif outcome.delivery is Delivery.DUPLICATE:
         metrics.SKIPPED_DUPLICATES.inc()
 

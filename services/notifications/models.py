@@ -1,8 +1,9 @@
-"""What the service persists: one row per e-mail accepted by SMTP."""
+"""What the service persists: one row per e-mail accepted by SMTP, one per failed attempt."""
 
 from datetime import datetime
 from uuid import UUID
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
 from libs.database import UtcDateTime
@@ -28,5 +29,25 @@ class SentNotification(SQLModel, table=True):
     sent_at: datetime = Field(
         default_factory=utc_now,
         sa_type=UtcDateTime,
+        index=True,
         description="When the SMTP server accepted it",
     )
+    event_occurred_at: datetime | None = Field(
+        default=None,
+        sa_type=UtcDateTime,
+        description="When the event happened: sent_at minus this is the delivery delay "
+        "(None on rows written before it was recorded)",
+    )
+
+
+class NotificationFailure(SQLModel, table=True):
+    """One attempt to send an e-mail that SMTP refused (the operations report counts them)."""
+
+    __tablename__ = "notification_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: UUID = Field(index=True, description="The e-mail's dedupe key")
+    dossier_id: UUID
+    template: str = Field(max_length=100)
+    failed_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime, index=True)
+    error: str = Field(sa_type=Text, description="The SMTP error, without the recipient")

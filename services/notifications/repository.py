@@ -1,4 +1,5 @@
-"""Adapter: the record of e-mails already sent, which makes redelivered events harmless."""
+"""Adapter: the record of e-mails already sent, which makes redelivered events harmless, and
+of failed attempts, which the operations report counts."""
 
 from uuid import UUID
 
@@ -7,7 +8,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import transaction
-from services.notifications.models import SentNotification
+from services.notifications.models import NotificationFailure, SentNotification
 
 
 class SentNotifications:
@@ -27,3 +28,7 @@ class SentNotifications:
         except IntegrityError:
             return False
         return True
+
+    async def record_failure(self, failure: NotificationFailure) -> None:
+        async with transaction(self._sessions) as session:
+            session.add(failure)

@@ -2,16 +2,18 @@
 of its e-mails out once."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from uuid import UUID
 
 from libs.messages.contract_events import ContractEvent
 from libs.messages.dossier_events import DossierEvent
+from libs.messages.envelope import Event, utc_now
 from services.notifications.addressing import Addressing, ContractAddressing
 from services.notifications.contract_emails import ContractEmailRenderer, templates_for
 from services.notifications.mailer import MailDeliveryError, Mailer
-from services.notifications.models import SentNotification
-from services.notifications.rendering import EmailRenderer, notification_id
+from services.notifications.models import NotificationFailure, SentNotification
+from services.notifications.rendering import EmailRenderer, OutgoingEmail, notification_id
 from services.notifications.repository import SentNotifications
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,45 @@ class Delivery(StrEnum):
 class Outcome:
     delivery: Delivery
     template: str | None = None
+    delay_seconds: float | None = field(default=None, compare=False)
+    """Sent: from the event's time to SMTP's acceptance (a measure, not part of the outcome)."""
+
+
+async def _send_and_record(
+    event: Event,
+    key: UUID,
+    template: str,
+    email: OutgoingEmail,
+    *,
+    sent_notifications: SentNotifications,
+    mailer: Mailer,
+) -> Outcome:
+    """Send, then record the e-mail as sent; a refusal is recorded as a failed attempt (the
+    operations report counts them) and raised."""
+    try:
+        await mailer.send(email)
+    except MailDeliveryError as error:
+        await sent_notifications.record_failure(
+            NotificationFailure(
+                notification_id=key,
+                dossier_id=event.dossier_id,
+                template=template,
+                error=str(error)[:500],
+            )
+        )
+        raise
+    sent_at = utc_now()
+    await sent_notifications.add(
+        SentNotification(
+            event_id=key,
+            dossier_id=event.dossier_id,
+            template=template,
+            sent_at=sent_at,
+            event_occurred_at=event.occurred_at,
+        )
+    )
+    delay = (sent_at - event.occurred_at).total_seconds()
+    return Outcome(Delivery.SENT, template, delay_seconds=max(0.0, delay))
 
 
 async def handle_dossier_event(
@@ -54,9 +95,13 @@ async def handle_dossier_event(
         logger.info("event %s already e-mailed, skipped", event.event_id)
         return Outcome(Delivery.DUPLICATE, template.name)
     email = renderer.render(event, addressing.recipient_of(event))
-    await mailer.send(email)
-    await sent_notifications.add(
-        SentNotification(event_id=key, dossier_id=event.dossier_id, template=email.template)
+    outcome = await _send_and_record(
+        event,
+        key,
+        email.template,
+        email,
+        sent_notifications=sent_notifications,
+        mailer=mailer,
     )
     logger.info(
         "e-mail %s sent for event %s of dossier %s",
@@ -64,7 +109,7 @@ async def handle_dossier_event(
         event.event_id,
         event.dossier_id,
     )
-    return Outcome(Delivery.SENT, template.name)
+    return Outcome(Delivery.SENT, template.name, outcome.delay_seconds)
 
 
 class ContractEmailsNotSent(MailDeliveryError):
@@ -103,20 +148,24 @@ async def handle_contract_event(
             continue
         email = renderer.render(event, template, addressing)
         try:
-            await mailer.send(email)
+            outcome = await _send_and_record(
+                event,
+                key,
+                template.name,
+                email,
+                sent_notifications=sent_notifications,
+                mailer=mailer,
+            )
         except MailDeliveryError as error:
             failures[template.name] = error
             continue
-        await sent_notifications.add(
-            SentNotification(event_id=key, dossier_id=event.dossier_id, template=template.name)
-        )
         logger.info(
             "e-mail %s sent for contract event %s of dossier %s",
             template.name,
             event.event_id,
             event.dossier_id,
         )
-        outcomes.append(Outcome(Delivery.SENT, template.name))
+        outcomes.append(outcome)
     if failures:
         raise ContractEmailsNotSent(failures)
     return tuple(outcomes)

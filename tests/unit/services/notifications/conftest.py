@@ -30,7 +30,7 @@ from services.notifications.addressing import (
     staff_contract_url,
     staff_dossier_url,
 )
-from services.notifications.models import SentNotification
+from services.notifications.bootstrap import own_tables
 from services.notifications.repository import SentNotifications
 
 STATUS_URL = "https://eig.example.org/api/v1/dossiers/abc?token=personal-token"
@@ -251,7 +251,7 @@ async def sent_notifications(sqlite_url: str) -> AsyncIterator[SentNotifications
     async with engine.begin() as connection:
         await connection.run_sync(
             SQLModel.metadata.create_all,
-            tables=[SQLModel.metadata.tables[SentNotification.__tablename__]],
+            tables=own_tables(),
         )
     yield SentNotifications(session_factory(engine))
     await engine.dispose()
