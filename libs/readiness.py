@@ -49,6 +49,27 @@ class KafkaProbe:
                 raise ConnectionError("a Kafka consumer has not joined its group yet")
 
 
+class SmtpProbe:
+    """Ready once the server greets with ``220``, as an SMTP client would see it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+
+    async def __call__(self) -> None:
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            greeting = await reader.readline()
+            if not greeting.startswith(b"220"):
+                raise ConnectionError(f"unexpected SMTP greeting {greeting[:40]!r}")
+            writer.write(b"QUIT\r\n")
+            await writer.drain()
+            await reader.readline()
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+
 class TemporalProbe:
     """Ready when the Temporal frontend reports itself serving.
 

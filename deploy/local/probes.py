@@ -6,6 +6,7 @@ import httpx
 from temporalio.client import Client
 
 from deploy.local.supervisor import ReadinessProbe
+from libs.readiness import SmtpProbe
 
 
 def tcp_probe(host: str, port: int) -> ReadinessProbe:
@@ -21,21 +22,7 @@ def tcp_probe(host: str, port: int) -> ReadinessProbe:
 
 def smtp_probe(host: str, port: int) -> ReadinessProbe:
     """Ready once the server greets with ``220``, as an SMTP client would see it."""
-
-    async def probe() -> None:
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            greeting = await reader.readline()
-            if not greeting.startswith(b"220"):
-                raise ConnectionError(f"unexpected SMTP greeting {greeting[:40]!r}")
-            writer.write(b"QUIT\r\n")
-            await writer.drain()
-            await reader.readline()
-        finally:
-            writer.close()
-            await writer.wait_closed()
-
-    return probe
+    return SmtpProbe(host, port)
 
 
 def http_probe(url: str) -> ReadinessProbe:

@@ -91,3 +91,5 @@ class Headers:
     DLQ_ERROR: Final = "eig-dlq-error"
     DLQ_SOURCE_TOPIC: Final = "eig-dlq-source-topic"
     DLQ_SOURCE_OFFSET: Final = "eig-dlq-source-offset"
+    REPLAYED_FROM: Final = "eig-replayed-from"
+    """On a message an operator replayed: ``<dead-letter topic>:<partition>:<offset>``."""

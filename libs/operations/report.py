@@ -8,7 +8,7 @@ values and the same report serves the CLI (``python -m deploy.status``) and the 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -108,7 +108,7 @@ class Section(BaseModel):
         """The problems of this section's facts; overridden by each source."""
         return []
 
-    def assessed(self, limits: Thresholds, now: datetime) -> "Section":
+    def assessed(self, limits: Thresholds, now: datetime) -> Self:
         if self.error is not None:
             problems = [Problem(level=Level.UNKNOWN, message=f"unreadable: {self.error}")]
         else:

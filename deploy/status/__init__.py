@@ -1,0 +1,1 @@
+"""``make status``: the operations report in a terminal (``python -m deploy.status``)."""
