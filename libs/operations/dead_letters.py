@@ -11,7 +11,7 @@ the event id, so a replay (even twice) is safe.
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -47,6 +47,10 @@ MAX_SCAN = 10_000
 """Messages read per dead-letter partition at most (they are few; this bounds a flood)."""
 
 _INPUT_VALUE = re.compile(r"input_value=.*?(?=, input_type=|\]|$)", re.DOTALL)
+
+
+SOURCE_TOPICS = frozenset(PARTITIONS) - frozenset(DEAD_LETTER_TOPICS)
+"""Where a dead letter may be replayed to: the topics consumers read."""
 
 
 class DeadLetterError(Exception):
@@ -108,10 +112,12 @@ class DeadLetterBox:
         bootstrap_servers: str,
         sessions: async_sessionmaker[AsyncSession],
         topics: Sequence[str] = DEAD_LETTER_TOPICS,
+        source_topics: Collection[str] = SOURCE_TOPICS,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.sessions = sessions
         self.topics = tuple(topics)
+        self.source_topics = frozenset(source_topics)
 
     async def inspect(self, newest: int = 10) -> DeadLetters:
         """Per topic: the unhandled depth, the oldest's time and the ``newest`` messages."""
@@ -136,11 +142,12 @@ class DeadLetterBox:
 
     async def replay(self, ref: MessageRef, *, actor: str, reason: str = "") -> DeadLetterAction:
         """Publish the message to its source topic again, then record it handled."""
+        self._check_topic(ref)
         async with kafka_reader(self.bootstrap_servers) as reader:
             record = await self._unhandled_record(reader, ref)
             headers = _headers(record)
             source = headers.get(Headers.DLQ_SOURCE_TOPIC)
-            if source not in PARTITIONS or source in DEAD_LETTER_TOPICS:
+            if source not in self.source_topics:
                 raise DeadLetterError(f"{ref.topic} {ref.partition}:{ref.offset}: no source topic")
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.bootstrap_servers,
@@ -164,6 +171,7 @@ class DeadLetterBox:
 
     async def discard(self, ref: MessageRef, *, actor: str, reason: str = "") -> DeadLetterAction:
         """Record the message handled without publishing it anywhere."""
+        self._check_topic(ref)
         async with kafka_reader(self.bootstrap_servers) as reader:
             record = await self._unhandled_record(reader, ref)
             return await self._record(reader, record, DeadLetterDecision.DISCARD, actor, reason)
@@ -210,9 +218,11 @@ class DeadLetterBox:
         ]
         return left, end - stop
 
-    async def _unhandled_record(self, reader: KafkaReader, ref: MessageRef) -> ConsumerRecord:
+    def _check_topic(self, ref: MessageRef) -> None:
         if ref.topic not in self.topics:
             raise DeadLetterError(f"{ref.topic} is not a dead-letter topic")
+
+    async def _unhandled_record(self, reader: KafkaReader, ref: MessageRef) -> ConsumerRecord:
         tp = ref.topic_partition
         start, end = await self._start(reader, tp)
         if not start <= ref.offset < end:

@@ -110,6 +110,9 @@ async def kafka_reader(bootstrap_servers: str) -> AsyncIterator[KafkaReader]:
     try:
         await admin.start()
         await consumer.start()
+        # One turn of the loop lets the group-less consumer's background task begin: stopped
+        # before it ran, aiokafka's stop() raises CancelledError.
+        await asyncio.sleep(0)
         yield KafkaReader(admin, consumer)
     finally:
         await consumer.stop()

@@ -12,6 +12,7 @@ from libs.database import create_engine, is_sqlite, session_factory
 from libs.http_service import BrokeredParts
 from libs.kafka import create_broker
 from libs.observability import ReadinessCheck
+from libs.operations.kafka_lag import export_consumer_lag
 from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
 from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
@@ -61,6 +62,13 @@ class Intake(BrokeredParts):
             self.spawn(self.relay.run(), "intake-outbox-relay")
         if self.reconciler is not None:
             self.spawn(self.reconciler.run(), "intake-reconciler")
+        if self.broker is not None and self.settings.KAFKA_LAG_EXPORT_ENABLED:
+            self.spawn(
+                export_consumer_lag(
+                    self.settings.KAFKA_BOOTSTRAP_SERVERS, self.settings.KAFKA_LAG_EXPORT_SECONDS
+                ),
+                "intake-consumer-lag",
+            )
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         checks = self.parts_checks()

@@ -39,3 +39,8 @@ class IntakeSettings(PlatformSettings):
     CURRENT_PROMOTION_NUMBER: int = Field(default=7, ge=1)
     """The promotion whose seats and rounds the landing page shows (the same variable tells
     the workflows process which promotion to seed)."""
+
+    KAFKA_LAG_EXPORT_ENABLED: bool = True
+    """Export ``kafka_consumergroup_lag`` of every consumer group on /metrics (docs/adr/0012:
+    intake is the one process that does; with several replicas, enable it on one)."""
+    KAFKA_LAG_EXPORT_SECONDS: float = 15.0

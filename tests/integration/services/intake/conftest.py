@@ -30,6 +30,7 @@ def intake_settings(database_url: str, kafka_bootstrap: str, **overrides: Any) -
         # Each test reads the shared topics from the start with a group of its own.
         "STATUS_VIEW_CONSUMER_GROUP": f"intake-status-view-test-{uuid.uuid4().hex[:8]}",
         "RECONCILER_ENABLED": False,
+        "KAFKA_LAG_EXPORT_ENABLED": False,
         **overrides,
     }
     return IntakeSettings(_env_file=None, **values)
