@@ -230,7 +230,9 @@ class DeadLetterTopic(BaseModel):
     topic: str
     depth: int = Field(description="Messages neither replayed nor discarded")
     oldest_at: datetime | None
-    newest: list[DeadLetter] = Field(description="The newest unhandled messages, newest first")
+    newest: list[DeadLetter] = Field(
+        default_factory=list, description="The newest unhandled messages, newest first"
+    )
 
 
 class DeadLetters(Section):
