@@ -72,6 +72,7 @@ async def collect_report(
         return await collect_workflows(
             client,
             ui_url=sources.temporal_ui_url,
+            task_queue=sources.temporal_task_queue,
             max_described=sources.max_described_workflows,
         )
 

@@ -37,6 +37,7 @@ class Sources:
     kafka_bootstrap_servers: str
     temporal_address: str
     temporal_namespace: str
+    temporal_task_queue: str
     temporal_ui_url: str
     smtp_host: str
     smtp_port: int
@@ -65,6 +66,7 @@ class Sources:
             kafka_bootstrap_servers=pick("KAFKA_BOOTSTRAP_SERVERS", urls.get("kafka")),
             temporal_address=pick("TEMPORAL_ADDRESS", urls.get("temporal")),
             temporal_namespace=settings.TEMPORAL_NAMESPACE,
+            temporal_task_queue=settings.TEMPORAL_TASK_QUEUE,
             temporal_ui_url=pick("TEMPORAL_UI_URL", urls.get("temporal_ui")),
             smtp_host=smtp_host,
             smtp_port=smtp_port,

@@ -31,11 +31,20 @@ def _time(stamp: Timestamp) -> datetime | None:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-async def _counts(client: Client, limit: asyncio.Semaphore) -> list[WorkflowCount]:
+def _scoped(query: str, task_queue: str | None) -> str:
+    return query if task_queue is None else f'{query} AND TaskQueue = "{task_queue}"'
+
+
+async def _counts(
+    client: Client, limit: asyncio.Semaphore, task_queue: str | None
+) -> list[WorkflowCount]:
     async def count(kind: DossierKind, status: DossierStatus) -> WorkflowCount:
         async with limit:
             found = await client.count_workflows(
-                f'DossierKind = "{kind.value}" AND DossierStatus = "{status.value}"'
+                _scoped(
+                    f'DossierKind = "{kind.value}" AND DossierStatus = "{status.value}"',
+                    task_queue,
+                )
             )
         return WorkflowCount(kind=kind.value, status=status.value, count=found.count)
 
@@ -87,16 +96,21 @@ async def _failing(
     return found
 
 
-async def collect_workflows(client: Client, *, ui_url: str, max_described: int = 1000) -> Workflows:
-    """Counts, then the failing tasks of up to ``max_described`` running workflows."""
+async def collect_workflows(
+    client: Client,
+    *,
+    ui_url: str,
+    task_queue: str | None = None,
+    max_described: int = 1000,
+) -> Workflows:
+    """Counts, then the failing tasks of up to ``max_described`` running workflows; only
+    those of ``task_queue`` when given (the platform's, ``TEMPORAL_TASK_QUEUE``)."""
     limit = asyncio.Semaphore(CONCURRENCY)
-    counts = await _counts(client, limit)
-    running = (await client.count_workflows('ExecutionStatus = "Running"')).count
+    counts = await _counts(client, limit, task_queue)
+    running_query = _scoped('ExecutionStatus = "Running"', task_queue)
+    running = (await client.count_workflows(running_query)).count
     executions = [
-        execution
-        async for execution in client.list_workflows(
-            'ExecutionStatus = "Running"', limit=max_described
-        )
+        execution async for execution in client.list_workflows(running_query, limit=max_described)
     ]
     failing = await asyncio.gather(
         *(_failing(client, execution, ui_url, limit) for execution in executions)
