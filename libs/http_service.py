@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -9,13 +10,53 @@ from typing import Any, Protocol
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
+from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from libs.api_errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, install_error_handlers
 from libs.kafka import keep_starting, try_starting
 from libs.observability import ReadinessCheck, configure_logging, health_router
 from libs.readiness import DatabaseProbe, KafkaProbe
+
+HTTP_REQUEST_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "HTTP requests by method, route template (never the dossier id itself) and status code",
+    ["method", "route", "status_code"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+UNMATCHED_ROUTE = "<unmatched>"
+"""The route label of requests no route matched: their paths would make a label per URL."""
+
+
+class RequestDuration:
+    """Times every HTTP request under its route's template (``/api/v1/dossiers/{dossier_id}``),
+    which the router leaves in the scope once it matched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the app fails before answering, the server answers 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
+            HTTP_REQUEST_DURATION.labels(scope["method"], route, str(status)).observe(
+                time.perf_counter() - started
+            )
 
 
 class ServiceParts(Protocol):
@@ -97,8 +138,9 @@ def create_service_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """Every service's API has this shape: ``parts`` started and stopped by the lifespan, the
-    shared error format, a request body limit, its ``routers``, and ``/healthz``, ``/readyz``
-    (``checks``; ``optional_checks`` only degrade it) and ``/metrics``."""
+    shared error format, a request body limit, its ``routers``, ``/healthz``, ``/readyz``
+    (``checks``; ``optional_checks`` only degrade it) and ``/metrics``, with every request
+    timed in ``http_request_duration_seconds``."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -116,6 +158,8 @@ def create_service_app(
         app.include_router(router)
     app.include_router(health_router(checks, optional=optional_checks))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
+    # Outermost: refused bodies are timed too, and the router's scope is read after the call.
+    app.add_middleware(RequestDuration)
     return app
 
 

@@ -16,6 +16,8 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage as InjectedKafkaMessage
 from faststream.kafka.message import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import REGISTRY
 from pydantic import ValidationError
 
 from libs.messages.envelope import Event
@@ -37,6 +39,9 @@ def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
         # Route FastStream's own lines through the JSON root handler (configure_logging).
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,
+        # Every subscriber and publisher counted and timed on the process's /metrics
+        # (faststream_received_messages_total, ..._processed_messages_duration_seconds, …).
+        middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id)],
     )
 
 

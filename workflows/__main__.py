@@ -4,33 +4,37 @@ import asyncio
 import logging
 import signal
 
-from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig
+from prometheus_client import REGISTRY
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime
 
 from libs.observability import configure_logging
+from libs.temporal_metrics import TemporalSdkMetrics
 from workflows.settings import WorkflowsSettings
 from workflows.worker import run
 
 
-def route_temporal_core_logs_through_python_logging() -> None:
-    """One JSON log stream: the Temporal core's lines are sent to the root logger too."""
+def set_temporal_runtime() -> TemporalSdkMetrics:
+    """One JSON log stream, one /metrics: the Temporal core's log lines go to the root logger,
+    its metrics to the process registry (every client of the process uses this runtime)."""
     # The Temporal core (Rust) writes its own lines unless told to forward them.
     forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    sdk_metrics = TemporalSdkMetrics()
+    REGISTRY.register(sdk_metrics)
     Runtime.set_default(
-        Runtime(
-            telemetry=TelemetryConfig(logging=LoggingConfig(filter="WARN", forwarding=forwarding))
-        )
+        sdk_metrics.runtime(logging=LoggingConfig(filter="WARN", forwarding=forwarding))
     )
+    return sdk_metrics
 
 
 async def main() -> None:
     settings = WorkflowsSettings()
     configure_logging("workflows", settings.LOG_LEVEL)
-    route_temporal_core_logs_through_python_logging()
+    sdk_metrics = set_temporal_runtime()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(stop_signal, stop.set)
-    await run(settings, stop)
+    await run(settings, stop, sdk_metrics=sdk_metrics)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from libs.kafka import RetryPolicy, create_broker
 from libs.observability import ReadinessCheck, health_router
 from libs.readiness import KafkaProbe, TemporalProbe
 from libs.temporal import connect
+from libs.temporal_metrics import TemporalSdkMetrics
 from workflows.bridge import DossierDefaults, subscribe_bridge
 from workflows.contract.activities import ContractActivities
 from workflows.contract.workflows import CONTRACT_WORKFLOWS
@@ -89,8 +90,15 @@ class _Parts:
     seed_task: asyncio.Task[object] | None = None
 
 
-async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) -> None:
+async def run(
+    settings: WorkflowsSettings,
+    stop: asyncio.Event | None = None,
+    *,
+    sdk_metrics: TemporalSdkMetrics | None = None,
+) -> None:
     """Run until ``stop`` is set (or the task is cancelled), then shut down in order.
+
+    ``sdk_metrics``: the collector of the runtime the process's clients use, drained here.
 
     Consuming stops first, so no workflow is started while the worker drains; the broker's
     producer closes last, after the worker's in-flight activities have published.
@@ -109,6 +117,11 @@ async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) ->
     }
     http = _health_server(settings, readiness)
     parts = _Parts(broker, http, asyncio.create_task(http.serve(), name="health-http"))
+    metrics_task = (
+        None
+        if sdk_metrics is None
+        else asyncio.create_task(sdk_metrics.drain_forever(), name="temporal-sdk-metrics")
+    )
     try:
         if await _start(parts, settings, stop):
             logger.info(
@@ -119,6 +132,9 @@ async def run(settings: WorkflowsSettings, stop: asyncio.Event | None = None) ->
             await _until_stopped_or_failed(parts, stop)
     finally:
         await _shut_down(parts)
+        if metrics_task is not None:
+            metrics_task.cancel()
+            await asyncio.gather(metrics_task, return_exceptions=True)
     # A component that ended by itself (not on request) is a failure the supervisor must see.
     for task in (parts.worker_task, parts.http_task):
         if task is not None and task.done() and not task.cancelled() and task.exception():
