@@ -14,7 +14,7 @@ NPM_INSTALLED := node_modules/.package-lock.json
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-integration test-e2e lint format typecheck bench clean
+.PHONY: help install run status test test-unit test-integration test-e2e lint format typecheck bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,17 @@ install: $(NPM_INSTALLED) ## Create .venv (Python 3.11+), install the locked dep
 			exit 1; \
 		fi; \
 	fi
+	@if ! command -v promtool >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's prometheus package (promtool and Prometheus, for the monitoring tests)"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q --no-install-recommends prometheus >/dev/null 2>&1 \
+				|| { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends prometheus >/dev/null; }; \
+		else \
+			echo "The monitoring tests need Debian's prometheus package: run 'sudo apt-get install -y prometheus'" >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 # The State design system from npm (package-lock.json), again only when the lock file changed.
 $(NPM_INSTALLED): package.json package-lock.json .dsfr.yml
@@ -51,6 +62,9 @@ $(NPM_INSTALLED): package.json package-lock.json .dsfr.yml
 
 run: install ## Start the whole platform on this machine (Ctrl-C stops it)
 	$(PYTHON) -m deploy.local
+
+status: install ## What is stuck, where and since when (ARGS='--json', '--threshold NAME=VALUE', 'dead-letters list')
+	@$(PYTHON) -m deploy.status $(ARGS)
 
 test: install ## Run every test: unit, integration (real engines) and end-to-end
 	$(PYTEST) $(ARGS)
