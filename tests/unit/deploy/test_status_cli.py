@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from deploy.status import __main__ as cli
+from libs.operations.dead_letters import DeadLetterError
 from libs.operations.report import (
     ConsumerLag,
     DeadLetters,
@@ -176,7 +177,7 @@ class TestDeadLetterArguments:
     def test_a_position_is_partition_colon_offset(self) -> None:
         ref = cli.message_ref("eig.notifications.dlq.v1", "0:17")
         assert (ref.partition, ref.offset) == (0, 17)
-        with pytest.raises(cli.DeadLetterError, match="PARTITION:OFFSET"):
+        with pytest.raises(DeadLetterError, match="PARTITION:OFFSET"):
             cli.message_ref("eig.notifications.dlq.v1", "17")
 
     def test_discard_needs_a_reason(self, capsys: pytest.CaptureFixture[str]) -> None:

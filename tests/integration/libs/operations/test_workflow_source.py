@@ -91,7 +91,7 @@ async def test_counts_by_kind_and_status_and_failing_activities_and_workflow_tas
             search_attributes=attributes("project", "received"),
         )
 
-        async def failing_enough():  # type: ignore[no-untyped-def]
+        async def failing_enough():
             report = await collect_workflows(client, ui_url=UI, task_queue=queue)
             attempts = {(item.workflow_id, item.problem): item.attempt for item in report.failing}
             counted = sum(count.count for count in report.counts)
