@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import libs.operations.models  # noqa: F401 - registers the tables on SQLModel.metadata
 import services.contracts.models
 import services.intake.models
 import services.notifications.models

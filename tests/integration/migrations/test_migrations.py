@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
+import libs.operations.models  # noqa: F401 - every table on SQLModel.metadata
 import services.contracts.models
 import services.intake.models
 import services.notifications.models

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import libs.operations.models  # noqa: F401 - every table on SQLModel.metadata
 import services.contracts.models
 import services.notifications.models  # noqa: F401 - every table on SQLModel.metadata
 from libs.database import create_engine, session_factory, transaction
