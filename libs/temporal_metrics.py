@@ -62,11 +62,17 @@ class TemporalSdkMetrics(Collector):
     def __init__(self, buffer_size: int = BUFFER_SIZE) -> None:
         self.buffer = MetricBuffer(buffer_size, MetricBufferDurationFormat.SECONDS)
         self._families: dict[str, _Family] = {}
+        self._runtime: Runtime | None = None
 
     def runtime(self, logging: LoggingConfig | None = LoggingConfig.default) -> Runtime:
-        return Runtime(telemetry=TelemetryConfig(logging=logging, metrics=self.buffer))
+        """The runtime recording into this collector's buffer (one per collector)."""
+        if self._runtime is None:
+            self._runtime = Runtime(telemetry=TelemetryConfig(logging=logging, metrics=self.buffer))
+        return self._runtime
 
     def drain(self) -> None:
+        if self._runtime is None:
+            return  # nothing records yet (the registry asks for names at registration)
         for update in self.buffer.retrieve_updates():
             metric = update.metric
             labels: Labels = tuple(sorted((k, str(v)) for k, v in update.attributes.items()))

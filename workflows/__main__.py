@@ -19,10 +19,10 @@ def set_temporal_runtime() -> TemporalSdkMetrics:
     # The Temporal core (Rust) writes its own lines unless told to forward them.
     forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
     sdk_metrics = TemporalSdkMetrics()
-    REGISTRY.register(sdk_metrics)
     Runtime.set_default(
         sdk_metrics.runtime(logging=LoggingConfig(filter="WARN", forwarding=forwarding))
     )
+    REGISTRY.register(sdk_metrics)
     return sdk_metrics
 
 

@@ -72,3 +72,12 @@ async def test_completed_workflows_and_latencies_are_exported(
         and f'task_queue="{queue}"' in line
     ]
     assert buckets and buckets[0].endswith(" 2.0")
+
+
+def test_a_collector_registered_before_its_runtime_exists_exports_nothing_yet() -> None:
+    registry = CollectorRegistry()
+    sdk_metrics = TemporalSdkMetrics()
+
+    registry.register(sdk_metrics)
+
+    assert "temporal_" not in generate_latest(registry).decode()
