@@ -3,9 +3,9 @@
 Only the Kafka admin and fetch APIs every broker has (ListOffsets, OffsetFetch, ListGroups,
 DescribeGroups), so the same code reads the embedded Tansu broker and Apache Kafka. Checked
 on Tansu: OffsetFetch must name its partitions (Tansu answers a "whole group" fetch with a
-malformed response), DescribeGroups of an unknown group is garbled (so only listed groups are
-described), and a metadata request for a missing topic creates it (so only listed topics are
-described). The collector never joins a group: reading a group's offsets must not rebalance it.
+malformed response), DescribeGroups must name one group (an answer about several cannot be
+decoded) that the broker lists (an unknown group's answer is garbled), and a metadata request
+for a missing topic creates it (so only listed topics are described). The collector never joins a group: reading a group's offsets must not rebalance it.
 """
 
 import asyncio
@@ -124,8 +124,9 @@ async def group_states(reader: KafkaReader, groups: Sequence[str]) -> dict[str, 
     listed = {group for group, *_ in await reader.admin.list_consumer_groups()}
     known = [group for group in groups if group in listed]
     states = dict.fromkeys(groups, ("absent", 0))
-    if known:
-        for response in await reader.admin.describe_consumer_groups(known):
+    for known_group in known:
+        # One group per request: Tansu's answer naming several groups cannot be decoded.
+        for response in await reader.admin.describe_consumer_groups([known_group]):
             for described in response.groups:
                 error_code, group, state, _protocol_type, _protocol, members, *_ = described
                 if error_code == 0 and group in states:

@@ -90,6 +90,34 @@ class TestConsumerLag:
         assert groups[never].state == "absent"
         assert groups[never].lag == 5
 
+    async def test_groups_with_live_members_are_described_each_on_its_own(
+        self, kafka_bootstrap: str
+    ) -> None:
+        # Tansu cannot answer DescribeGroups naming several groups that have members.
+        topic = unique("live")
+        await ensure_topics(kafka_bootstrap, {topic: 1})
+        await produce(kafka_bootstrap, topic, [b"a"])
+        groups = [unique("group"), unique("group")]
+        members = [
+            AIOKafkaConsumer(
+                topic,
+                bootstrap_servers=kafka_bootstrap,
+                group_id=group,
+                auto_offset_reset="earliest",
+            )
+            for group in groups
+        ]
+        await asyncio.gather(*(member.start() for member in members))
+        try:
+            await asyncio.gather(*(member.getone() for member in members))
+            await asyncio.gather(*(member.commit() for member in members))
+
+            lag = await collect_consumer_lag(kafka_bootstrap, dict.fromkeys(groups, (topic,)))
+        finally:
+            await asyncio.gather(*(member.stop() for member in members))
+
+        assert [(g.state, g.members, g.lag) for g in lag.groups] == [("Stable", 1, 0)] * 2
+
     async def test_a_missing_topic_is_left_out_and_not_created(self, kafka_bootstrap: str) -> None:
         missing, group = unique("missing"), unique("group")
 
