@@ -3,11 +3,13 @@
 from collections.abc import Iterator
 from datetime import datetime
 
+from libs.messages.topics import ConsumerGroups
 from libs.operations.report import (
     ConsumerLag,
     DeadLetters,
     Deadlines,
     Emails,
+    GroupLag,
     Level,
     OutboxStatus,
     Readiness,
@@ -18,6 +20,16 @@ from libs.operations.report import (
     age_seconds,
     duration,
 )
+
+
+def _consumers(section: ConsumerLag) -> list[GroupLag]:
+    """The consumers' groups; the dead-letter bookkeeping group has its own section."""
+    return [group for group in section.groups if group.group != ConsumerGroups.OPS_DEAD_LETTERS]
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _headline(section: Section, now: datetime) -> str:
@@ -31,9 +43,10 @@ def _headline(section: Section, now: datetime) -> str:
             age = age_seconds(section.oldest_pending_at, now)
             return f"{section.pending} pending, oldest {duration(age)}, {section.failing} failing"
         case ConsumerLag():
-            behind = [group for group in section.groups if group.lag]
-            total = sum(group.lag for group in section.groups)
-            return f"{total} messages behind in {len(behind)}/{len(section.groups)} groups"
+            groups = _consumers(section)
+            behind = [group for group in groups if group.lag]
+            total = sum(group.lag for group in groups)
+            return f"{total} messages behind in {len(behind)}/{len(groups)} groups"
         case DeadLetters():
             depth = sum(topic.depth for topic in section.topics)
             return f"{depth} unhandled in {len(section.topics)} topics"
@@ -65,7 +78,7 @@ def _details(section: Section, now: datetime) -> Iterator[str]:
     """Where it is: the rows behind the headline that need attention."""
     match section:
         case ConsumerLag():
-            for group in section.groups:
+            for group in _consumers(section):
                 for row in group.partitions:
                     if row.lag:
                         age = duration(age_seconds(row.oldest_unconsumed_at, now))
@@ -79,8 +92,8 @@ def _details(section: Section, now: datetime) -> Iterator[str]:
                     facts = " ".join(f"{key}={value}" for key, value in letter.summary.items())
                     yield (
                         f"{letter.topic} {letter.partition}:{letter.offset} "
-                        f"from {letter.source_topic} {letter.source_offset}: {letter.error} "
-                        f"[{facts}]"
+                        f"from {letter.source_topic} {letter.source_offset}: "
+                        f"{_one_line(letter.error)} [{facts}]"
                     )
         case Workflows():
             for count in section.counts:
@@ -98,7 +111,7 @@ def render(report: StatusReport, *, verbose: bool = False) -> str:
     for section in report.sections():
         lines.append(f"  {section.level.value:<8} {section.TITLE:<44} {_headline(section, now)}")
         for problem in section.problems:
-            lines.append(f"             - {problem.message}")
+            lines.append(f"             - {' '.join(problem.message.split())}")
         if verbose or section.level is not Level.OK:
             lines.extend(f"               {line}" for line in _details(section, now))
     return "\n".join(lines)
