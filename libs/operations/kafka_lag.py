@@ -5,7 +5,8 @@ DescribeGroups), so the same code reads the embedded Tansu broker and Apache Kaf
 on Tansu: OffsetFetch must name its partitions (Tansu answers a "whole group" fetch with a
 malformed response), DescribeGroups must name one group (an answer about several cannot be
 decoded) that the broker lists (an unknown group's answer is garbled), and a metadata request
-for a missing topic creates it (so only listed topics are described). The collector never joins a group: reading a group's offsets must not rebalance it.
+for a missing topic creates it (so only listed topics are described). The collector never
+joins a group: reading a group's offsets must not rebalance it.
 """
 
 import asyncio

@@ -24,7 +24,7 @@ from services.intake.repository import ApplicationRepository, OutboxRepository
 from services.intake.service_layer import submit_application
 from services.notifications.models import NotificationFailure, SentNotification
 from services.selection.models import StaffDossier
-from tests.unit.intake.forms import candidate_form
+from tests.unit.services.intake.forms import candidate_form
 
 pytestmark = pytest.mark.integration
 
