@@ -261,6 +261,7 @@ def welcome(settings: LocalStackSettings, urls: Mapping[str, str]) -> str:
             f"-d @{os.path.relpath(EXAMPLE_APPLICATION)} "
             f"{urls['intake']}{CANDIDATE_SUBMISSION_PATH}"
         )
+    lines.append("What is stuck, where and since when: make status (python -m deploy.status).")
     lines.append("Ctrl-C stops everything.")
     return "\n".join(lines)
 
