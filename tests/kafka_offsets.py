@@ -4,31 +4,23 @@ Used with ``eventually`` to prove that a consumer acknowledged a message (and so
 it again) without sleeping, e.g. after publishing a duplicate that must change nothing.
 """
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from libs.messages.topics import PARTITIONS
+from libs.operations.kafka_lag import kafka_reader
 
 
 async def committed_and_end_offsets(
     bootstrap_servers: str, group_id: str, topic: str
 ) -> dict[int, tuple[int, int]]:
     """Per partition: (offset committed by ``group_id``, end offset of the partition)."""
-    # Never subscribes: only reads the group's offsets, so it does not join the group and
-    # cause a rebalance of the consumer under test.
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, number) for number in range(PARTITIONS[topic])]
-        end_offsets = await consumer.end_offsets(partitions)
-        offsets = {}
-        for partition in partitions:
-            committed = await consumer.committed(partition)
-            offsets[partition.partition] = (committed or 0, end_offsets[partition])
-        return offsets
-    finally:
-        await consumer.stop()
+    # The operations report's reader never joins the group, so the consumer under test is
+    # not rebalanced.
+    partitions = [TopicPartition(topic, number) for number in range(PARTITIONS[topic])]
+    async with kafka_reader(bootstrap_servers) as reader:
+        committed = await reader.committed(group_id, partitions)
+        _, end_offsets = await reader.bounds(partitions)
+    return {tp.partition: (committed[tp] or 0, end_offsets[tp]) for tp in partitions}
 
 
 async def group_caught_up(bootstrap_servers: str, group_id: str, topic: str) -> bool:
