@@ -1,15 +1,20 @@
 """Kafka plumbing shared by producers and consumers: broker factory, topics, at-least-once handling.
 
-Consumers are registered with :func:`subscribe_reliably` (``AckPolicy.MANUAL`` and
-:func:`process_then_ack`): the offset is committed only after the work succeeded, transient
-failures are retried with backoff, and poison messages go to a dead-letter topic so the consumer
-moves on (FastStream's default acks *before* handling).
+Every consumer is registered with :func:`subscribe_events`, the one consumer policy: a map from
+event type to handler (:class:`Handler`); an event type the consumer does not handle is skipped
+and counted (``eig_kafka_events_skipped_total``), never dead-lettered, so a producer may add
+event types before its consumers know them. Underneath (``AckPolicy.MANUAL`` and
+:func:`process_then_ack`), the offset is committed only after the handler succeeded, transient
+failures are retried with backoff, and poison messages (unreadable, or a known type that does
+not validate) go to a dead-letter topic so the consumer moves on (FastStream's default acks
+*before* handling).
 """
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream import AckPolicy
@@ -17,13 +22,21 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage as InjectedKafkaMessage
 from faststream.kafka.message import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from prometheus_client import REGISTRY
-from pydantic import ValidationError
+from prometheus_client import REGISTRY, Counter
+from pydantic import BaseModel, ValidationError
 
 from libs.messages.envelope import Event
 from libs.messages.topics import PARTITIONS, Headers
 
 logger = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+
+EVENTS_SKIPPED = Counter(
+    "eig_kafka_events_skipped",
+    "Events of a type their consumer does not handle, acknowledged without being read",
+    ["consumer", "event_type"],
+)
 
 
 def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
@@ -154,35 +167,88 @@ async def _dead_letter(
     await message.ack()
 
 
-def subscribe_reliably(
+def event_type(model: type[Event]) -> str:
+    """The ``type`` every message of an event model carries (its ``Literal`` default)."""
+    default = model.model_fields["type"].default
+    if not isinstance(default, str):
+        raise TypeError(f"{model.__name__} does not fix its event type")
+    return default
+
+
+@dataclass(frozen=True)
+class Handler(Generic[E]):
+    """What a consumer does with one event type: ``handle`` gets the parsed ``event``."""
+
+    event: type[E]
+    handle: Callable[[E], Awaitable[None]]
+
+
+class _EventType(BaseModel):
+    """Only the envelope's ``type``: what routing needs before the whole body is read."""
+
+    type: str
+
+
+class EventRouter:
+    """A consumer's map from event type to handler, applied to one message body.
+
+    An event type without a handler is skipped and counted; a body without a ``type``, or of a
+    known type that does not validate, raises :data:`POISON_ERRORS` (the message is dead-lettered).
+    """
+
+    def __init__(self, consumer: str, handlers: Iterable[Handler[Any]]) -> None:
+        self.consumer = consumer
+        routes: dict[str, Handler[Any]] = {}
+        for handler in handlers:
+            name = event_type(handler.event)
+            if name in routes:
+                raise ValueError(f"{consumer}: two handlers for {name}")
+            routes[name] = handler
+        self.handlers: Mapping[str, Handler[Any]] = routes
+
+    async def __call__(self, body: bytes) -> None:
+        name = _EventType.model_validate_json(body).type
+        handler = self.handlers.get(name)
+        if handler is None:
+            # Cut: the type comes from the message, and labels must stay short.
+            skipped = name[:100]
+            EVENTS_SKIPPED.labels(consumer=self.consumer, event_type=skipped).inc()
+            logger.info("%s does not handle %s events: skipped", self.consumer, skipped)
+            return
+        await handler.handle(handler.event.model_validate_json(body))
+
+
+def subscribe_events(
     broker: KafkaBroker,
     topic: str,
-    work: Callable[[bytes], Awaitable[None]],
+    handlers: Iterable[Handler[Any]],
     *,
+    consumer: str,
     group_id: str,
     dlq_topic: str,
     retry: RetryPolicy,
     on_dead_letter: Callable[[BaseException], None] | None = None,
-    title: str | None = None,
     description: str | None = None,
 ) -> None:
-    """Register a consumer of ``topic`` that runs ``work(body)`` under :func:`process_then_ack`.
+    """Register ``consumer`` on ``topic``: each message goes to the handler of its event type
+    (:class:`EventRouter`) under :func:`process_then_ack`; it runs once the broker starts.
 
-    The subscriber is named after ``work`` (FastStream's logs and AsyncAPI use that name).
-    ``work`` should parse the body itself, so that an unreadable message counts as poison.
+    ``consumer`` names the subscriber in FastStream's logs and AsyncAPI, and labels the
+    skipped-events metric; ``group_id`` is separate because tests sharing a broker change it.
     """
+    route = EventRouter(consumer, handlers)
 
     async def consume(message: InjectedKafkaMessage) -> None:
         await process_then_ack(
             message,
-            lambda: work(message.body),
+            lambda: route(message.body),
             broker=broker,
             dlq_topic=dlq_topic,
             retry=retry,
             on_dead_letter=on_dead_letter,
         )
 
-    consume.__name__ = consume.__qualname__ = work.__name__
+    consume.__name__ = consume.__qualname__ = consumer.replace("-", "_")
     broker.subscriber(
         topic,
         group_id=group_id,
@@ -193,7 +259,7 @@ def subscribe_reliably(
         # which waits about half the session timeout, takes ~3 s instead of ~5 s.
         session_timeout_ms=6_000,
         heartbeat_interval_ms=1_500,
-        title=title,
+        title=consumer,
         description=description,
     )(consume)
 

@@ -1,15 +1,102 @@
-"""How dates and amounts read for applicants, in French and English (dates in Paris time).
+"""How the platform's facts read for people, in French and English: the names of roles, dossier
+kinds and statuses, contract statuses, dates (in Paris time), amounts and durations.
 
-Shared by the e-mails, the applicant's status page and the contract documents, so all say the
-same thing.
+The one home of these words: e-mails, applicant pages and contract documents all use it, so
+all say the same thing. A name starts with a capital, as a label or a heading shows it;
+``in_sentence=True`` gives it for the middle of a sentence ("en tant que directeur ou
+directrice technique").
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from libs.messages.common import Language
+from libs.messages.common import DossierKind, Language, Role
+from libs.messages.contract_events import ContractStatus
+from libs.messages.dossier_events import DossierStatus
+
+
+@dataclass(frozen=True)
+class Label:
+    """One name in French and in English."""
+
+    fr: str
+    en: str
+
+    def in_(self, language: Language, *, in_sentence: bool = False) -> str:
+        text = self.fr if language == Language.FR else self.en
+        return text[:1].lower() + text[1:] if in_sentence else text
+
+
+ROLE_LABELS: Mapping[str, Label] = {
+    Role.PRODUCT_DIRECTOR: Label("Directeur ou directrice de produit", "Product director"),
+    Role.TECHNICAL_DIRECTOR: Label("Directeur ou directrice technique", "Technical director"),
+}
+
+KIND_LABELS: Mapping[str, Label] = {
+    DossierKind.CANDIDATE: Label("Candidature", "Candidate application"),
+    DossierKind.PROJECT: Label("Projet", "Project"),
+}
+
+DOSSIER_STATUS_LABELS: Mapping[str, Label] = {
+    DossierStatus.RECEIVED: Label("Dossier reçu", "Application received"),
+    DossierStatus.WITHDRAWN: Label("Dossier retiré", "Application withdrawn"),
+    DossierStatus.IN_EVALUATION: Label("En cours d'évaluation", "Being evaluated"),
+    DossierStatus.INVESTIGATION_REQUESTED: Label("Instruction demandée", "Investigation requested"),
+    DossierStatus.ELIGIBLE: Label("Éligible", "Eligible"),
+    DossierStatus.INELIGIBLE: Label("Non éligible", "Not eligible"),
+    DossierStatus.SCHEDULED: Label("Inscrit à une session de sélection", "Scheduled for selection"),
+    DossierStatus.DEFENDED: Label("Projet présenté au jury", "Presented to the jury"),
+    DossierStatus.NOT_SELECTED: Label("Non retenu", "Not selected"),
+    DossierStatus.PARTNERSHIP_SIGNED: Label("Convention signée", "Partnership signed"),
+    DossierStatus.IN_REVIEW: Label("Candidature en cours d'examen", "Application under review"),
+    DossierStatus.INTERVIEW: Label("Entretien", "Interview"),
+    DossierStatus.REJECTED: Label("Candidature non retenue", "Application not retained"),
+    DossierStatus.IN_POOL: Label("Dans le vivier", "In the talent pool"),
+    DossierStatus.MATCHED: Label("Mise en relation avec un projet", "Matched with a project"),
+    DossierStatus.SELECTED: Label("Retenu", "Selected"),
+}
+
+CONTRACT_STATUS_LABELS: Mapping[str, Label] = {
+    ContractStatus.DRAFTED: Label("En préparation", "Being drafted"),
+    ContractStatus.OFFER_SENT: Label("Offre envoyée", "Offer sent"),
+    ContractStatus.ACCEPTED: Label(
+        "Offre acceptée, en attente de contre-signature",
+        "Offer accepted, awaiting countersignature",
+    ),
+    ContractStatus.SIGNED: Label("Contrat signé", "Contract signed"),
+    ContractStatus.ACTIVE: Label("En cours", "Active"),
+    ContractStatus.RENEWAL_DUE: Label("Renouvellement à décider", "Renewal to be decided"),
+    ContractStatus.RENEWED: Label("Renouvelé", "Renewed"),
+    ContractStatus.ENDED: Label("Terminé", "Ended"),
+    ContractStatus.DECLINED: Label("Offre déclinée", "Offer declined"),
+    ContractStatus.OFFER_EXPIRED: Label("Offre expirée", "Offer expired"),
+}
+
+
+def label(labels: Mapping[str, Label], code: str) -> Label:
+    """The label of ``code`` (an enum value) in ``labels``; a code added upstream before its
+    name here reads as itself: better its code than no e-mail or page."""
+    return labels.get(code, Label(code, code))
+
+
+def role_label(language: Language, role: str, *, in_sentence: bool = False) -> str:
+    return label(ROLE_LABELS, role).in_(language, in_sentence=in_sentence)
+
+
+def kind_label(language: Language, kind: str, *, in_sentence: bool = False) -> str:
+    return label(KIND_LABELS, kind).in_(language, in_sentence=in_sentence)
+
+
+def dossier_status_label(language: Language, status: str, *, in_sentence: bool = False) -> str:
+    return label(DOSSIER_STATUS_LABELS, status).in_(language, in_sentence=in_sentence)
+
+
+def contract_status_label(language: Language, status: str) -> str:
+    return label(CONTRACT_STATUS_LABELS, status).in_(language)
+
 
 PARIS = ZoneInfo("Europe/Paris")
 """The programme's time zone: every date in an e-mail is a date in Paris."""

@@ -11,7 +11,6 @@ from typing import Any, Self
 
 from faststream.kafka import KafkaBroker
 from prometheus_client import Counter
-from pydantic import TypeAdapter
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
@@ -21,9 +20,8 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from libs.kafka import RetryPolicy, subscribe_reliably
+from libs.kafka import Handler, RetryPolicy, subscribe_events
 from libs.messages.applications import (
-    ApplicationSubmitted,
     BetaGouvPhase,
     CandidateApplicationSubmitted,
     ProjectApplicationSubmitted,
@@ -36,8 +34,6 @@ from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
 from workflows.settings import WorkflowsSettings
 
 logger = logging.getLogger(__name__)
-
-APPLICATION_SUBMITTED: TypeAdapter[ApplicationSubmitted] = TypeAdapter(ApplicationSubmitted)
 
 # Temporal being unreachable is transient: retry until it is back (or the process stops)
 # rather than dead-letter an accepted application.
@@ -166,8 +162,9 @@ def subscribe_bridge(
 ) -> None:
     """Register the bridge's consumer of ``eig.applications.v1`` on ``broker``."""
 
-    async def on_application_submitted(body: bytes) -> None:
-        event = APPLICATION_SUBMITTED.validate_json(body)
+    async def on_application_submitted(
+        event: CandidateApplicationSubmitted | ProjectApplicationSubmitted,
+    ) -> None:
         if await start_dossier_workflow(client, task_queue, event, defaults):
             WORKFLOWS_STARTED.labels(kind=event.kind.value).inc()
             logger.info("dossier %s: workflow started", event.dossier_id)
@@ -175,10 +172,14 @@ def subscribe_bridge(
             WORKFLOWS_ALREADY_EXISTING.labels(kind=event.kind.value).inc()
             logger.info("dossier %s: workflow already exists", event.dossier_id)
 
-    subscribe_reliably(
+    subscribe_events(
         broker,
         APPLICATIONS,
-        on_application_submitted,
+        [
+            Handler(CandidateApplicationSubmitted, on_application_submitted),
+            Handler(ProjectApplicationSubmitted, on_application_submitted),
+        ],
+        consumer="workflows-bridge",
         group_id=group_id,
         dlq_topic=WORKFLOWS_BRIDGE_DLQ,
         retry=BRIDGE_RETRY_POLICY,

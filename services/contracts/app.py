@@ -4,8 +4,9 @@ from fastapi import FastAPI
 
 from libs.auth import token_verifier
 from libs.http_service import create_service_app
-from services.contracts.api import applicant, contracts, reports
+from services.contracts.api import answers, contracts, reports
 from services.contracts.bootstrap import Contracts, bootstrap
+from services.contracts.pages import offer
 from services.contracts.settings import ContractsSettings
 
 DESCRIPTION = """
@@ -27,7 +28,7 @@ def create_app(
         summary="Project contracts: pay band, dates, document, signature, renewal.",
         description=DESCRIPTION,
         parts=contracts_service,
-        routers=[contracts.router, applicant.router, reports.router],
+        routers=[contracts.router, answers.router, reports.router, offer.router],
         checks=contracts_service.readiness_checks(),
         # Lists, details and documents answer from the database alone; actions need Temporal.
         optional_checks=frozenset({"kafka"}),

@@ -1,16 +1,17 @@
 """Kafka entrypoint: keep the contracts read model up to date from contract events."""
 
 from faststream.kafka import KafkaBroker
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.kafka import RetryPolicy, subscribe_reliably
-from libs.messages.contract_events import ContractEvent
+from libs.kafka import Handler, RetryPolicy, subscribe_events
+from libs.messages.contract_events import (
+    ContractOfferReminderDue,
+    ContractRenewalDecided,
+    ContractStatusChanged,
+)
 from libs.messages.topics import CONTRACT_EVENTS, CONTRACTS_READ_MODEL_DLQ
 from services.contracts.read_model import ContractEventModel, record_contract_event
-
-CONTRACT_EVENT: TypeAdapter[ContractEventModel] = TypeAdapter(ContractEvent)
 
 
 def subscribe_read_model(
@@ -22,16 +23,20 @@ def subscribe_read_model(
     partition rather than skipping a change), unreadable messages go to the dead-letter topic.
     """
 
-    async def on_contract_event(body: bytes) -> None:
-        await record_contract_event(sessions, CONTRACT_EVENT.validate_json(body))
+    async def on_contract_event(event: ContractEventModel) -> None:
+        await record_contract_event(sessions, event)
 
-    subscribe_reliably(
+    subscribe_events(
         broker,
         CONTRACT_EVENTS,
-        on_contract_event,
+        [
+            Handler(ContractStatusChanged, on_contract_event),
+            Handler(ContractOfferReminderDue, on_contract_event),
+            Handler(ContractRenewalDecided, on_contract_event),
+        ],
+        consumer="contracts-read-model",
         group_id=group_id,
         dlq_topic=CONTRACTS_READ_MODEL_DLQ,
         retry=RetryPolicy(),
-        title="contracts-read-model",
         description="Contracts read model: status, terms, renewal and timeline of each contract",
     )

@@ -7,24 +7,20 @@ render without any system font.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import font_source_sans_pro  # type: ignore[import-untyped]  # ships no py.typed
 from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from libs.messages.common import Language
 from libs.messages.contract_events import ContractTerms
-from services.contracts import wording
+from libs.wording import amount_in_euros, contract_status_label, long_date, months, role_label
+from libs.wording import percent as percent_in_words
+from services.contracts.pages import TEMPLATES
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 FONT_DIR = Path(font_source_sans_pro.__file__).parent / "files"
 FONT_FAMILY = "SourceSansPro"
 LABEL_STYLE = FontFace(emphasis="BOLD")
@@ -80,6 +76,18 @@ TITLE = {
 }
 
 
+# Documents use plain spaces in amounts, so their text (the PDF too) searches and copies as
+# typed; e-mails use no-break spaces so an amount never wraps.
+def euros(language: Language, amount: Decimal) -> str:
+    """``4 250,00 €`` in French, ``€4,250.00`` in English (to the cent, half up)."""
+    return amount_in_euros(language, amount, space=" ")
+
+
+def percent(language: Language, value: Decimal) -> str:
+    """``6 %`` in French, ``6%`` in English; no trailing zeros (``6.5`` stays ``6,5``)."""
+    return percent_in_words(language, value, space=" ")
+
+
 def contract_document(terms: ContractTerms, status: str) -> ContractDocument:
     """The document of one contract version in ``status``."""
     return ContractDocument(
@@ -93,29 +101,29 @@ def contract_document(terms: ContractTerms, status: str) -> ContractDocument:
 
 def _section(language: Language, terms: ContractTerms, status: str) -> DocumentSection:
     fr = language == Language.FR
-    variable = wording.euros(language, terms.max_annual_variable_eur)
-    share = wording.percent(language, terms.variable_percent)
+    variable = euros(language, terms.max_annual_variable_eur)
+    share = percent(language, terms.variable_percent)
     years = terms.years_of_experience
     lines = [
         ("Numéro du contrat" if fr else "Contract number", terms.contract_number),
         ("Version", str(terms.version)),
         ("Entrepreneur d'intérêt général" if fr else "EIG", terms.eig_name),
-        ("Rôle" if fr else "Role", wording.role_label(language, terms.role)),
+        ("Rôle" if fr else "Role", role_label(language, terms.role) if terms.role else "—"),
         (
             "Administration d'accueil" if fr else "Host administration",
             terms.host_administration or "—",
         ),
         ("Projet" if fr else "Project", terms.project_title or "—"),
-        ("Durée" if fr else "Term", wording.months(language, terms.term_months)),
-        ("Date de début" if fr else "Start date", wording.day(language, terms.start_on)),
-        ("Date de fin" if fr else "End date", wording.day(language, terms.end_on)),
+        ("Durée" if fr else "Term", months(language, terms.term_months)),
+        ("Date de début" if fr else "Start date", long_date(language, terms.start_on)),
+        ("Date de fin" if fr else "End date", long_date(language, terms.end_on)),
         (
             "Rémunération mensuelle nette" if fr else "Monthly net pay",
-            wording.euros(language, terms.monthly_net_eur),
+            euros(language, terms.monthly_net_eur),
         ),
         (
             "Rémunération annuelle fixe nette" if fr else "Annual fixed net pay",
-            wording.euros(language, terms.annual_fixed_net_eur),
+            euros(language, terms.annual_fixed_net_eur),
         ),
         (
             "Part variable annuelle maximale" if fr else "Maximum annual variable pay",
@@ -133,7 +141,7 @@ def _section(language: Language, terms: ContractTerms, status: str) -> DocumentS
             + f" ({terms.band})",
         ),
         ("Grille de rémunération" if fr else "Pay policy", f"{terms.pay_policy_version}"),
-        ("Statut" if fr else "Status", wording.status_label(language, status)),
+        ("Statut" if fr else "Status", contract_status_label(language, status)),
     ]
     return DocumentSection(
         language=language,

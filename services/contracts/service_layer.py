@@ -1,4 +1,5 @@
-"""Use cases of the contracts API: lists, one contract's view, the pay report (no HTTP).
+"""Use cases of the contracts API: lists, one contract's view, its actions, the pay report
+(no HTTP).
 
 A contract's view joins the read model (timeline, the EIG's address) with the contract
 workflow's snapshot when Temporal answers (status, terms and allowed actions are the workflow's:
@@ -9,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import func
@@ -29,7 +30,12 @@ from services.contracts.schemas import (
 )
 from workflows.client_errors import WorkflowsUnavailable
 from workflows.contract.client import ContractWorkflows
-from workflows.contract.models import ContractSnapshot
+from workflows.contract.models import (
+    ContractAction,
+    ContractActionRequest,
+    ContractActionResult,
+    ContractSnapshot,
+)
 
 PAY_REPORT_STATUSES: tuple[ContractStatus, ...] = tuple(
     status
@@ -190,6 +196,21 @@ def _timeline_item(entry: ContractTimelineRecord) -> TimelineItem:
         version=entry.version,
         renew=entry.renew,
     )
+
+
+async def apply_action(
+    workflows: ContractWorkflows,
+    contract_id: UUID,
+    action: ContractAction,
+    payload: dict[str, Any],
+    *,
+    actor: str,
+    update_id: str,
+) -> ContractActionResult:
+    """Ask the contract's workflow to take ``action`` (staff's or the EIG's answer); raises the
+    client's refusals (:data:`services.action_refusals.REFUSALS`)."""
+    request = ContractActionRequest(action=action.value, actor=actor, payload=payload)
+    return await workflows.apply_action(contract_id, request, update_id=update_id)
 
 
 async def pay_report(

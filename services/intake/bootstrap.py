@@ -16,6 +16,7 @@ from libs.operations.kafka_lag import export_consumer_lag
 from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
 from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from services.intake.consumers import subscribe_status_view
 from services.intake.outbox import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
 from services.intake.promotion_calendar import DirectoryPromotionCalendar, PromotionCalendar
 from services.intake.reconciler import (
@@ -25,7 +26,6 @@ from services.intake.reconciler import (
     WorkflowLookup,
 )
 from services.intake.settings import IntakeSettings
-from services.intake.status_view import subscribe_status_view
 from workflows.dossier.client import DossierWorkflows, TemporalDossierWorkflows
 from workflows.promotion.client import TemporalPromotionDirectory
 
@@ -79,6 +79,41 @@ class Intake(BrokeredParts):
         return checks
 
 
+def outbox_relay(
+    settings: IntakeSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    publisher: RecordPublisher,
+    signal: OutboxSignal,
+) -> OutboxRelay:
+    return OutboxRelay(
+        sessions,
+        publisher,
+        signal,
+        # SQLite has no row locks (nor SKIP LOCKED), and one writer at a time anyway.
+        skip_locked=not is_sqlite(settings.DATABASE_URL),
+        batch_size=settings.OUTBOX_BATCH_SIZE,
+        poll_seconds=settings.OUTBOX_POLL_SECONDS,
+        max_backoff_seconds=settings.OUTBOX_MAX_BACKOFF_SECONDS,
+    )
+
+
+def workflow_reconciler(
+    settings: IntakeSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    workflows: WorkflowLookup,
+    signal: OutboxSignal,
+) -> Reconciler:
+    return Reconciler(
+        sessions,
+        workflows,
+        interval_seconds=settings.RECONCILE_INTERVAL_SECONDS,
+        grace_seconds=settings.RECONCILE_GRACE_SECONDS,
+        batch_size=settings.RECONCILE_BATCH_SIZE,
+        # A republished submission is relayed at once rather than at the next poll.
+        on_republished=signal.notify,
+    )
+
+
 def bootstrap(
     settings: IntakeSettings,
     *,
@@ -110,26 +145,11 @@ def bootstrap(
         if publisher is None:
             assert broker is not None
             publisher = KafkaRecordPublisher(broker)
-        relay = OutboxRelay(
-            sessions,
-            publisher,
-            signal,
-            skip_locked=not is_sqlite(settings.DATABASE_URL),
-            batch_size=settings.OUTBOX_BATCH_SIZE,
-            poll_seconds=settings.OUTBOX_POLL_SECONDS,
-            max_backoff_seconds=settings.OUTBOX_MAX_BACKOFF_SECONDS,
-        )
-
+        relay = outbox_relay(settings, sessions, publisher, signal)
     reconciler = None
     if settings.RECONCILER_ENABLED:
-        reconciler = Reconciler(
-            sessions,
-            workflows or TemporalWorkflowLookup(temporal),
-            interval_seconds=settings.RECONCILE_INTERVAL_SECONDS,
-            grace_seconds=settings.RECONCILE_GRACE_SECONDS,
-            batch_size=settings.RECONCILE_BATCH_SIZE,
-            on_republished=signal.notify,
-        )
+        lookup = workflows or TemporalWorkflowLookup(temporal)
+        reconciler = workflow_reconciler(settings, sessions, lookup, signal)
 
     return Intake(
         settings=settings,

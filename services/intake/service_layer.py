@@ -1,5 +1,5 @@
-"""Intake's use cases: accept an application, record a dossier event in the status view,
-withdraw a dossier at its applicant's request."""
+"""Intake's use cases: accept an application, show a dossier's status to its applicant,
+withdraw a dossier at its applicant's request (no HTTP here: the routers in ``api/`` translate)."""
 
 import logging
 from collections.abc import Callable
@@ -12,26 +12,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import transaction
 from libs.messages.common import DossierKind
-from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus, DossierStatusChanged
+from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
 from libs.messages.topics import APPLICATIONS
 from services.intake import metrics
 from services.intake.domain import (
     AcceptedApplication,
     ApplicationForm,
     IdempotencyKeyReused,
-    as_utc,
     dossier_kind,
     request_sha256,
     submission_event,
 )
-from services.intake.models import (
-    Application,
-    DossierStatusView,
-    DossierTimelineEntry,
-    IdempotencyRecord,
-)
+from services.intake.models import Application, IdempotencyRecord
 from services.intake.outbox import outbox_message
 from services.intake.repository import ApplicationRepository, OutboxRepository, StatusViewRepository
+from services.intake.schemas import DossierStatusPublic, TimelineEntryPublic
 from workflows.client_errors import (
     ActionNotAllowed,
     ActionRefused,
@@ -73,35 +68,9 @@ async def submit_application(
         if earlier is not None:
             return earlier
 
-    now = datetime.now(UTC)
-    dossier_id = uuid4()
-    kind = dossier_kind(form)
-    event = submission_event(dossier_id, form, now)
+    accepted = AcceptedApplication(dossier_id=uuid4(), kind=dossier_kind(form))
     try:
-        async with transaction(sessions) as session:
-            applications = ApplicationRepository(session)
-            applications.add(
-                Application(
-                    dossier_id=dossier_id,
-                    kind=kind.value,
-                    payload=form.model_dump(mode="json"),
-                    title=form.title,
-                    created_at=now,
-                )
-            )
-            OutboxRepository(session).add(outbox_message(APPLICATIONS, event, now))
-            if idempotency_key is not None:
-                applications.add_idempotency_record(
-                    IdempotencyRecord(
-                        key=idempotency_key,
-                        request_sha256=fingerprint,
-                        status_code=ACCEPTED_STATUS_CODE,
-                        # The private link is derived from the id on replay, never stored.
-                        response={"dossier_id": str(dossier_id), "kind": kind.value},
-                        dossier_id=dossier_id,
-                        created_at=now,
-                    )
-                )
+        await _store_application(sessions, form, accepted, idempotency_key, fingerprint)
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -112,9 +81,47 @@ async def submit_application(
         return earlier
 
     on_committed()
-    metrics.APPLICATIONS_ACCEPTED.labels(kind=kind.value).inc()
-    logger.info("application accepted: dossier %s (%s)", dossier_id, kind.value)
-    return AcceptedApplication(dossier_id=dossier_id, kind=kind)
+    metrics.APPLICATIONS_ACCEPTED.labels(kind=accepted.kind.value).inc()
+    logger.info("application accepted: dossier %s (%s)", accepted.dossier_id, accepted.kind.value)
+    return accepted
+
+
+async def _store_application(
+    sessions: async_sessionmaker[AsyncSession],
+    form: ApplicationForm,
+    accepted: AcceptedApplication,
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> None:
+    """The application, its submission event's outbox row and, with a key, the answer to
+    replay: one transaction."""
+    now = datetime.now(UTC)
+    dossier_id, kind = accepted.dossier_id, accepted.kind
+    async with transaction(sessions) as session:
+        applications = ApplicationRepository(session)
+        applications.add(
+            Application(
+                dossier_id=dossier_id,
+                kind=kind.value,
+                payload=form.model_dump(mode="json"),
+                title=form.title,
+                created_at=now,
+            )
+        )
+        event = submission_event(dossier_id, form, now)
+        OutboxRepository(session).add(outbox_message(APPLICATIONS, event, now))
+        if idempotency_key is not None:
+            applications.add_idempotency_record(
+                IdempotencyRecord(
+                    key=idempotency_key,
+                    request_sha256=fingerprint,
+                    status_code=ACCEPTED_STATUS_CODE,
+                    # The private link is derived from the id on replay, never stored.
+                    response={"dossier_id": str(dossier_id), "kind": kind.value},
+                    dossier_id=dossier_id,
+                    created_at=now,
+                )
+            )
 
 
 async def _earlier_answer(
@@ -133,35 +140,39 @@ async def _earlier_answer(
     )
 
 
-async def record_dossier_event(
-    sessions: async_sessionmaker[AsyncSession], event: DossierStatusChanged
-) -> bool:
-    """Add the event to its dossier's timeline and move the status forward if it is newer.
+async def dossier_status(
+    sessions: async_sessionmaker[AsyncSession], dossier_id: UUID
+) -> DossierStatusPublic | None:
+    """A dossier's status and timeline as its applicant sees them; None for an unknown dossier.
 
-    Returns False for an event already recorded: a replayed topic changes nothing.
-    """
+    Until the first dossier event arrives, the dossier is 'received' as of its submission; the
+    timeline always starts with the submission."""
     async with transaction(sessions) as session:
+        application = await ApplicationRepository(session).get(dossier_id)
+        if application is None:
+            return None
         views = StatusViewRepository(session)
-        is_new = await views.add_timeline_entry(
-            DossierTimelineEntry(
-                event_id=event.event_id,
-                dossier_id=event.dossier_id,
-                status=event.status.value,
-                occurred_at=as_utc(event.occurred_at),
-                # PostgreSQL cannot store NUL; refusing the event would block its partition.
-                note=event.note.replace("\x00", ""),
-            )
+        view = await views.get(dossier_id)
+        entries = await views.timeline(dossier_id)
+    submission = TimelineEntryPublic(status=DossierStatus.RECEIVED.value, at=application.created_at)
+    timeline = [submission]
+    for entry in entries:
+        # An event that repeats the previous step without a note (the workflow confirming
+        # "received" after the submission) adds nothing for the applicant: show each step once.
+        if entry.status == timeline[-1].status and not entry.note:
+            continue
+        timeline.append(
+            TimelineEntryPublic(status=entry.status, at=entry.occurred_at, note=entry.note)
         )
-        if is_new:
-            await views.advance(
-                DossierStatusView(
-                    dossier_id=event.dossier_id,
-                    status=event.status.value,
-                    updated_at=datetime.now(UTC),
-                    last_event_at=as_utc(event.occurred_at),
-                )
-            )
-    return is_new
+    return DossierStatusPublic(
+        dossier_id=application.dossier_id,
+        kind=DossierKind(application.kind),
+        title=application.title,
+        status=view.status if view is not None else DossierStatus.RECEIVED.value,
+        submitted_at=application.created_at,
+        updated_at=view.last_event_at if view is not None else application.created_at,
+        timeline=timeline,
+    )
 
 
 def withdrawal_update_id(dossier_id: UUID) -> str:

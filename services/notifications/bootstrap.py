@@ -20,7 +20,7 @@ from services.notifications.addressing import (
     staff_contract_url,
     staff_dossier_url,
 )
-from services.notifications.consumer import (
+from services.notifications.consumers import (
     subscribe_to_contract_events,
     subscribe_to_dossier_events,
 )

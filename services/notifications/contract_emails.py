@@ -23,7 +23,14 @@ from libs.messages.contract_events import (
     ContractStatusChanged,
     ContractTerms,
 )
-from libs.wording import date_and_time, long_date
+from libs.wording import (
+    amount_in_euros,
+    date_and_time,
+    long_date,
+    months,
+    percent,
+    role_label,
+)
 from services.notifications.addressing import Audience, ContractAddressing, host_contact_of
 from services.notifications.rendering import (
     TEMPLATE_DIRECTORY,
@@ -32,7 +39,6 @@ from services.notifications.rendering import (
     notification_id,
     one_line,
 )
-from services.notifications.wording import amount_in_euros, months, percent, role_label
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ def terms_in_words(language: Language, terms: ContractTerms) -> TermsInWords:
         contract_number=one_line(terms.contract_number),
         version=terms.version,
         eig_name=one_line(terms.eig_name),
-        role=role_label(language, terms.role.value) if terms.role else "",
+        role=role_label(language, terms.role, in_sentence=True) if terms.role else "",
         project_title=one_line(terms.project_title),
         host_administration=one_line(terms.host_administration),
         term=months(language, terms.term_months),

@@ -1,4 +1,4 @@
-"""Adapters that deliver e-mails: the ``Mailer`` port, SMTP, and an in-memory fake."""
+"""Adapters that deliver e-mails: the ``Mailer`` port and SMTP (the in-memory fake is a test's)."""
 
 import abc
 import asyncio
@@ -102,21 +102,3 @@ class SmtpMailer(Mailer):
             code, _ = smtp.noop()
             if code != 250:
                 raise smtplib.SMTPResponseException(code, b"NOOP refused")
-
-
-class FakeMailer(Mailer):
-    """Keeps e-mails in memory (unit tests); fails the first ``failures`` sends when asked to."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.sent: list[OutgoingEmail] = []
-        self.attempts = 0
-        self._failures = failures
-
-    async def send(self, email: OutgoingEmail) -> None:
-        self.attempts += 1
-        if self.attempts <= self._failures:
-            raise MailDeliveryError("fake SMTP failure")
-        self.sent.append(email)
-
-    async def check(self) -> None:
-        return None

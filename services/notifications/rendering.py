@@ -25,9 +25,15 @@ from libs.messages.dossier_events import (
     DossierStatusChanged,
     Outcome,
 )
-from libs.wording import date_and_time, long_date, parse_day
+from libs.wording import (
+    date_and_time,
+    dossier_status_label,
+    kind_label,
+    long_date,
+    parse_day,
+    role_label,
+)
 from services.notifications.addressing import Recipient
-from services.notifications.wording import KIND_LABELS, role_label, status_label
 
 logger = logging.getLogger(__name__)
 
@@ -309,10 +315,10 @@ def template_context(
             return {
                 "dossier_id": str(event.dossier_id),
                 "kind": event.kind.value,
-                "kind_label": KIND_LABELS[language][event.kind],
+                "kind_label": kind_label(language, event.kind, in_sentence=True),
                 "title": title,
                 "status": event.status.value,
-                "status_label": status_label(language, event.status),
+                "status_label": dossier_status_label(language, event.status, in_sentence=True),
                 "deadline": date_and_time(language, event.deadline_at),
                 "staff_url": recipient.link,
             }
@@ -328,7 +334,7 @@ def one_line(value: str) -> str:
 def _title_in(language: Language, kind: DossierKind, title: str) -> str:
     """The dossier in words: the project title, or the candidate's role."""
     if kind == DossierKind.CANDIDATE:
-        return role_label(language, title)
+        return role_label(language, title, in_sentence=True)
     return one_line(title)
 
 

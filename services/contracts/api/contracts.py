@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from libs.auth import AdminDep, AnyStaffDep, StaffDep, StaffRole, StaffUser, require_roles
 from libs.messages.contract_events import ContractStatus, ContractTerms
+from libs.private_pages import PRIVATE_PAGE_HEADERS, private_page
+from services.action_refusals import REFUSALS
 from services.contracts import service_layer
-from services.contracts.api.access import applicant_view, document_path
 from services.contracts.api.dependencies import (
     AUTH_RESPONSES,
     NOT_FOUND,
@@ -23,13 +24,15 @@ from services.contracts.api.dependencies import (
     UNAVAILABLE_RESPONSE,
     ContractsDep,
     IdempotencyKey,
+    applicant_view,
+    document_path,
+    not_found,
+    refusal_error,
     update_id,
 )
-from services.contracts.api.outcomes import REFUSALS, apply_action, refusal_error
 from services.contracts.bootstrap import Contracts
 from services.contracts.documents import contract_document, render_html, render_pdf
 from services.contracts.models import ContractRecord
-from services.contracts.pages import PRIVATE_PAGE_HEADERS, render_not_found_page
 from services.contracts.schemas import (
     ActionConflict,
     ActionOutcome,
@@ -40,14 +43,14 @@ from services.contracts.schemas import (
 )
 from workflows.contract.models import CONTRACT_ACTION_BODIES, ContractAction, ContractActionBody
 
-STAFF_ACTIONS: dict[ContractAction, Any] = {
-    ContractAction.SET_START_DATE: StaffDep,
-    ContractAction.SEND_OFFER: StaffDep,
-    ContractAction.COUNTERSIGN: AdminDep,
-    ContractAction.DECIDE_RENEWAL: StaffDep,
+STAFF_ACTIONS: dict[ContractAction, tuple[str, Any]] = {
+    ContractAction.SET_START_DATE: ("/contracts/{contract_id}/actions/set_start_date", StaffDep),
+    ContractAction.SEND_OFFER: ("/contracts/{contract_id}/actions/send_offer", StaffDep),
+    ContractAction.COUNTERSIGN: ("/contracts/{contract_id}/actions/countersign", AdminDep),
+    ContractAction.DECIDE_RENEWAL: ("/contracts/{contract_id}/actions/decide_renewal", StaffDep),
 }
-"""Each staff action and who may take it (admins may take all). ``accept`` and ``decline``
-are the EIG's, through their private link: staff get 403 for them."""
+"""Each staff action, its route and who may take it (admins may take all). ``accept`` and
+``decline`` are the EIG's, through their private link: staff get 403 for them."""
 APPLICANT_ACTIONS = frozenset({ContractAction.ACCEPT, ContractAction.DECLINE})
 ACTION_DESCRIPTIONS: dict[ContractAction, str] = {
     ContractAction.SET_START_DATE: "In `drafted` only: the first day of the contract (a future "
@@ -185,9 +188,8 @@ async def contract_html(
 ) -> Response:
     view = await _document_view(request, contracts, contract_id, token)
     if view is None:
-        return HTMLResponse(render_not_found_page(), status_code=404, headers=PRIVATE_PAGE_HEADERS)
-    document = contract_document(view.terms, view.status)
-    return HTMLResponse(render_html(document), headers=PRIVATE_PAGE_HEADERS)
+        return not_found(html=True)
+    return private_page(render_html(contract_document(view.terms, view.status)))
 
 
 @router.get(
@@ -235,7 +237,7 @@ async def _staff_action(
     idempotency_key: str | None,
 ) -> ActionOutcome:
     try:
-        result = await apply_action(
+        result = await service_layer.apply_action(
             contracts.contract_workflows,
             contract_id,
             action,
@@ -248,8 +250,9 @@ async def _staff_action(
     return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
 
 
-def _action_route(action: ContractAction, role: Any) -> None:
+def _action_route(action: ContractAction, path: str, role: Any) -> None:
     body_model = CONTRACT_ACTION_BODIES[action]
+    assert path.endswith(f"/actions/{action.value}"), path
 
     async def endpoint(
         contract_id: UUID,
@@ -263,7 +266,7 @@ def _action_route(action: ContractAction, role: Any) -> None:
     endpoint.__name__ = f"action_{action.value}"
     who = "admin (for DINUM)" if role is AdminDep else "staff"
     router.add_api_route(
-        f"/contracts/{{contract_id}}/actions/{action.value}",
+        path,
         endpoint,
         methods=["POST"],
         response_model=ActionOutcome,
@@ -274,8 +277,8 @@ def _action_route(action: ContractAction, role: Any) -> None:
     )
 
 
-for _action, _role in STAFF_ACTIONS.items():
-    _action_route(_action, _role)
+for _action, (_path, _role) in STAFF_ACTIONS.items():
+    _action_route(_action, _path, _role)
 
 
 @router.post("/contracts/{contract_id}/actions/{action}", include_in_schema=False, status_code=404)

@@ -1,5 +1,8 @@
 """Intake's HTML pages, one more entry point onto its service layer: the public site (landing
-page, legal pages) now; the application forms and the status page come on the same base."""
+page, legal pages, :mod:`.public`) and the applicant's status page (:mod:`.status`, answered
+at the private link ``GET /api/v1/dossiers/{id}`` by content negotiation, on the private-page
+layout of :mod:`libs.private_pages` until it moves to the DSFR layout); templates in
+``templates/``."""
 
 from pathlib import Path
 

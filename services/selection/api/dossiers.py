@@ -48,19 +48,25 @@ from workflows.promotion.models import RoundDetail
 NOT_FOUND = "Dossier introuvable / Dossier not found."
 EVALUATION_NOT_FOUND = "Évaluation introuvable / Evaluation not found."
 
-STAFF_ACTIONS: dict[Action, Any] = {
-    Action.REQUEST_INVESTIGATION: StaffDep,
-    Action.RECORD_INVESTIGATION: StaffDep,
-    Action.RECORD_EVALUATION: StaffDep,
-    Action.RECORD_DEFENCE: StaffDep,
-    Action.RECORD_DECISION: JuryDep,
-    Action.SIGN_PARTNERSHIP: StaffDep,
-    Action.RECORD_REVIEW: StaffDep,
-    Action.RECORD_INTERVIEW: StaffDep,
-    Action.PROPOSE_MATCH: StaffDep,
-    Action.RECORD_JOINT_INTERVIEW: StaffDep,
+STAFF_ACTIONS: dict[Action, tuple[str, Any]] = {
+    Action.REQUEST_INVESTIGATION: (
+        "/dossiers/{dossier_id}/actions/request_investigation",
+        StaffDep,
+    ),
+    Action.RECORD_INVESTIGATION: ("/dossiers/{dossier_id}/actions/record_investigation", StaffDep),
+    Action.RECORD_EVALUATION: ("/dossiers/{dossier_id}/actions/record_evaluation", StaffDep),
+    Action.RECORD_DEFENCE: ("/dossiers/{dossier_id}/actions/record_defence", StaffDep),
+    Action.RECORD_DECISION: ("/dossiers/{dossier_id}/actions/record_decision", JuryDep),
+    Action.SIGN_PARTNERSHIP: ("/dossiers/{dossier_id}/actions/sign_partnership", StaffDep),
+    Action.RECORD_REVIEW: ("/dossiers/{dossier_id}/actions/record_review", StaffDep),
+    Action.RECORD_INTERVIEW: ("/dossiers/{dossier_id}/actions/record_interview", StaffDep),
+    Action.PROPOSE_MATCH: ("/dossiers/{dossier_id}/actions/propose_match", StaffDep),
+    Action.RECORD_JOINT_INTERVIEW: (
+        "/dossiers/{dossier_id}/actions/record_joint_interview",
+        StaffDep,
+    ),
 }
-"""Each staff action and who may take it (admins may take all). ``withdraw`` is the
+"""Each staff action, its route and who may take it (admins may take all). ``withdraw`` is the
 applicant's, through intake's private link: it has no route here (404)."""
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -237,8 +243,9 @@ ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _action_route(action: Action, role: Any) -> None:
+def _action_route(action: Action, path: str, role: Any) -> None:
     body_model = ACTION_BODIES[action]
+    assert path.endswith(f"/actions/{action.value}"), path
 
     async def endpoint(
         dossier_id: UUID,
@@ -251,7 +258,7 @@ def _action_route(action: Action, role: Any) -> None:
 
     endpoint.__name__ = f"action_{action.value}"
     router.add_api_route(
-        f"/dossiers/{{dossier_id}}/actions/{action.value}",
+        path,
         endpoint,
         methods=["POST"],
         response_model=ActionOutcome,
@@ -280,9 +287,9 @@ async def action_record_decision(
     return ActionOutcome(status=result.status, allowed_actions=result.allowed_actions)
 
 
-for _action, _role in STAFF_ACTIONS.items():
+for _action, (_path, _role) in STAFF_ACTIONS.items():
     if _action != Action.RECORD_DECISION:  # declared above: one path for every decision
-        _action_route(_action, _role)
+        _action_route(_action, _path, _role)
 
 
 @router.post("/dossiers/{dossier_id}/actions/{action}", include_in_schema=False, status_code=404)

@@ -1,16 +1,14 @@
 """The bridge's translation of application messages, without engines (see the integration tests)."""
 
 import pytest
-from pydantic import ValidationError
 
-from libs.kafka import POISON_ERRORS
 from libs.messages.applications import BetaGouvPhase, ProjectApplicationSubmitted
 from libs.messages.common import DossierKind, Role
 from tests.unit.workflows.dossier.dossiers import (
     candidate_application_submitted,
     project_application_submitted,
 )
-from workflows.bridge import APPLICATION_SUBMITTED, DossierDefaults, dossier_input
+from workflows.bridge import DossierDefaults, dossier_input
 from workflows.settings import WorkflowsSettings
 
 
@@ -20,28 +18,6 @@ def project_in_phase(phase: BetaGouvPhase, product_url: str | None) -> ProjectAp
         update={"beta_gouv_phase": phase, "beta_gouv_product_url": product_url}
     )
     return event.model_copy(update={"payload": payload})
-
-
-class TestReadingApplicationMessages:
-    @pytest.mark.parametrize(
-        "event", [candidate_application_submitted(), project_application_submitted()]
-    )
-    def test_a_published_application_reads_back_as_the_same_event(self, event) -> None:
-        assert APPLICATION_SUBMITTED.validate_json(event.model_dump_json().encode()) == event
-
-    @pytest.mark.parametrize(
-        "body",
-        [
-            b"not json",
-            b'{"type": "SomethingElse"}',
-            b"\xff\xfe",
-            b'{"type": "ProjectApplicationSubmitted"}',
-        ],
-    )
-    def test_a_malformed_message_is_an_error_retrying_cannot_fix(self, body: bytes) -> None:
-        with pytest.raises(ValidationError) as raised:
-            APPLICATION_SUBMITTED.validate_json(body)
-        assert isinstance(raised.value, POISON_ERRORS)
 
 
 class TestDossierInputFromApplication:

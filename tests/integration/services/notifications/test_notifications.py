@@ -329,7 +329,7 @@ class TestContractEmails:
         assert text.index("starts on 1 September 2025") < text.index("commence le 1er septembre")
 
         assert letter["Subject"] == (
-            "EIG — Lettre de mission : Alex Dupont, directeur·rice technique "
+            "EIG — Lettre de mission : Alex Dupont, directeur ou directrice technique "
             "(contrat n° EIG-7-0042)"
         )
         letter_text = body_text(letter)

@@ -10,9 +10,8 @@ from pypdf import PdfReader
 
 from libs.messages.common import Language
 from libs.messages.contract_events import ContractStatus
-from services.contracts import wording
 from services.contracts.bootstrap import Contracts
-from services.contracts.documents import contract_document, render_html, render_pdf
+from services.contracts.documents import contract_document, euros, percent, render_html, render_pdf
 from tests.unit.services.contracts.conftest import FakeContractWorkflows, bearer, link_token, seed
 from tests.unit.services.contracts.events import terms
 
@@ -36,13 +35,13 @@ class TestWording:
     def test_amounts_read_in_each_language(
         self, amount: Decimal, french: str, english: str
     ) -> None:
-        assert wording.euros(Language.FR, amount) == french
-        assert wording.euros(Language.EN, amount) == english
+        assert euros(Language.FR, amount) == french
+        assert euros(Language.EN, amount) == english
 
     def test_percentages_drop_trailing_zeros(self) -> None:
-        assert wording.percent(Language.FR, Decimal("6.00")) == "6 %"
-        assert wording.percent(Language.FR, Decimal("10")) == "10 %"
-        assert wording.percent(Language.EN, Decimal("6.5")) == "6.5%"
+        assert percent(Language.FR, Decimal("6.00")) == "6 %"
+        assert percent(Language.FR, Decimal("10")) == "10 %"
+        assert percent(Language.EN, Decimal("6.5")) == "6.5%"
 
 
 class TestDocument:

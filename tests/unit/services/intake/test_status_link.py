@@ -10,7 +10,7 @@ import pytest
 from libs.dossier_links import status_url
 from libs.web.negotiation import prefers_html
 from services.intake.bootstrap import Intake
-from services.intake.service_layer import record_dossier_event
+from services.intake.read_model import record_dossier_event
 from tests.unit.services.intake.forms import (
     CANDIDATES,
     PROJECTS,

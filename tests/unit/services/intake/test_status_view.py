@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from services.intake.bootstrap import Intake
-from services.intake.service_layer import record_dossier_event, submit_application
-from services.intake.views import dossier_status
+from services.intake.read_model import record_dossier_event
+from services.intake.service_layer import dossier_status, submit_application
 from tests.unit.services.intake.forms import candidate_form, status_changed
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

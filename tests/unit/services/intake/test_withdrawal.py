@@ -17,7 +17,7 @@ from libs.messages.common import Contact, DossierKind
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus, DossierStatusChanged
 from libs.temporal import TemporalConnection
 from services.intake.bootstrap import Intake, bootstrap
-from services.intake.service_layer import record_dossier_event
+from services.intake.read_model import record_dossier_event
 from tests.unit.services.intake.conftest import offline_settings
 from tests.unit.services.intake.forms import CANDIDATES, candidate_body, served
 from workflows.client_errors import ActionNotAllowed, ActionRefused, WorkflowsUnavailable

@@ -1,7 +1,25 @@
 """Fakes shared by the notifications unit tests."""
 
-from services.notifications.mailer import FakeMailer, MailDeliveryError
+from services.notifications.mailer import MailDeliveryError, Mailer
 from services.notifications.rendering import OutgoingEmail
+
+
+class FakeMailer(Mailer):
+    """Keeps e-mails in memory; fails the first ``failures`` sends when asked to."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.attempts = 0
+        self._failures = failures
+
+    async def send(self, email: OutgoingEmail) -> None:
+        self.attempts += 1
+        if self.attempts <= self._failures:
+            raise MailDeliveryError("fake SMTP failure")
+        self.sent.append(email)
+
+    async def check(self) -> None:
+        return None
 
 
 class RefusingMailer(FakeMailer):

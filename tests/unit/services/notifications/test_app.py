@@ -1,8 +1,8 @@
 import httpx
 
 from services.notifications.app import create_app
-from services.notifications.mailer import FakeMailer
 from services.notifications.settings import NotificationsSettings
+from tests.unit.services.notifications.fakes import FakeMailer
 
 
 def client_for(sqlite_url: str) -> httpx.AsyncClient:

@@ -14,7 +14,6 @@ from libs.messages.dossier_events import DossierStatus
 from libs.messages.topics import CONTRACT_EVENTS, DOSSIER_EVENTS, NOTIFICATIONS_DLQ, Headers
 from services.notifications.bootstrap import bootstrap, create_tables
 from services.notifications.contract_emails import MISSION_LETTER, SIGNED
-from services.notifications.mailer import FakeMailer
 from services.notifications.settings import NotificationsSettings
 from tests.unit.services.notifications.conftest import (
     STAFF_EMAIL,
@@ -23,7 +22,7 @@ from tests.unit.services.notifications.conftest import (
     StatusChanged,
     contract_changed,
 )
-from tests.unit.services.notifications.fakes import RefusingMailer
+from tests.unit.services.notifications.fakes import FakeMailer, RefusingMailer
 
 MAX_ATTEMPTS = 3
 

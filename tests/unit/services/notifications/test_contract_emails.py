@@ -8,6 +8,7 @@ import pytest
 
 from libs.messages.common import Language
 from libs.messages.contract_events import ContractEvent, ContractStatus, ContractStatusChanged
+from libs.wording import NBSP
 from services.notifications.addressing import Audience
 from services.notifications.contract_emails import (
     CONTRACT_TEMPLATES,
@@ -27,7 +28,6 @@ from services.notifications.contract_emails import (
     templates_for,
 )
 from services.notifications.rendering import TEMPLATE_DIRECTORY, TEMPLATES, OutgoingEmail
-from services.notifications.wording import NBSP
 from tests.unit.services.notifications.conftest import (
     CONTRACT_ADDRESSING,
     CONTRACTS_URL,
@@ -134,7 +134,7 @@ CASES = [
         MISSION_LETTER,
         lambda language: contract_changed(ContractStatus.SIGNED, host_language=language),
         {
-            FR: "EIG — Lettre de mission : Camille Martin, directeur·rice produit "
+            FR: "EIG — Lettre de mission : Camille Martin, directeur ou directrice de produit "
             "(contrat n° EIG-7-0001)",
             EN: "EIG — Mission letter: Camille Martin, product director (contract no. EIG-7-0001)",
         },
@@ -251,7 +251,7 @@ class TestOffer:
             assert "Direction des routes" in body
         assert "« Signalement des nids-de-poule »" in email.text
         assert "“Signalement des nids-de-poule”" in email.text
-        assert "directeur·rice produit" in email.text
+        assert "directeur ou directrice de produit" in email.text
         assert "product director" in email.text
 
     @pytest.mark.parametrize("template", [OFFER, OFFER_REMINDER], ids=lambda t: t.name)
@@ -362,7 +362,7 @@ class TestSigned:
 
         for body in (email.text, email.html):
             assert "Camille Martin" in body
-            assert "directeur·rice produit" in body and "product director" in body
+            assert "directeur ou directrice de produit" in body and "product director" in body
             assert "Signalement des nids-de-poule" in body
             assert "Direction des routes" in body
             assert "3 mars 2025" in body and "2 mars 2026" in body

@@ -11,18 +11,18 @@ from services.notifications.contract_emails import (
     SIGNED,
     ContractEmailRenderer,
 )
-from services.notifications.mailer import FakeMailer, MailDeliveryError
+from services.notifications.mailer import MailDeliveryError
 from services.notifications.models import SentNotification
 from services.notifications.rendering import OutgoingEmail, notification_id
 from services.notifications.repository import SentNotifications
-from services.notifications.service import (
+from services.notifications.service_layer import (
     ContractEmailsNotSent,
     Delivery,
     Outcome,
     handle_contract_event,
 )
 from tests.unit.services.notifications.conftest import CONTRACT_ADDRESSING, contract_changed
-from tests.unit.services.notifications.fakes import RefusingMailer
+from tests.unit.services.notifications.fakes import FakeMailer, RefusingMailer
 
 
 class ProcessCrashed(BaseException):

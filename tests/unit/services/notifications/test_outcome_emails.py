@@ -362,7 +362,11 @@ class TestEveryOutcome:
     ) -> None:
         title, french, english = {
             PROJECT: ("Nids-de-poule", "« Nids-de-poule »", "“Nids-de-poule”"),
-            CANDIDATE: ("technical_director", "directeur·rice technique", "technical director"),
+            CANDIDATE: (
+                "technical_director",
+                "directeur ou directrice technique",
+                "technical director",
+            ),
         }[outcome.kind]
 
         email = render(event_for(status_changed, outcome, title=title))
@@ -715,7 +719,8 @@ class TestStaffReminder:
         assert email.language == FR
         assert email.template == "deadline_passed/staff"
         assert email.subject == (
-            "EIG — Relance : échéance dépassée pour « Dites-le-nous une fois » (en évaluation)"
+            "EIG — Relance : échéance dépassée pour « Dites-le-nous une fois » "
+            "(en cours d'évaluation)"
         )
         assert email.text.index("Bonjour,") < email.text.index("Hello,")
 
@@ -730,13 +735,13 @@ class TestStaffReminder:
             f"Dossier : {event.dossier_id}",
             "Type : projet",
             "Projet : Dites-le-nous une fois",
-            "Étape : en évaluation (in_evaluation)",
+            "Étape : en cours d'évaluation (in_evaluation)",
             # 13:00 UTC in March is 14:00 in Paris (winter time).
             "Échéance : 12 mars 2025 à 14 h 00 (heure de Paris)",
             f"Dossier: {event.dossier_id}",
             "Kind: project",
             "Project: Dites-le-nous une fois",
-            "Stage: in evaluation (in_evaluation)",
+            "Stage: being evaluated (in_evaluation)",
             "Deadline: 12 March 2025 at 14:00 (Paris time)",
         ):
             assert line in email.text
@@ -748,9 +753,9 @@ class TestStaffReminder:
 
         email = render(event)
 
-        assert "Rôle : directeur·rice technique" in email.text
+        assert "Rôle : directeur ou directrice technique" in email.text
         assert "Role: technical director" in email.text
-        assert "Étape : en cours d'examen (in_review)" in email.text
+        assert "Étape : candidature en cours d'examen (in_review)" in email.text
 
     def test_it_links_to_the_staff_page_of_the_dossier_not_the_applicants_link(
         self, deadline_passed: DeadlinePassed

@@ -72,7 +72,7 @@ class TestAcknowledgementInFrench:
 
         email = render(event)
 
-        assert "en tant que directeur·rice produit" in email.text
+        assert "en tant que directeur ou directrice de produit" in email.text
         assert "as a product director" in email.text
         assert "product_director" not in email.text
 
@@ -122,7 +122,7 @@ class TestAcknowledgementInEnglish:
         email = render(event)
 
         assert "as a technical director" in email.text
-        assert "en tant que directeur·rice technique" in email.text
+        assert "en tant que directeur ou directrice technique" in email.text
 
 
 class TestWhatTheApplicantTyped:

@@ -6,10 +6,10 @@ import pytest
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierEvent, DossierStatus
 from libs.messages.dossier_events import Outcome as DossierOutcome
-from services.notifications.mailer import FakeMailer, MailDeliveryError
+from services.notifications.mailer import MailDeliveryError
 from services.notifications.rendering import TEMPLATES, EmailRenderer
 from services.notifications.repository import SentNotifications
-from services.notifications.service import Delivery, Outcome, handle_dossier_event
+from services.notifications.service_layer import Delivery, Outcome, handle_dossier_event
 from tests.unit.services.notifications.conftest import (
     ADDRESSING,
     SELECTION_URL,
@@ -18,6 +18,7 @@ from tests.unit.services.notifications.conftest import (
     DossierReceived,
     StatusChanged,
 )
+from tests.unit.services.notifications.fakes import FakeMailer
 
 
 def status_url_for(dossier_id: UUID) -> str:

@@ -8,7 +8,11 @@ from prometheus_client import REGISTRY
 
 from libs.messages.dossier_events import DossierStatus
 from services.selection.bootstrap import Selection
-from services.selection.consumers import apply_application, apply_dossier_event
+from services.selection.consumers import (
+    apply_application,
+    apply_deadline_passed,
+    apply_status_change,
+)
 from tests.unit.services.selection.conftest import (
     T0,
     FakeDossierWorkflows,
@@ -48,8 +52,8 @@ async def test_read_model_events_are_counted_applied_then_duplicate(
     }
 
     for _ in range(2):  # a redelivery
-        await apply_application(selection.sessions, application.model_dump_json().encode())
-        await apply_dossier_event(selection.sessions, change.model_dump_json().encode())
+        await apply_application(selection.sessions, application)
+        await apply_status_change(selection.sessions, change)
 
     for key, count in before.items():
         assert read_model_events(*key) == count + 1, key
@@ -59,17 +63,16 @@ async def test_a_reminder_for_a_stage_left_behind_is_counted_as_ignored(
     selection: Selection,
 ) -> None:
     dossier_id = uuid.uuid4()
-    await apply_dossier_event(
-        selection.sessions,
-        status_changed(dossier_id, DossierStatus.INTERVIEW, at=T0).model_dump_json().encode(),
+    await apply_status_change(
+        selection.sessions, status_changed(dossier_id, DossierStatus.INTERVIEW, at=T0)
     )
     stale = deadline_passed(dossier_id, DossierStatus.IN_REVIEW, at=T0 + timedelta(days=1))
     current = deadline_passed(dossier_id, DossierStatus.INTERVIEW, at=T0 + timedelta(days=2))
     ignored_before = read_model_events("deadline_passed", "ignored")
     applied_before = read_model_events("deadline_passed", "applied")
 
-    await apply_dossier_event(selection.sessions, stale.model_dump_json().encode())
-    await apply_dossier_event(selection.sessions, current.model_dump_json().encode())
+    await apply_deadline_passed(selection.sessions, stale)
+    await apply_deadline_passed(selection.sessions, current)
 
     assert read_model_events("deadline_passed", "ignored") == ignored_before + 1
     assert read_model_events("deadline_passed", "applied") == applied_before + 1

@@ -3,14 +3,23 @@ from decimal import Decimal
 
 import pytest
 
-from libs.messages.common import Language
+from libs.messages.common import DossierKind, Language, Role
+from libs.messages.contract_events import ContractStatus
 from libs.messages.dossier_events import DossierStatus
-from libs.wording import date_and_time, long_date, parse_day
-from services.notifications.wording import (
+from libs.wording import (
+    CONTRACT_STATUS_LABELS,
+    DOSSIER_STATUS_LABELS,
+    KIND_LABELS,
     NBSP,
-    STATUS_LABELS,
+    ROLE_LABELS,
+    Label,
     amount_in_euros,
+    contract_status_label,
+    date_and_time,
+    dossier_status_label,
+    long_date,
     months,
+    parse_day,
     percent,
     role_label,
 )
@@ -79,12 +88,41 @@ class TestParseDay:
 
 
 class TestLabels:
-    @pytest.mark.parametrize("language", list(Language))
-    def test_every_status_has_a_label_in_each_language(self, language: Language) -> None:
-        assert set(STATUS_LABELS[language]) == set(DossierStatus)
+    @pytest.mark.parametrize(
+        ("labels", "codes"),
+        [
+            (ROLE_LABELS, Role),
+            (KIND_LABELS, DossierKind),
+            (DOSSIER_STATUS_LABELS, DossierStatus),
+            (CONTRACT_STATUS_LABELS, ContractStatus),
+        ],
+    )
+    def test_every_code_has_a_name_in_each_language(
+        self, labels: dict[str, Label], codes: type[Role]
+    ) -> None:
+        assert set(labels) == set(codes)
+        assert all(label.fr and label.en for label in labels.values())
 
-    def test_an_unknown_role_is_shown_by_its_code_rather_than_failing(self) -> None:
+    def test_a_role_reads_as_a_label_or_in_a_sentence(self) -> None:
+        assert (
+            role_label(Language.FR, Role.PRODUCT_DIRECTOR) == "Directeur ou directrice de produit"
+        )
+        assert role_label(Language.EN, "technical_director") == "Technical director"
+        assert (
+            role_label(Language.FR, Role.TECHNICAL_DIRECTOR, in_sentence=True)
+            == "directeur ou directrice technique"
+        )
+        assert role_label(Language.EN, Role.PRODUCT_DIRECTOR, in_sentence=True) == (
+            "product director"
+        )
+
+    def test_a_status_reads_in_each_language(self) -> None:
+        assert dossier_status_label(Language.FR, DossierStatus.IN_POOL) == "Dans le vivier"
+        assert contract_status_label(Language.EN, ContractStatus.OFFER_SENT) == "Offer sent"
+
+    def test_an_unknown_code_is_shown_by_itself_rather_than_failing(self) -> None:
         assert role_label(Language.FR, "data_scientist") == "data_scientist"
+        assert dossier_status_label(Language.EN, "archived", in_sentence=True) == "archived"
 
 
 class TestAmountInEuros:

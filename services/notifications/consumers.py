@@ -2,14 +2,17 @@
 to the service."""
 
 import logging
-from typing import get_args
 
 from faststream.kafka import KafkaBroker
-from pydantic import BaseModel, TypeAdapter
 
-from libs.kafka import RetryPolicy, subscribe_reliably
-from libs.messages.contract_events import ContractEvent, ContractStatusChanged
-from libs.messages.dossier_events import DossierEvent
+from libs.kafka import Handler, RetryPolicy, subscribe_events
+from libs.messages.contract_events import (
+    ContractEvent,
+    ContractOfferReminderDue,
+    ContractRenewalDecided,
+    ContractStatusChanged,
+)
+from libs.messages.dossier_events import DossierDeadlinePassed, DossierEvent, DossierStatusChanged
 from libs.messages.topics import CONTRACT_EVENTS, DOSSIER_EVENTS, NOTIFICATIONS_DLQ
 from services.notifications import metrics
 from services.notifications.addressing import Addressing, ContractAddressing
@@ -17,7 +20,7 @@ from services.notifications.contract_emails import ContractEmailRenderer
 from services.notifications.mailer import MailDeliveryError, Mailer
 from services.notifications.rendering import EmailRenderer
 from services.notifications.repository import SentNotifications
-from services.notifications.service import (
+from services.notifications.service_layer import (
     ContractEmailsNotSent,
     Delivery,
     Outcome,
@@ -26,20 +29,6 @@ from services.notifications.service import (
 )
 
 logger = logging.getLogger(__name__)
-
-DOSSIER_EVENT: TypeAdapter[DossierEvent] = TypeAdapter(DossierEvent)
-CONTRACT_EVENT: TypeAdapter[ContractEvent] = TypeAdapter(ContractEvent)
-CONTRACT_EVENT_TYPES = frozenset(
-    # ContractEvent is Annotated[A | B | C, discriminator]: the members' ``type`` literals.
-    member.model_fields["type"].default
-    for member in get_args(get_args(ContractEvent)[0])
-)
-
-
-class _TypedMessage(BaseModel):
-    """Just the envelope's ``type``: enough to ignore event types added after this consumer."""
-
-    type: str
 
 
 def subscribe_to_dossier_events(
@@ -55,9 +44,7 @@ def subscribe_to_dossier_events(
     """Register the consumer: offsets are committed only once the e-mail is sent, skipped, or
     dead-lettered (unparseable events at once, SMTP failures after the last attempt)."""
 
-    async def on_dossier_event(body: bytes) -> None:
-        # Parsed inside the retried work so that a bad message is recognised as poison.
-        event = DOSSIER_EVENT.validate_json(body)
+    async def on_dossier_event(event: DossierEvent) -> None:
         try:
             outcome = await handle_dossier_event(
                 event,
@@ -75,14 +62,19 @@ def subscribe_to_dossier_events(
         else:
             _count(outcome)
 
-    subscribe_reliably(
+    subscribe_events(
         broker,
         DOSSIER_EVENTS,
-        on_dossier_event,
+        [
+            Handler(DossierStatusChanged, on_dossier_event),
+            Handler(DossierDeadlinePassed, on_dossier_event),
+        ],
+        consumer="notifications-dossier-events",
         group_id=group_id,
         dlq_topic=NOTIFICATIONS_DLQ,
         retry=retry,
         on_dead_letter=lambda _error: metrics.DEAD_LETTERED.inc(),
+        description="E-mails of dossier events: applicants, and staff for overdue stages",
     )
 
 
@@ -100,18 +92,10 @@ def subscribe_to_contract_events(
 
     The offset is committed once every e-mail of the event is sent or was sent before; an SMTP
     failure retries only the missing ones, then dead-letters the event, whose replay sends only
-    what is still missing. An event type this version does not know is acknowledged unread
-    (schemas within v1 grow by new types); an unreadable one is poison.
+    what is still missing.
     """
 
-    async def on_contract_event(body: bytes) -> None:
-        # Parsed inside the retried work so that a bad message is recognised as poison.
-        event_type = _TypedMessage.model_validate_json(body).type
-        if event_type not in CONTRACT_EVENT_TYPES:
-            logger.info("contract event type %s is not e-mailed, skipped", event_type)
-            metrics.WITHOUT_TEMPLATE.labels(status=event_type).inc()
-            return
-        event = CONTRACT_EVENT.validate_json(body)
+    async def on_contract_event(event: ContractEvent) -> None:
         try:
             outcomes = await handle_contract_event(
                 event,
@@ -134,14 +118,20 @@ def subscribe_to_contract_events(
         for outcome in outcomes:
             _count(outcome)
 
-    subscribe_reliably(
+    subscribe_events(
         broker,
         CONTRACT_EVENTS,
-        on_contract_event,
+        [
+            Handler(ContractStatusChanged, on_contract_event),
+            Handler(ContractOfferReminderDue, on_contract_event),
+            Handler(ContractRenewalDecided, on_contract_event),
+        ],
+        consumer="notifications-contract-events",
         group_id=group_id,
         dlq_topic=NOTIFICATIONS_DLQ,
         retry=retry,
         on_dead_letter=lambda _error: metrics.DEAD_LETTERED.inc(),
+        description="E-mails of contract events: the EIG, the host administration and staff",
     )
 
 
