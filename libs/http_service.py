@@ -67,19 +67,6 @@ class ServiceParts(Protocol):
     async def stop(self) -> None: ...
 
 
-class EngineOnly:
-    """The parts of a service that only holds a database engine (disposed of at shutdown)."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        await self.engine.dispose()
-
-
 class BrokeredParts:
     """Start, stop and readiness of parts whose API answers from the database, with an optional
     Kafka broker and background tasks. A mixin for the services' (dataclass) parts, which give

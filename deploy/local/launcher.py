@@ -95,6 +95,59 @@ def kafka_broker(settings: LocalStackSettings) -> ProcessSpec:
     )
 
 
+def temporal_server(settings: LocalStackSettings) -> ProcessSpec:
+    return ProcessSpec(
+        name="temporal",
+        command=temporal_dev_command(
+            settings.BIND_HOST,
+            settings.TEMPORAL_PORT,
+            settings.TEMPORAL_UI_PORT,
+            settings.temporal_db_file,
+            namespaces=[settings.TEMPORAL_NAMESPACE],
+        ),
+        ready=temporal_probe(settings.temporal_address, settings.TEMPORAL_NAMESPACE),
+        ports=[
+            PortClaim(settings.TEMPORAL_PORT, "TEMPORAL_PORT", "the Temporal dev server"),
+            PortClaim(settings.TEMPORAL_UI_PORT, "TEMPORAL_UI_PORT", "the Temporal web UI"),
+        ],
+        start_timeout=settings.STARTUP_TIMEOUT_SECONDS,
+    )
+
+
+def smtp_server(settings: LocalStackSettings) -> ProcessSpec:
+    host, port = settings.BIND_HOST, settings.SMTP_PORT
+    return ProcessSpec(
+        name="smtp",
+        command=smtp_command(host, port, settings.maildir),
+        ready=smtp_probe(host, port),
+        ports=[PortClaim(port, "SMTP_PORT", "the local SMTP server")],
+        start_timeout=settings.STARTUP_TIMEOUT_SECONDS,
+    )
+
+
+def migrations(settings: LocalStackSettings, env: Mapping[str, str]) -> TaskSpec:
+    return TaskSpec(
+        name="migrations",
+        command=[sys.executable, "-m", "alembic", "upgrade", "head"],
+        env=dict(env),
+        timeout=settings.STARTUP_TIMEOUT_SECONDS,
+    )
+
+
+def service_process(
+    settings: LocalStackSettings, service: Service, env: Mapping[str, str]
+) -> ProcessSpec:
+    port = int(getattr(settings, service.port_setting))
+    return ProcessSpec(
+        name=service.name,
+        command=[sys.executable, "-m", service.module],
+        env=dict(env),
+        ready=http_probe(settings.service_url(port) + service.health_path),
+        ports=[PortClaim(port, service.port_setting, f"the {service.purpose}")],
+        start_timeout=settings.STARTUP_TIMEOUT_SECONDS,
+    )
+
+
 def build_stack(
     settings: LocalStackSettings,
     *,
@@ -104,63 +157,18 @@ def build_stack(
     report: Reporter = report,
 ) -> list[Step]:
     """The parts to start, in order; services missing from this checkout are left out."""
-    host = settings.BIND_HOST
     env = child_environment(settings, environ)
-    timeout = settings.STARTUP_TIMEOUT_SECONDS
-    steps: list[Step] = [
-        kafka_broker(settings),
-        ProcessSpec(
-            name="temporal",
-            command=temporal_dev_command(
-                host,
-                settings.TEMPORAL_PORT,
-                settings.TEMPORAL_UI_PORT,
-                settings.temporal_db_file,
-                namespaces=[settings.TEMPORAL_NAMESPACE],
-            ),
-            ready=temporal_probe(settings.temporal_address, settings.TEMPORAL_NAMESPACE),
-            ports=[
-                PortClaim(settings.TEMPORAL_PORT, "TEMPORAL_PORT", "the Temporal dev server"),
-                PortClaim(settings.TEMPORAL_UI_PORT, "TEMPORAL_UI_PORT", "the Temporal web UI"),
-            ],
-            start_timeout=timeout,
-        ),
-    ]
+    steps: list[Step] = [kafka_broker(settings), temporal_server(settings)]
     if (repo_root / "alembic.ini").is_file():
-        steps.append(
-            TaskSpec(
-                name="migrations",
-                command=[sys.executable, "-m", "alembic", "upgrade", "head"],
-                env=env,
-                timeout=timeout,
-            )
-        )
+        steps.append(migrations(settings, env))
     else:
         report(f"warning: {repo_root / 'alembic.ini'} is missing, database migrations skipped")
-    steps.append(
-        ProcessSpec(
-            name="smtp",
-            command=smtp_command(host, settings.SMTP_PORT, settings.maildir),
-            ready=smtp_probe(host, settings.SMTP_PORT),
-            ports=[PortClaim(settings.SMTP_PORT, "SMTP_PORT", "the local SMTP server")],
-            start_timeout=timeout,
-        )
-    )
+    steps.append(smtp_server(settings))
     for service in services:
-        if not service_is_present(service):
+        if service_is_present(service):
+            steps.append(service_process(settings, service, env))
+        else:
             report(f"warning: {service.module} is not in this checkout, {service.name} skipped")
-            continue
-        port = int(getattr(settings, service.port_setting))
-        steps.append(
-            ProcessSpec(
-                name=service.name,
-                command=[sys.executable, "-m", service.module],
-                env=env,
-                ready=http_probe(settings.service_url(port) + service.health_path),
-                ports=[PortClaim(port, service.port_setting, f"the {service.purpose}")],
-                start_timeout=timeout,
-            )
-        )
     return steps
 
 
@@ -266,21 +274,21 @@ def welcome(settings: LocalStackSettings, urls: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-async def run(settings: LocalStackSettings, environ: Mapping[str, str]) -> int:
-    """Start the stack, keep it running until SIGINT/SIGTERM, stop it; the exit code."""
-    steps = build_stack(settings, environ=environ)
+def refuse_port_conflicts(settings: LocalStackSettings, steps: list[Step]) -> bool:
+    """Say why the stack cannot start, if a port it needs is taken; True when it cannot."""
     conflicts = port_conflicts(settings.BIND_HOST, steps)
-    if conflicts:
-        for message in conflicts:
-            print(f"Cannot start the stack: {message}", file=sys.stderr)
-        if settings.stack_file.is_file():
-            print(
-                f"A stack may still be running from {settings.data_dir}: its processes are "
-                f"listed in {settings.stack_file}.",
-                file=sys.stderr,
-            )
-        return PORT_CONFLICT_EXIT_CODE
+    for message in conflicts:
+        print(f"Cannot start the stack: {message}", file=sys.stderr)
+    if conflicts and settings.stack_file.is_file():
+        print(
+            f"A stack may still be running from {settings.data_dir}: its processes are "
+            f"listed in {settings.stack_file}.",
+            file=sys.stderr,
+        )
+    return bool(conflicts)
 
+
+def prepare_data_dir(settings: LocalStackSettings) -> None:
     # A Maildir is valid only with its three folders; aiosmtpd creates them only when the
     # Maildir itself does not exist yet.
     maildir_folders = [settings.maildir / folder for folder in ("tmp", "new", "cur")]
@@ -288,6 +296,14 @@ async def run(settings: LocalStackSettings, environ: Mapping[str, str]) -> int:
         directory.mkdir(parents=True, exist_ok=True)
     # Staff APIs accept these bearer tokens on the embedded stack (AUTH_MODE=dev).
     write_dev_tokens(settings.dev_tokens_file)
+
+
+async def run(settings: LocalStackSettings, environ: Mapping[str, str]) -> int:
+    """Start the stack, keep it running until SIGINT/SIGTERM, stop it; the exit code."""
+    steps = build_stack(settings, environ=environ)
+    if refuse_port_conflicts(settings, steps):
+        return PORT_CONFLICT_EXIT_CODE
+    prepare_data_dir(settings)
     report(f"starting the EIG stack (state in {settings.data_dir}, logs in {settings.logs_dir})")
     supervisor = Supervisor(
         steps,
@@ -301,8 +317,23 @@ async def run(settings: LocalStackSettings, environ: Mapping[str, str]) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop_requested.set)
+    try:
+        exit_code = await serve_until_stopped(settings, supervisor, stop_requested)
+    finally:
+        report("stopping the stack")
+        await supervisor.stop()
+        with contextlib.suppress(FileNotFoundError):
+            settings.stack_file.unlink()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    report("stopped" if exit_code == 0 else "stopped after a failed start-up")
+    return exit_code
 
-    exit_code = 0
+
+async def serve_until_stopped(
+    settings: LocalStackSettings, supervisor: Supervisor, stop_requested: asyncio.Event
+) -> int:
+    """Start every part, then wait for ``stop_requested``; the exit code (the caller stops)."""
     starting = asyncio.create_task(supervisor.start())
     waiting = asyncio.create_task(stop_requested.wait())
     try:
@@ -313,24 +344,16 @@ async def run(settings: LocalStackSettings, environ: Mapping[str, str]) -> int:
         try:
             await starting
         except asyncio.CancelledError:
-            pass
+            return 0
         except StartupFailed as failure:
-            exit_code = STARTUP_FAILED_EXIT_CODE
             report(f"start-up failed: {failure}")
             log_lines = "\n".join(f"    | {line}" for line in failure.log_tail)
             if log_lines:
                 report(f"last lines of {settings.logs_dir / failure.name}.log:\n{log_lines}")
-        else:
-            write_stack_file(settings, supervisor)
-            print(welcome(settings, stack_urls(settings, running_names(supervisor))), flush=True)
-            await waiting
+            return STARTUP_FAILED_EXIT_CODE
+        write_stack_file(settings, supervisor)
+        print(welcome(settings, stack_urls(settings, running_names(supervisor))), flush=True)
+        await waiting
+        return 0
     finally:
         waiting.cancel()
-        report("stopping the stack")
-        await supervisor.stop()
-        with contextlib.suppress(FileNotFoundError):
-            settings.stack_file.unlink()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-    report("stopped" if exit_code == 0 else "stopped after a failed start-up")
-    return exit_code

@@ -9,17 +9,6 @@ from deploy.local.supervisor import ReadinessProbe
 from libs.readiness import SmtpProbe
 
 
-def tcp_probe(host: str, port: int) -> ReadinessProbe:
-    """Ready once something accepts TCP connections."""
-
-    async def probe() -> None:
-        _, writer = await asyncio.open_connection(host, port)
-        writer.close()
-        await writer.wait_closed()
-
-    return probe
-
-
 def smtp_probe(host: str, port: int) -> ReadinessProbe:
     """Ready once the server greets with ``220``, as an SMTP client would see it."""
     return SmtpProbe(host, port)
