@@ -18,7 +18,7 @@ from typing import Annotated, Any, Protocol
 import jwt
 from fastapi import Depends, Request
 
-from libs.api_errors import ApiError
+from libs.api_errors import ApiError, ErrorResponse
 from libs.config import AuthMode, PlatformSettings
 
 
@@ -158,6 +158,13 @@ def token_verifier(settings: PlatformSettings) -> TokenVerifier:
 
 def _unauthorized(detail: str) -> ApiError:
     return ApiError(401, detail, headers={"WWW-Authenticate": 'Bearer realm="eig"'})
+
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "No valid bearer token"},
+    403: {"model": ErrorResponse, "description": "Role not allowed"},
+}
+"""How a staff route answers without a valid token or an accepted role (its OpenAPI responses)."""
 
 
 def require_roles(*accepted: StaffRole) -> Callable[[Request], Awaitable[StaffUser]]:

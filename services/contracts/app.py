@@ -2,7 +2,6 @@
 
 from fastapi import FastAPI
 
-from libs.auth import token_verifier
 from libs.http_service import create_service_app
 from services.contracts.api import answers, contracts, reports
 from services.contracts.bootstrap import Contracts, bootstrap
@@ -34,5 +33,5 @@ def create_app(
         optional_checks=frozenset({"kafka"}),
     )
     app.state.contracts = contracts_service
-    app.state.token_verifier = token_verifier(contracts_service.settings)
+    app.state.token_verifier = contracts_service.token_verifier
     return app

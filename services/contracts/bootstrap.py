@@ -7,6 +7,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.auth import TokenVerifier, token_verifier
 from libs.database import create_engine, session_factory
 from libs.http_service import BrokeredParts
 from libs.kafka import create_broker
@@ -32,6 +33,8 @@ class Contracts(BrokeredParts):
     broker: KafkaBroker | None
     temporal: TemporalConnection
     contract_workflows: ContractWorkflows
+    token_verifier: TokenVerifier
+    """Checks staff's bearer tokens (``require_roles`` finds it on the app's state)."""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -54,7 +57,8 @@ def bootstrap(
     settings: ContractsSettings, *, contract_workflows: ContractWorkflows | None = None
 ) -> Contracts:
     """Build the service from ``settings``; ``contract_workflows`` replaces the Temporal
-    adapter. The Temporal client connects on first use (and again after a failure)."""
+    adapter. The Temporal client connects on first use (and again after a failure); staff
+    tokens are checked as ``AUTH_MODE`` says."""
     engine = create_engine(settings.DATABASE_URL)
     sessions = session_factory(engine)
     temporal = TemporalConnection(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
@@ -71,4 +75,5 @@ def bootstrap(
         broker=broker,
         temporal=temporal,
         contract_workflows=contract_workflows or TemporalContractWorkflows(temporal),
+        token_verifier=token_verifier(settings),
     )

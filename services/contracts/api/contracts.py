@@ -12,13 +12,20 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse
-from libs.auth import AdminDep, AnyStaffDep, StaffDep, StaffRole, StaffUser, require_roles
+from libs.auth import (
+    AUTH_RESPONSES,
+    AdminDep,
+    AnyStaffDep,
+    StaffDep,
+    StaffRole,
+    StaffUser,
+    require_roles,
+)
 from libs.messages.contract_events import ContractStatus, ContractTerms
 from libs.private_pages import PRIVATE_PAGE_HEADERS, private_page
 from services.action_refusals import REFUSALS
 from services.contracts import service_layer
 from services.contracts.api.dependencies import (
-    AUTH_RESPONSES,
     NOT_FOUND,
     NOT_FOUND_RESPONSE,
     UNAVAILABLE_RESPONSE,

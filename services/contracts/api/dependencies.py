@@ -43,10 +43,6 @@ def update_id(idempotency_key: str | None) -> str:
 
 NOT_FOUND: Final = "Contrat introuvable / Contract not found."
 
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "No valid bearer token"},
-    403: {"model": ErrorResponse, "description": "Role not allowed"},
-}
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown contract"}
 }

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from libs.auth import StaffDep
+from libs.auth import AUTH_RESPONSES, StaffDep
 from services.contracts import service_layer
-from services.contracts.api.dependencies import AUTH_RESPONSES, ContractsDep
+from services.contracts.api.dependencies import ContractsDep
 from services.contracts.schemas import PayReport
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=AUTH_RESPONSES)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import BaseModel
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
-from libs.auth import AnyStaffDep, EvaluatorDep, JuryDep, StaffDep, StaffUser
+from libs.auth import AUTH_RESPONSES, AnyStaffDep, EvaluatorDep, JuryDep, StaffDep, StaffUser
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from services.action_refusals import REFUSALS, refusal_error, refusal_kind
@@ -69,10 +69,6 @@ STAFF_ACTIONS: dict[Action, tuple[str, Any]] = {
 """Each staff action, its route and who may take it (admins may take all). ``withdraw`` is the
 applicant's, through intake's private link: it has no route here (404)."""
 
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "No valid bearer token"},
-    403: {"model": ErrorResponse, "description": "Role not allowed"},
-}
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown dossier"}
 }
