@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from libs.dossier_links import status_url
-from libs.web.negotiation import prefers_html
 from services.intake.bootstrap import Intake
 from services.intake.read_model import record_dossier_event
 from tests.unit.services.intake.forms import (
@@ -133,21 +132,3 @@ class TestWrongLinks:
         assert statuses == dict.fromkeys(wrong_links, 404)
         assert len({response.content for response in responses.values()}) == 1
         assert len({response.headers["content-type"] for response in responses.values()}) == 1
-
-
-@pytest.mark.parametrize(
-    ("accept", "expected"),
-    [
-        (None, False),
-        ("*/*", False),
-        ("application/json", False),
-        ("text/html", True),
-        (BROWSER_ACCEPT, True),
-        ("application/json, text/html;q=0.5", False),
-        ("text/html;q=0.4, application/json;q=0.9", False),
-        ("text/*, application/json;q=0.1", True),
-        ("text/html;q=bogus, */*", False),
-    ],
-)
-def test_html_is_chosen_only_when_ranked_above_json(accept: str | None, expected: bool) -> None:
-    assert prefers_html(accept) is expected
