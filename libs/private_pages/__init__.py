@@ -1,9 +1,10 @@
 """What every applicant page behind a private link shares (status page, contract offer).
 
 Their headers, their layout (``private/base.html``, with the notice at the top) and 404 page
-(``private/not_found.html``), content negotiation (:func:`prefers_html`: the same address
-answers JSON or a page) and the detection of a browser's form post (:func:`is_form_post`).
-The DSFR layout of :mod:`libs.web` will replace ``base.html``.
+(``private/not_found.html``), and the detection of a browser's form post
+(:func:`from_browser_form`); the same address answers JSON or a page by content negotiation
+(:func:`libs.web.negotiation.wants_html`). The DSFR layout of :mod:`libs.web` will replace
+``base.html``.
 """
 
 from collections.abc import Mapping
@@ -16,6 +17,8 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from libs.api_errors import error_response
+from libs.web.csrf import is_form_post
+from libs.web.negotiation import wants_html
 
 PRIVATE_PAGE_HEADERS: Final = {
     "Cache-Control": "no-store",
@@ -28,7 +31,6 @@ search engines."""
 SHARED_TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 
 URLENCODED: Final = "application/x-www-form-urlencoded"
-FORM_CONTENT_TYPES: Final = frozenset({URLENCODED, "multipart/form-data"})
 
 
 @dataclass(frozen=True)
@@ -82,49 +84,14 @@ def not_found(missing: Missing, detail: str, *, html: bool) -> Response:
     return error_response(404, detail, headers=PRIVATE_PAGE_HEADERS)
 
 
-def prefers_html(accept: str | None) -> bool:
-    """True when the Accept header ranks text/html above application/json (browsers do)."""
-    if not accept:
-        return False
-    ranges: list[tuple[str, float]] = []
-    for part in accept.split(","):
-        media_range, *parameters = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        ranges.append((media_range.lower(), quality))
-    return _quality(ranges, "text/html") > _quality(ranges, "application/json")
-
-
-def _quality(ranges: list[tuple[str, float]], media_type: str) -> float:
-    """The q of the most specific range matching ``media_type`` (RFC 9110 §12.5.1)."""
-    family = media_type.split("/", 1)[0]
-    specificity_of = {media_type: 2, f"{family}/*": 1, "*/*": 0}
-    best_specificity, best_quality = -1, 0.0
-    for media_range, quality in ranges:
-        specificity = specificity_of.get(media_range, -1)
-        if specificity > best_specificity:
-            best_specificity, best_quality = specificity, quality
-    return best_quality
-
-
-def wants_html(request: Request) -> bool:
-    return prefers_html(request.headers.get("accept"))
-
-
 def media_type(request: Request) -> str:
     """The request body's media type, lower case, without parameters ("" when none)."""
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def is_form_post(request: Request) -> bool:
-    """A browser's form post: an urlencoded or multipart body, or an Accept preferring HTML.
+def from_browser_form(request: Request) -> bool:
+    """A post from a page's form: an urlencoded or multipart body, or an Accept preferring HTML.
 
     It gets pages back (a redirect, or the page with a notice) where a program gets JSON.
     """
-    return media_type(request) in FORM_CONTENT_TYPES or wants_html(request)
+    return is_form_post(request) or wants_html(request)

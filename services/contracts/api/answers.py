@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from libs.api_errors import ApiError, ErrorResponse, FieldError, validation_errors
 from libs.messages.contract_events import ContractStatus
-from libs.private_pages import PRIVATE_PAGE_HEADERS, URLENCODED, is_form_post, media_type
+from libs.private_pages import PRIVATE_PAGE_HEADERS, URLENCODED, from_browser_form, media_type
 from services.action_refusals import REFUSALS, RETRY_AFTER_SECONDS
 from services.contracts import service_layer
 from services.contracts.api.dependencies import (
@@ -114,7 +114,7 @@ async def _answer(
     action: ContractAction,
     idempotency_key: str | None,
 ) -> Response:
-    from_form = is_form_post(request)
+    from_form = from_browser_form(request)
     view = await applicant_view(contracts, contract_id, token)
     if view is None:
         return not_found(html=from_form)

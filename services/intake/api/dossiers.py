@@ -18,13 +18,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from libs.api_errors import ApiError, ErrorResponse, FieldError, error_response
 from libs.dossier_links import is_valid_token
 from libs.messages.dossier_events import DossierStatus
-from libs.private_pages import (
-    PRIVATE_PAGE_HEADERS,
-    Notice,
-    is_form_post,
-    not_found,
-    wants_html,
-)
+from libs.private_pages import PRIVATE_PAGE_HEADERS, Notice, from_browser_form, not_found
+from libs.web.negotiation import wants_html
 from services.intake import metrics
 from services.intake.api.dependencies import API_PREFIX, IntakeDep
 from services.intake.bootstrap import Intake
@@ -117,7 +112,7 @@ async def withdraw(
     dossier_id: str, request: Request, intake: IntakeDep, token: Token = None
 ) -> Response:
     """No body (or ``{}``). Withdrawing twice is one withdrawal; a final dossier answers 409."""
-    from_form = is_form_post(request)
+    from_form = from_browser_form(request)
     status = await _authorised_status(intake, dossier_id, token)
     if status is None:
         metrics.WITHDRAWALS.labels(outcome="not_found").inc()

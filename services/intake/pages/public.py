@@ -9,7 +9,7 @@ from fastapi import Request, Response
 
 from libs.web.pages import Pages, pages_router
 from libs.web.rendering import ACCESSIBILITY_PATH, LEGAL_NOTICE_PATH, PERSONAL_DATA_PATH
-from services.intake.api import IntakeDep
+from services.intake.api.dependencies import IntakeDep
 from services.intake.promotion_calendar import PromotionOutlook, PromotionUnavailable
 from workflows.promotion.models import RoundRef
 

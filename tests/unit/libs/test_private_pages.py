@@ -1,4 +1,4 @@
-"""What the private pages share: content negotiation, form detection, the one 404."""
+"""What the private pages share: form detection, the one 404, the layout."""
 
 import pytest
 from starlette.requests import Request
@@ -7,10 +7,9 @@ from libs.private_pages import (
     PRIVATE_PAGE_HEADERS,
     Missing,
     Notice,
-    is_form_post,
+    from_browser_form,
     not_found,
     page_templates,
-    prefers_html,
 )
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -20,24 +19,6 @@ MISSING = Missing("Truc introuvable", "Thing not found", "Aucun truc", "No thing
 def request(headers: dict[str, str]) -> Request:
     raw = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
     return Request({"type": "http", "method": "POST", "path": "/", "headers": raw})
-
-
-@pytest.mark.parametrize(
-    ("accept", "expected"),
-    [
-        (None, False),
-        ("*/*", False),
-        ("application/json", False),
-        ("text/html", True),
-        (BROWSER_ACCEPT, True),
-        ("application/json, text/html;q=0.5", False),
-        ("text/html;q=0.4, application/json;q=0.9", False),
-        ("text/*, application/json;q=0.1", True),
-        ("text/html;q=bogus, */*", False),
-    ],
-)
-def test_html_is_chosen_only_when_ranked_above_json(accept: str | None, expected: bool) -> None:
-    assert prefers_html(accept) is expected
 
 
 @pytest.mark.parametrize(
@@ -53,7 +34,7 @@ def test_html_is_chosen_only_when_ranked_above_json(accept: str | None, expected
 def test_a_form_post_is_a_form_body_or_a_browser_asking_for_a_page(
     headers: dict[str, str], expected: bool
 ) -> None:
-    assert is_form_post(request(headers)) is expected
+    assert from_browser_form(request(headers)) is expected
 
 
 def test_the_404_is_a_page_for_browsers_and_json_for_programs_both_kept_private() -> None:
