@@ -5,8 +5,7 @@ The promotion workflow owns both; they are read through its client
 queries). The landing page must render when Temporal or the worker is down, so
 :class:`DirectoryPromotionCalendar` answers within a few seconds or raises
 :class:`PromotionUnavailable`, and keeps a good answer for a short while (the page is the most
-visited, and every query needs a worker). :class:`InMemoryPromotionCalendar` is the pages'
-fake in unit tests.
+visited, and every query needs a worker).
 """
 
 import asyncio
@@ -82,15 +81,3 @@ class DirectoryPromotionCalendar:
         outlook = PromotionOutlook(number=self._number, seats=seats, rounds=rounds)
         self._cached = (self._clock() + self._cache_seconds, outlook)
         return outlook
-
-
-class InMemoryPromotionCalendar:
-    """A fixed answer for unit tests; ``None`` plays a promotion that cannot be reached."""
-
-    def __init__(self, outlook: PromotionOutlook | None) -> None:
-        self.answer = outlook
-
-    async def outlook(self) -> PromotionOutlook:
-        if self.answer is None:
-            raise PromotionUnavailable("the promotion is unreachable (test)")
-        return self.answer

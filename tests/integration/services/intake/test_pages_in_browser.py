@@ -9,9 +9,12 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from services.intake.app import create_app
-from services.intake.promotion_calendar import InMemoryPromotionCalendar
 from tests.browser import PageWatch, assert_accessible, screenshot, served
-from tests.unit.services.intake.landing import intake_with_pages, sample_outlook
+from tests.unit.services.intake.landing import (
+    InMemoryPromotionCalendar,
+    intake_with_pages,
+    sample_outlook,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -8,11 +8,23 @@ from sqlmodel import SQLModel
 
 from libs.messages.common import DossierKind
 from services.intake.bootstrap import Intake, bootstrap
-from services.intake.promotion_calendar import InMemoryPromotionCalendar, PromotionOutlook
+from services.intake.promotion_calendar import PromotionOutlook, PromotionUnavailable
 from tests.unit.services.intake.conftest import offline_settings
 from workflows.promotion.models import RoundRef, RoundState, SeatsSummary
 
 HOSTING = "Hébergeur de test SAS, 1 rue de l’Exemple, 75000 Paris"
+
+
+class InMemoryPromotionCalendar:
+    """A fixed answer for unit tests; ``None`` plays a promotion that cannot be reached."""
+
+    def __init__(self, outlook: PromotionOutlook | None) -> None:
+        self.answer = outlook
+
+    async def outlook(self) -> PromotionOutlook:
+        if self.answer is None:
+            raise PromotionUnavailable("the promotion is unreachable (test)")
+        return self.answer
 
 
 def sample_outlook(now: datetime | None = None) -> PromotionOutlook:

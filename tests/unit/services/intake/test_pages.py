@@ -9,8 +9,13 @@ import httpx
 import pytest
 
 from services.intake.app import create_app
-from services.intake.promotion_calendar import InMemoryPromotionCalendar, PromotionOutlook
-from tests.unit.services.intake.landing import HOSTING, intake_with_pages, sample_outlook
+from services.intake.promotion_calendar import PromotionOutlook
+from tests.unit.services.intake.landing import (
+    HOSTING,
+    InMemoryPromotionCalendar,
+    intake_with_pages,
+    sample_outlook,
+)
 
 PAGE = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CONTENT_TYPES = {
