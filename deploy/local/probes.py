@@ -1,7 +1,5 @@
 """Readiness probes for the embedded parts: each raises until its part really serves."""
 
-import asyncio
-
 import httpx
 from temporalio.client import Client
 

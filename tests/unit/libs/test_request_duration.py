@@ -8,8 +8,7 @@ import pytest
 from fastapi import APIRouter
 from prometheus_client import REGISTRY
 
-from libs.database import create_engine
-from libs.http_service import UNMATCHED_ROUTE, EngineOnly, create_service_app
+from libs.http_service import UNMATCHED_ROUTE, create_service_app
 
 ROUTE = "/api/v1/request-duration-test/{dossier_id}"
 router = APIRouter()
@@ -20,16 +19,22 @@ async def dossier(dossier_id: str) -> dict[str, str]:
     return {"dossier_id": dossier_id}
 
 
+class NoParts:
+    """A service with nothing to start: only its routes are timed here."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
 @pytest.fixture
-async def client(sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    engine = create_engine(sqlite_url)
-    app = create_service_app(
-        title="t", summary="s", parts=EngineOnly(engine), checks={}, routers=[router]
-    )
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    app = create_service_app(title="t", summary="s", parts=NoParts(), checks={}, routers=[router])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
-    await engine.dispose()
 
 
 def timed(route: str, status: str) -> float:

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from services.notifications.mailer import FakeMailer, MailDeliveryError
+from services.notifications.mailer import MailDeliveryError
 from services.notifications.models import NotificationFailure, SentNotification
 from services.notifications.repository import SentNotifications
 from tests.unit.services.notifications.conftest import DossierReceived
+from tests.unit.services.notifications.fakes import FakeMailer
 from tests.unit.services.notifications.test_service import handle
 
 
