@@ -12,6 +12,7 @@ from libs.messages.contract_events import (
     ContractTerms,
 )
 from tests.eventually import eventually
+from tests.time_skipping import skip_time
 from tests.unit.workflows.dossier.dossiers import wait_until_idle
 from workflows.contract.models import (
     APPLY_CONTRACT_ACTION,
@@ -89,7 +90,7 @@ async def until_status(
 async def sleep_until(env: WorkflowEnvironment, at: datetime) -> None:
     """Skip the server's time to just past ``at``, firing the timers due by then."""
     now = await env.get_current_time()
-    await env.sleep(max(at - now, timedelta(0)) + timedelta(minutes=1))
+    await skip_time(env, max(at - now, timedelta(0)) + timedelta(minutes=1))
 
 
 async def sign(handle: ContractHandle) -> ContractTerms:

@@ -32,6 +32,7 @@ from deploy.local.engines import register_search_attributes, temporal_test_serve
 from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus
 from tests.eventually import eventually
+from tests.time_skipping import skip_time
 from tests.unit.workflows.dossier.dossiers import (
     WORKFLOWS_UNDER_TEST,
     StandIns,
@@ -104,7 +105,7 @@ class Recording:
     async def past_cutoff(self, handle: Handle, round: RoundRef) -> None:
         """Skip to just after the round's cut-off, once the dossier woke up at it."""
         now = await self.env.get_current_time()
-        await self.env.sleep(round.cutoff_at - now + timedelta(minutes=1))
+        await skip_time(self.env, round.cutoff_at - now + timedelta(minutes=1))
 
         async def awake() -> bool:
             snapshot: DossierSnapshot = await handle.query("snapshot", result_type=DossierSnapshot)
@@ -123,7 +124,7 @@ async def project_full_path(recording: Recording) -> Handle:
     """
     env, promotion = recording.env, recording.stand_ins.promotion
     handle = await recording.start(DossierKind.PROJECT, PROJECT_ID, requires_investigation=True)
-    await env.sleep(timedelta(days=15))
+    await skip_time(env, timedelta(days=15))
     await eventually(lambda: _async(bool(recording.stand_ins.deadlines.calls)))
     await wait_until_idle(handle)
     await recording.refused(handle, "record_evaluation", outcome="eligible")

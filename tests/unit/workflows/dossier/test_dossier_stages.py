@@ -25,6 +25,7 @@ from libs.kafka import create_broker
 from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
 from tests.eventually import eventually
+from tests.time_skipping import skip_time
 from tests.unit.workflows.dossier.dossiers import (
     WORKFLOWS_UNDER_TEST,
     StandIns,
@@ -83,7 +84,7 @@ class Dossiers:
     async def skip_past_cutoff(self, round: RoundRef) -> None:
         """Skip server time to just after the round's cut-off: the jury may decide."""
         now = await self.env.get_current_time()
-        await self.env.sleep(round.cutoff_at - now + timedelta(minutes=1))
+        await skip_time(self.env, round.cutoff_at - now + timedelta(minutes=1))
 
     @property
     def events(self) -> list[DossierStatusChanged]:
@@ -798,9 +799,9 @@ class TestDeadlines:
         entered = await snapshot(handle)
         reminders = dossiers.stand_ins.deadlines.calls
 
-        await dossiers.env.sleep(timedelta(days=15))
+        await skip_time(dossiers.env, timedelta(days=15))
         overdue = await until(handle, lambda current: current.overdue)
-        await dossiers.env.sleep(timedelta(days=30))
+        await skip_time(dossiers.env, timedelta(days=30))
         await wait_until_idle(handle)
         reminders_after_more_time = len(reminders)
         moved_on = await act(handle, "request_investigation")
@@ -820,7 +821,7 @@ class TestDeadlines:
         assert not moved.overdue
         assert moved.deadline_at == moved.timeline[-1].at + timedelta(days=14)
 
-        await dossiers.env.sleep(timedelta(days=15))
+        await skip_time(dossiers.env, timedelta(days=15))
         overdue_again = await until(handle, lambda current: current.overdue)
         assert overdue_again.status == Status.INVESTIGATION_REQUESTED
         await wait_until_idle(handle)
@@ -831,10 +832,10 @@ class TestDeadlines:
 
     async def test_a_stage_acted_on_in_time_is_never_overdue(self, dossiers: Dossiers) -> None:
         handle = await dossiers.start(CANDIDATE, stage_deadline_days=3)
-        await dossiers.env.sleep(timedelta(days=2))
+        await skip_time(dossiers.env, timedelta(days=2))
 
         await act(handle, "record_review", outcome="shortlisted")
-        await dossiers.env.sleep(timedelta(days=2))
+        await skip_time(dossiers.env, timedelta(days=2))
         current = await snapshot(handle)
 
         assert current.status == Status.INTERVIEW
@@ -846,7 +847,7 @@ class TestDeadlines:
         await act(handle, "record_review", outcome="shortlisted")
         await act(handle, "record_interview", outcome="pool")
 
-        await dossiers.env.sleep(timedelta(days=60))
+        await skip_time(dossiers.env, timedelta(days=60))
         current = await snapshot(handle)
 
         assert (current.status, current.deadline_at, current.overdue) == (

@@ -30,6 +30,7 @@ from temporalio.testing import WorkflowEnvironment
 from deploy.local.engines import temporal_test_server_binary
 from libs.messages.common import DossierKind
 from tests.eventually import eventually
+from tests.time_skipping import skip_time
 from tests.unit.workflows.promotion.promotions import PromotionHandle, promotion_worker, round_plan
 from workflows.promotion.models import (
     ADD_ROUND,
@@ -110,9 +111,9 @@ async def record(env: WorkflowEnvironment, suffix: str = "") -> Path:
                 PromotionWorkflow.allocate_contract_number,
                 ContractNumberInput(promotion_number=number, contract_id=contract_id),
             )
-        await env.sleep(timedelta(days=11))
+        await skip_time(env, timedelta(days=11))
         await eventually(lambda: _round_is(handle, project_round.round_id, RoundState.DELIBERATING))
-        await env.sleep(timedelta(days=14))
+        await skip_time(env, timedelta(days=14))
         await eventually(lambda: _round_is(handle, project_round.round_id, RoundState.CLOSED))
         history = await _history_once_idle(handle)
         await handle.terminate()

@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 
 from libs.messages.common import DossierKind
 from tests.eventually import eventually
+from tests.time_skipping import skip_time
 from tests.unit.workflows.promotion.promotions import (
     PromotionHandle,
     RoundOpenedRecorder,
@@ -120,13 +121,13 @@ class TestRoundTimers:
         handle = await promotion(rounds=[plan])
         assert await states(handle) == {plan.round_id: RoundState.OPEN}
 
-        await workflow_env.sleep(timedelta(days=9, hours=23))
+        await skip_time(workflow_env, timedelta(days=9, hours=23))
         assert await states(handle) == {plan.round_id: RoundState.OPEN}
 
-        await workflow_env.sleep(timedelta(hours=2))
+        await skip_time(workflow_env, timedelta(hours=2))
         await eventually(await state_becomes(handle, plan.round_id, RoundState.DELIBERATING))
 
-        await workflow_env.sleep(timedelta(days=14))
+        await skip_time(workflow_env, timedelta(days=14))
         await eventually(await state_becomes(handle, plan.round_id, RoundState.CLOSED))
 
     async def test_a_round_added_with_an_earlier_cutoff_deliberates_on_time(
@@ -141,7 +142,7 @@ class TestRoundTimers:
         sooner = round_plan(number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=5))
 
         added = await handle.execute_update(ADD_ROUND, sooner, result_type=RoundRef)
-        await workflow_env.sleep(timedelta(days=6))
+        await skip_time(workflow_env, timedelta(days=6))
 
         assert added.state == RoundState.OPEN
         await eventually(await state_becomes(handle, sooner.round_id, RoundState.DELIBERATING))
@@ -193,7 +194,7 @@ class TestEnrol:
         first = round_plan(number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=10))
         second = round_plan(number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=70))
         handle = await promotion(rounds=[first, second])
-        await workflow_env.sleep(timedelta(days=11))
+        await skip_time(workflow_env, timedelta(days=11))
         arrived_at = await workflow_env.get_current_time()
 
         result = await handle.execute_update(
