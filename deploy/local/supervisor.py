@@ -42,6 +42,10 @@ class ProcessSpec:
     env: Mapping[str, str] | None = None
     ports: Sequence[PortClaim] = ()
     start_timeout: float = 90.0
+    with_previous: bool = False
+    """Start at the same time as the process step before it instead of once it is ready: a
+    run of such steps is launched at once and awaited together (parts that only depend on
+    what came before the run, e.g. the platform's services once the engines are up)."""
 
 
 @dataclass(frozen=True)
@@ -140,22 +144,40 @@ class Supervisor:
         raise KeyError(name)
 
     async def start(self) -> None:
-        """Start every step in order, each once the previous one is healthy.
+        """Start every step in order, each once the previous one is healthy (a run of steps
+        marked ``with_previous`` starts together).
 
         Raises :class:`StartupFailed`; the parts already started keep running until
         :meth:`stop` (which is also safe to call after a cancelled start).
         """
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        starting: list[_Child] = []
         for step in self.steps:
+            if not (isinstance(step, ProcessSpec) and step.with_previous and starting):
+                await self._all_ready(starting)
+                starting = []
             if isinstance(step, TaskSpec):
                 await self._run_task(step)
                 continue
             child = _Child(step, self.log_dir / f"{step.name}.log")
             self._children.append(child)
             await self._launch(child)
-            await self._wait_ready(child)
-            self.report(f"{step.name} is ready (pid {self._pid(child)})")
-            child.monitor = asyncio.create_task(self._supervise(child), name=f"watch-{step.name}")
+            starting.append(child)
+        await self._all_ready(starting)
+
+    async def _all_ready(self, children: Sequence[_Child]) -> None:
+        """Wait until every child just launched is ready, then supervise each; the first
+        failure (in start order) is raised once the others have finished waiting."""
+        outcomes = await asyncio.gather(
+            *(self._wait_ready(child) for child in children), return_exceptions=True
+        )
+        for child, outcome in zip(children, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
+            self.report(f"{child.spec.name} is ready (pid {self._pid(child)})")
+            child.monitor = asyncio.create_task(
+                self._supervise(child), name=f"watch-{child.spec.name}"
+            )
 
     async def stop(self) -> None:
         """Stop every part in reverse start order: SIGTERM, wait, SIGKILL after the timeout."""

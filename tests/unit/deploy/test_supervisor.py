@@ -1,6 +1,7 @@
 """The supervisor starts parts in order once healthy, restarts crashed ones, stops in reverse."""
 
 import asyncio
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -78,6 +79,24 @@ def workdir(tmp_path: Path) -> Path:
 
 
 class TestStartAndStop:
+    async def test_parts_marked_with_previous_start_together(self, workdir, tmp_path):
+        # "first" only becomes ready once "second" is: started one after the other, the
+        # start would time out; started together, both are up.
+        first = dataclasses.replace(
+            serving("first", workdir), ready=file_exists(workdir / "second.ready")
+        )
+        second = dataclasses.replace(serving("second", workdir), with_previous=True)
+        third = serving("third", workdir)
+        supervisor = Supervisor([first, second, third], log_dir=tmp_path / "logs")
+        try:
+            await supervisor.start()
+        finally:
+            await supervisor.stop()
+
+        lines = (workdir / "started").read_text().splitlines()
+        assert sorted(line.split()[0] for line in lines[:2]) == ["first", "second"]
+        assert lines[2] == "third after ['first.ready', 'second.ready']"
+
     async def test_each_part_starts_only_once_the_previous_one_is_ready(self, workdir, tmp_path):
         supervisor = Supervisor(
             [serving(name, workdir) for name in ("first", "second", "third")],
