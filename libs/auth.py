@@ -41,6 +41,12 @@ class StaffUser:
     def has_any(self, roles: frozenset[StaffRole]) -> bool:
         return StaffRole.ADMIN in self.roles or bool(self.roles & roles)
 
+    @property
+    def sees_personal_details(self) -> bool:
+        """Contact details and pay are the programme team's business: evaluators and the jury
+        judge a dossier on its merits and never need them (least privilege)."""
+        return self.has_any(frozenset({StaffRole.STAFF}))
+
 
 class InvalidToken(Exception):
     """The token is missing, malformed, expired, or not issued for us."""

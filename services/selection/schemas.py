@@ -48,9 +48,19 @@ class EvaluationSummary(BaseModel):
 
 
 class DossierDetail(DossierSummary):
-    application: dict[str, object] = Field(description="The application as submitted")
+    application: dict[str, object] = Field(
+        description="The application as submitted, without the fields listed in `withheld`"
+    )
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="Fields of the application not shown to the caller's role: evaluators "
+        "and the jury do not see contact details",
+    )
     timeline: list[TimelineItem]
-    evaluations: EvaluationSummary
+    evaluations: EvaluationSummary | None = Field(
+        description="null when the caller declared a conflict of interest on the dossier: "
+        "they no longer see the others' scores"
+    )
     allowed_actions: list[str] = Field(description="What can be done now")
     state_source: Literal["workflow", "read_model"] = Field(
         description="workflow: status, allowed_actions and overdue come from the dossier "

@@ -103,11 +103,25 @@ class EvaluationListing:
     totals: EvaluationTotals
 
 
+CONTACT_FIELDS = ("email", "contact_email", "contact_name")
+"""Fields of an application that say how to reach a person: withheld from evaluators and the
+jury (:attr:`libs.auth.StaffUser.sees_personal_details`)."""
+
+
+def without_contact_details(application: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+    """The application without its contact fields, and the names of those withheld."""
+    withheld = [name for name in CONTACT_FIELDS if name in application]
+    kept = {name: value for name, value in application.items() if name not in CONTACT_FIELDS}
+    return kept, withheld
+
+
 @dataclass(frozen=True)
 class DossierRecord:
     dossier: StaffDossier
     timeline: list[StaffTimelineEntry]
     evaluations: EvaluationTotals
+    conflicted: frozenset[str]
+    """Evaluators who declared a conflict of interest on the dossier."""
 
 
 async def list_dossiers(
@@ -152,8 +166,8 @@ async def find_dossier(
             .where(col(StaffTimelineEntry.dossier_id) == dossier_id)
             .order_by(col(StaffTimelineEntry.occurred_at), col(StaffTimelineEntry.event_id))
         )
-        totals = await _evaluation_totals(session, dossier)
-        return DossierRecord(dossier, list(timeline.all()), totals)
+        listing = await _evaluations_of(session, dossier)
+        return DossierRecord(dossier, list(timeline.all()), listing.totals, listing.conflicted)
 
 
 async def list_evaluations(
@@ -165,10 +179,6 @@ async def list_evaluations(
         if dossier is None:
             raise DossierUnknown(str(dossier_id))
         return await _evaluations_of(session, dossier)
-
-
-async def _evaluation_totals(session: AsyncSession, dossier: StaffDossier) -> EvaluationTotals:
-    return (await _evaluations_of(session, dossier)).totals
 
 
 async def _evaluations_of(session: AsyncSession, dossier: StaffDossier) -> EvaluationListing:

@@ -3,6 +3,9 @@
 Handlers only translate: the read model through the service layer, actions and the
 authoritative state through the :class:`ContractWorkflows` port. Documents are open to staff
 (bearer token) and to the EIG through their private link (``?token=`` of their dossier).
+
+Contracts carry pay and the EIG's contact details: only the programme team (staff, admins)
+reads them; evaluators and the jury get 403 (least privilege).
 """
 
 from typing import Annotated, Any
@@ -97,7 +100,7 @@ def _summary(record: ContractRecord) -> ContractSummary:
 @router.get("/contracts", summary="List contracts (read model)")
 async def list_contracts(
     contracts: ContractsDep,
-    _user: AnyStaffDep,
+    _user: StaffDep,
     dossier_id: Annotated[UUID | None, Query(description="The candidate's dossier")] = None,
     status: ContractStatus | None = None,
     promotion: Annotated[int | None, Query(ge=1, description="Promotion number")] = None,
@@ -119,7 +122,7 @@ async def list_contracts(
     responses=NOT_FOUND_RESPONSE,
 )
 async def get_contract(
-    contract_id: UUID, contracts: ContractsDep, _user: AnyStaffDep
+    contract_id: UUID, contracts: ContractsDep, _user: StaffDep
 ) -> ContractDetail:
     view = await service_layer.contract_view(
         contracts.sessions, contracts.contract_workflows, contract_id
@@ -173,7 +176,7 @@ async def _document_view(
     """
     if token is not None:
         return await applicant_view(contracts, contract_id, token)
-    await require_roles(StaffRole.STAFF, StaffRole.EVALUATOR, StaffRole.JURY)(request)
+    await require_roles(StaffRole.STAFF)(request)
     try:
         parsed = UUID(contract_id)
     except ValueError:

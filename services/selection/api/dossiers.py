@@ -122,7 +122,7 @@ async def list_dossiers(
     responses=NOT_FOUND_RESPONSE,
 )
 async def get_dossier(
-    dossier_id: UUID, selection: SelectionDep, _user: AnyStaffDep
+    dossier_id: UUID, selection: SelectionDep, user: AnyStaffDep
 ) -> DossierDetail:
     try:
         record = await service_layer.find_dossier(selection.sessions, dossier_id)
@@ -142,9 +142,13 @@ async def get_dossier(
         )
         allowed_actions = list(snapshot.allowed_actions)
         source = "workflow"
+    application, withheld = dossier.application, list[str]()
+    if not user.sees_personal_details:
+        application, withheld = service_layer.without_contact_details(application)
     return DossierDetail(
         **summary.model_dump(),
-        application=dossier.application,
+        application=application,
+        withheld=withheld,
         timeline=[
             TimelineItem(
                 status=DossierStatus(entry.status),
@@ -156,7 +160,9 @@ async def get_dossier(
             )
             for entry in record.timeline
         ],
-        evaluations=_evaluation_summary(record.evaluations),
+        evaluations=None
+        if user.id in record.conflicted
+        else _evaluation_summary(record.evaluations),
         allowed_actions=allowed_actions,
         state_source=source,
     )
@@ -338,15 +344,28 @@ def _conflict_of_interest() -> ApiError:
     "/dossiers/{dossier_id}/evaluations",
     summary="Every evaluation of a dossier, with the summary they add up to",
     tags=["evaluations"],
-    responses=NOT_FOUND_RESPONSE,
+    responses={
+        **NOT_FOUND_RESPONSE,
+        403: {
+            "model": ErrorResponse,
+            "description": "The caller declared a conflict of interest on the dossier",
+        },
+    },
 )
 async def list_evaluations(
-    dossier_id: UUID, selection: SelectionDep, _user: AnyStaffDep
+    dossier_id: UUID, selection: SelectionDep, user: AnyStaffDep
 ) -> EvaluationList:
     try:
         listing = await service_layer.list_evaluations(selection.sessions, dossier_id)
     except service_layer.DossierUnknown:
         raise ApiError(404, NOT_FOUND) from None
+    if user.id in listing.conflicted:
+        raise ApiError(
+            403,
+            "Conflit d'intérêts déclaré : les évaluations des autres ne vous sont pas "
+            "montrées / You declared a conflict of interest: the others' evaluations are "
+            "not shown to you.",
+        )
     return EvaluationList(
         items=[
             _evaluation_public(evaluation, counted=evaluation.author not in listing.conflicted)

@@ -114,6 +114,19 @@ class TestDocument:
 
 
 class TestDocumentEndpoints:
+    @pytest.mark.parametrize("role", ["evaluator", "jury"])
+    async def test_evaluators_and_the_jury_cannot_read_a_contract_document(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], contracts: Contracts, role: str
+    ) -> None:
+        story = await seed(contracts, ContractStatus.DRAFTED)
+
+        for extension in ("html", "pdf"):
+            response = await client.get(
+                f"/api/v1/contracts/{story.contract_id}/document.{extension}",
+                headers=bearer(tokens, role),
+            )
+            assert response.status_code == 403, extension
+
     async def test_staff_get_the_pdf_with_their_bearer_token(
         self, client: httpx.AsyncClient, tokens: dict[str, str], contracts: Contracts
     ) -> None:
@@ -121,7 +134,7 @@ class TestDocumentEndpoints:
 
         response = await client.get(
             f"/api/v1/contracts/{story.contract_id}/document.pdf",
-            headers=bearer(tokens, "evaluator"),
+            headers=bearer(tokens, "staff"),
         )
 
         assert response.status_code == 200
