@@ -2,13 +2,17 @@
 
 Production validates OIDC JWTs (issuer, audience, signature against the provider's JWKS, as
 ProConnect issues them); the embedded stack uses random development tokens, one per role, that
-``make run`` writes to ``DATA_DIR/dev-tokens.json``. Either way an endpoint only declares the
-roles it accepts with :func:`require_roles`.
+``make run`` writes to ``DATA_DIR/dev-tokens.json``, and development JWTs that the console's
+development sign-in mints for a chosen name and role (signed with ``DATA_DIR/dev-signing-key``,
+see :func:`mint_dev_token`). Either way an endpoint only declares the roles it accepts with
+:func:`require_roles`.
 """
 
 import asyncio
 import json
+import os
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +41,8 @@ class StaffRole(StrEnum):
 class StaffUser:
     id: str
     roles: frozenset[StaffRole]
+    name: str = ""
+    """Display name (given and usual names), recorded beside the id as the actor of actions."""
 
     def has_any(self, roles: frozenset[StaffRole]) -> bool:
         return StaffRole.ADMIN in self.roles or bool(self.roles & roles)
@@ -56,18 +62,84 @@ class TokenVerifier(Protocol):
     async def verify(self, token: str) -> StaffUser: ...
 
 
-class DevTokenVerifier:
-    """Tokens from ``dev-tokens.json`` (role → token); re-read when the file changes."""
+DEV_TOKEN_ISSUER = "eig-dev"  # noqa: S105 - a name, not a secret
+DEV_TOKEN_AUDIENCE = "eig-staff-api"  # noqa: S105 - a name, not a secret
+DEV_SIGNING_KEY_FILE = "dev-signing-key"
+"""Beside ``dev-tokens.json``: the HMAC key of the development JWTs."""
 
-    def __init__(self, path: Path) -> None:
+
+def dev_signing_key(path: Path, *, create: bool = False) -> bytes | None:
+    """The development JWT key in ``path``; with ``create``, written first if missing (one
+    process wins the race, the others read its key)."""
+    if create and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as key_file:
+                key_file.write(secrets.token_urlsafe(48))
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return key.encode() if key else None
+
+
+def mint_dev_token(
+    key: bytes, *, subject: str, name: str, roles: frozenset[StaffRole], lifetime_seconds: int
+) -> str:
+    """A development JWT for a person of the developer's choosing (the console's sign-in in
+    ``AUTH_MODE=dev``); the staff APIs accept it in development only."""
+    now = int(time.time())
+    claims = {
+        "iss": DEV_TOKEN_ISSUER,
+        "aud": DEV_TOKEN_AUDIENCE,
+        "sub": subject,
+        "name": name,
+        "roles": sorted(role.value for role in roles),
+        "iat": now,
+        "exp": now + lifetime_seconds,
+    }
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+class DevTokenVerifier:
+    """Tokens from ``dev-tokens.json`` (role → token), re-read when the file changes, and
+    development JWTs signed with the key beside it (:func:`mint_dev_token`)."""
+
+    def __init__(self, path: Path, signing_key_path: Path | None = None) -> None:
         self.path = path
+        self.signing_key_path = signing_key_path or path.with_name(DEV_SIGNING_KEY_FILE)
         self._cache: tuple[float, dict[str, StaffRole]] | None = None
 
     async def verify(self, token: str) -> StaffUser:
         for known, role in self._tokens().items():
             if secrets.compare_digest(known.encode(), token.encode()):
                 return StaffUser(id=f"dev-{role.value}", roles=frozenset({role}))
+        if token.count(".") == 2:
+            return self._verify_jwt(token)
         raise InvalidToken("unknown development token")
+
+    def _verify_jwt(self, token: str) -> StaffUser:
+        key = dev_signing_key(self.signing_key_path)
+        if key is None:
+            raise InvalidToken("no development signing key")
+        try:
+            claims: Mapping[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["HS256"],
+                audience=DEV_TOKEN_AUDIENCE,
+                issuer=DEV_TOKEN_ISSUER,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(type(error).__name__) from error
+        return StaffUser(
+            id=str(claims["sub"]), roles=roles_of(claims.get("roles")), name=str(claims["name"])
+        )
 
     def _tokens(self) -> dict[str, StaffRole]:
         try:
@@ -144,10 +216,26 @@ class OidcTokenVerifier:
             )
         except (jwt.PyJWTError, ValueError) as error:
             raise InvalidToken(type(error).__name__) from error
-        raw_roles = claims.get(self.roles_claim, [])
-        names = [raw_roles] if isinstance(raw_roles, str) else list(raw_roles)
-        roles = frozenset(StaffRole(name) for name in names if name in StaffRole._value2member_map_)
-        return StaffUser(id=str(claims["sub"]), roles=roles)
+        return StaffUser(
+            id=str(claims["sub"]),
+            roles=roles_of(claims.get(self.roles_claim)),
+            name=display_name(claims),
+        )
+
+
+def roles_of(raw_roles: Any) -> frozenset[StaffRole]:
+    """The known roles in a claim holding one name or a list of names (others are ignored)."""
+    if raw_roles is None:
+        return frozenset()
+    names = [raw_roles] if isinstance(raw_roles, str) else list(raw_roles)
+    return frozenset(StaffRole(name) for name in names if name in StaffRole._value2member_map_)
+
+
+def display_name(claims: Mapping[str, Any]) -> str:
+    """ProConnect's ``given_name`` and ``usual_name``, else the standard ``name`` claim."""
+    parts = [str(claims.get(claim) or "").strip() for claim in ("given_name", "usual_name")]
+    joined = " ".join(part for part in parts if part)
+    return joined or str(claims.get("name") or "").strip()
 
 
 def token_verifier(settings: PlatformSettings) -> TokenVerifier:

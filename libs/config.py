@@ -67,6 +67,11 @@ class PlatformSettings(BaseSettings):
     def dev_tokens_file(self) -> Path:
         return self.DATA_DIR / "dev-tokens.json"
 
+    @property
+    def dev_signing_key_file(self) -> Path:
+        """The key of the development JWTs (beside ``dev-tokens.json``, see libs.auth)."""
+        return self.DATA_DIR / "dev-signing-key"
+
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Self:
         if (

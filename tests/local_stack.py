@@ -25,6 +25,7 @@ PORT_SETTINGS = (
     "CONTRACTS_PORT",
     "NOTIFICATIONS_PORT",
     "WORKFLOWS_PORT",
+    "CONSOLE_PORT",
 )
 
 StackState = dict[str, Any]

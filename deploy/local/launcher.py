@@ -62,6 +62,7 @@ SERVICES = (
     Service(
         "notifications", "services.notifications", "NOTIFICATIONS_PORT", "notifications service"
     ),
+    Service("console", "services.console", "CONSOLE_PORT", "staff console"),
     Service("workflows", "workflows", "WORKFLOWS_PORT", "Temporal worker and Kafka bridge"),
 )
 
@@ -248,6 +249,8 @@ def write_stack_file(settings: LocalStackSettings, supervisor: Supervisor) -> No
 
 def welcome(settings: LocalStackSettings, urls: Mapping[str, str]) -> str:
     rows: list[tuple[str, str]] = []
+    if "console" in urls:
+        rows.append(("Staff console", f"{urls['console']}/console/   (sign in: pick a role)"))
     for name, label in (
         ("intake", "Intake API"),
         ("selection", "Selection API"),

@@ -26,6 +26,7 @@ class LocalStackSettings(PlatformSettings):
     CONTRACTS_PORT: int = 8002
     NOTIFICATIONS_PORT: int = 8003
     WORKFLOWS_PORT: int = 8004
+    CONSOLE_PORT: int = 8005
 
     STARTUP_TIMEOUT_SECONDS: float = 90.0
     """How long one part may take to become healthy before the launcher gives up."""
@@ -118,6 +119,11 @@ def child_environment(settings: LocalStackSettings, base: Mapping[str, str]) -> 
             "NOTIFICATIONS_PORT": str(settings.NOTIFICATIONS_PORT),
             "WORKFLOWS_HOST": host,
             "WORKFLOWS_PORT": str(settings.WORKFLOWS_PORT),
+            "CONSOLE_HOST": host,
+            "CONSOLE_PORT": str(settings.CONSOLE_PORT),
+            # The console calls the staff APIs of this stack with the signed-in user's token.
+            "SELECTION_API_URL": settings.service_url(settings.SELECTION_PORT),
+            "CONTRACTS_API_URL": settings.service_url(settings.CONTRACTS_PORT),
             "LOG_LEVEL": settings.LOG_LEVEL,
             # Log files show each line as it is written, not when a buffer fills.
             "PYTHONUNBUFFERED": "1",

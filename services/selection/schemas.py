@@ -32,6 +32,15 @@ class DossierPage(BaseModel):
     total: int = Field(description="Dossiers matching the filters, all pages together")
 
 
+class DossierCounts(BaseModel):
+    """How many dossiers there are in each status, for a dashboard."""
+
+    by_kind: dict[DossierKind, dict[DossierStatus, int]] = Field(
+        description="Kind → status → dossiers (statuses without dossiers are left out)"
+    )
+    overdue: int = Field(description="Dossiers whose current stage passed its deadline")
+
+
 class TimelineItem(BaseModel):
     status: DossierStatus
     at: datetime = Field(description="When it happened (UTC)")

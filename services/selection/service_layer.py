@@ -3,9 +3,11 @@ HTTP, no Temporal types)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func
+from sqlalchemy import UnaryExpression, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -13,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import transaction
 from libs.messages.common import DossierKind
+from libs.messages.dossier_events import FINAL_STATUSES
 from services.selection.models import (
     ConflictDeclaration,
     Evaluation,
@@ -76,6 +79,23 @@ class NotInRound(ActionRefused):
         )
 
 
+class DossierSort(StrEnum):
+    UPDATED_DESC = "updated_desc"
+    """Latest change first (the default)."""
+    UPDATED_ASC = "updated_asc"
+    """Oldest change first: the dossiers waiting longest."""
+    SUBMITTED_DESC = "submitted_desc"
+    TITLE = "title"
+
+
+_ORDER: dict[DossierSort, UnaryExpression[Any]] = {
+    DossierSort.UPDATED_DESC: col(StaffDossier.updated_at).desc(),
+    DossierSort.UPDATED_ASC: col(StaffDossier.updated_at).asc(),
+    DossierSort.SUBMITTED_DESC: col(StaffDossier.submitted_at).desc(),
+    DossierSort.TITLE: col(StaffDossier.title).asc(),
+}
+
+
 @dataclass(frozen=True)
 class DossierFilters:
     kind: DossierKind | None = None
@@ -83,6 +103,15 @@ class DossierFilters:
     round_id: str | None = None
     overdue: bool | None = None
     q: str | None = None
+    final: bool | None = None
+    """True: decided dossiers (a final status); False: those still to handle."""
+
+
+@dataclass(frozen=True)
+class DossierCounts:
+    by_kind: dict[str, dict[str, int]]
+    """Kind → status → dossiers."""
+    overdue: int
 
 
 @dataclass(frozen=True)
@@ -125,7 +154,12 @@ class DossierRecord:
 
 
 async def list_dossiers(
-    sessions: async_sessionmaker[AsyncSession], filters: DossierFilters, *, limit: int, offset: int
+    sessions: async_sessionmaker[AsyncSession],
+    filters: DossierFilters,
+    *,
+    limit: int,
+    offset: int,
+    sort: DossierSort = DossierSort.UPDATED_DESC,
 ) -> tuple[list[StaffDossier], int]:
     conditions = []
     if filters.kind is not None:
@@ -136,6 +170,9 @@ async def list_dossiers(
         conditions.append(col(StaffDossier.round_id) == filters.round_id)
     if filters.overdue is not None:
         conditions.append(col(StaffDossier.overdue) == filters.overdue)
+    if filters.final is not None:
+        final = col(StaffDossier.status).in_(sorted(FINAL_STATUSES))
+        conditions.append(final if filters.final else ~final)
     if filters.q:
         # The search text is stored lower-cased; LIKE's wildcards in the query are literal.
         escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -147,11 +184,28 @@ async def list_dossiers(
         rows = await session.exec(
             select(StaffDossier)
             .where(*conditions)
-            .order_by(col(StaffDossier.updated_at).desc(), col(StaffDossier.dossier_id))
+            .order_by(_ORDER[sort], col(StaffDossier.dossier_id))
             .limit(limit)
             .offset(offset)
         )
         return list(rows.all()), int(total)
+
+
+async def count_dossiers(sessions: async_sessionmaker[AsyncSession]) -> DossierCounts:
+    """Dossiers per kind and status, and how many are overdue (indexed columns only)."""
+    async with sessions() as session:
+        grouped = await session.exec(
+            select(StaffDossier.kind, StaffDossier.status, func.count()).group_by(
+                col(StaffDossier.kind), col(StaffDossier.status)
+            )
+        )
+        overdue = await session.exec(
+            select(func.count()).select_from(StaffDossier).where(col(StaffDossier.overdue))
+        )
+        by_kind: dict[str, dict[str, int]] = {}
+        for kind, status, count in grouped.all():
+            by_kind.setdefault(kind, {})[status] = int(count)
+        return DossierCounts(by_kind=by_kind, overdue=int(overdue.one()))
 
 
 async def find_dossier(

@@ -25,6 +25,7 @@ from services.selection.schemas import (
     ActionOutcome,
     ConflictCreate,
     ConflictPublic,
+    DossierCounts,
     DossierDetail,
     DossierPage,
     DossierSummary,
@@ -100,6 +101,11 @@ async def list_dossiers(
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Text in title or form")
     ] = None,
+    final: Annotated[
+        bool | None,
+        Query(description="true: decided dossiers (final status); false: still to handle"),
+    ] = None,
+    sort: service_layer.DossierSort = service_layer.DossierSort.UPDATED_DESC,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DossierPage:
@@ -109,11 +115,18 @@ async def list_dossiers(
         round_id=round_id,
         overdue=overdue,
         q=q,
+        final=final,
     )
     rows, total = await service_layer.list_dossiers(
-        selection.sessions, filters, limit=limit, offset=offset
+        selection.sessions, filters, limit=limit, offset=offset, sort=sort
     )
     return DossierPage(items=[_summary(row) for row in rows], total=total)
+
+
+@router.get("/dossiers/counts", summary="Dossiers per kind and status, and overdue ones")
+async def count_dossiers(selection: SelectionDep, _user: AnyStaffDep) -> DossierCounts:
+    counts = await service_layer.count_dossiers(selection.sessions)
+    return DossierCounts.model_validate(counts, from_attributes=True)
 
 
 @router.get(

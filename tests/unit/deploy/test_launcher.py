@@ -172,6 +172,7 @@ class TestStackOrder:
             "selection",
             "contracts",
             "notifications",
+            "console",
             "workflows",
         ]
 

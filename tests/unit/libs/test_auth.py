@@ -18,6 +18,8 @@ from libs.auth import (
     StaffRole,
     StaffUser,
     TokenVerifier,
+    dev_signing_key,
+    mint_dev_token,
     staff_user,
     write_dev_tokens,
 )
@@ -120,3 +122,47 @@ class TestOidcTokens:
         app = app_with(self.verifier(key))
         assert (await get(app, self.token(key))).json() == {"user": "agent-42"}
         assert (await get(app, self.token(key, roles=["staff"]))).status_code == 403
+
+
+class TestDevJwt:
+    async def test_a_minted_token_names_its_person_and_role(self, tmp_path: Path) -> None:
+        key = dev_signing_key(tmp_path / "dev-signing-key", create=True)
+        assert key is not None
+        token = mint_dev_token(
+            key,
+            subject="dev-jury-camille",
+            name="Camille Martin",
+            roles=frozenset({StaffRole.JURY}),
+            lifetime_seconds=60,
+        )
+
+        user = await DevTokenVerifier(tmp_path / "dev-tokens.json").verify(token)
+
+        assert user == StaffUser(
+            id="dev-jury-camille", roles=frozenset({StaffRole.JURY}), name="Camille Martin"
+        )
+
+    async def test_a_token_signed_with_another_key_or_expired_is_refused(
+        self, tmp_path: Path
+    ) -> None:
+        dev_signing_key(tmp_path / "dev-signing-key", create=True)
+        verifier = DevTokenVerifier(tmp_path / "dev-tokens.json")
+        roles = frozenset({StaffRole.ADMIN})
+        forged = mint_dev_token(
+            b"another key", subject="x", name="X", roles=roles, lifetime_seconds=60
+        )
+        key = dev_signing_key(tmp_path / "dev-signing-key")
+        assert key is not None
+        expired = mint_dev_token(key, subject="x", name="X", roles=roles, lifetime_seconds=-60)
+
+        for token in (forged, expired):
+            with pytest.raises(InvalidToken):
+                await verifier.verify(token)
+
+    def test_the_key_is_created_once(self, tmp_path: Path) -> None:
+        path = tmp_path / "dev-signing-key"
+
+        first = dev_signing_key(path, create=True)
+
+        assert first is not None and dev_signing_key(path, create=True) == first
+        assert path.stat().st_mode & 0o777 == 0o600

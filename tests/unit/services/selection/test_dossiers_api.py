@@ -79,6 +79,56 @@ class TestList:
         assert [len(page["items"]) for page in pages] == [2, 1]
         assert {item["dossier_id"] for page in pages for item in page["items"]} == seeded
 
+    async def test_final_splits_decided_dossiers_from_those_to_handle(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        open_one = await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        decided = await seed_candidate(selection, DossierStatus.REJECTED)
+
+        async def ids(final: str) -> list[str]:
+            response = await client.get(
+                "/api/v1/dossiers", params={"final": final}, headers=bearer(tokens, "staff")
+            )
+            return [item["dossier_id"] for item in response.json()["items"]]
+
+        assert await ids("false") == [str(open_one)]
+        assert await ids("true") == [str(decided)]
+
+    async def test_the_list_sorts_on_request(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        first = await seed_candidate(selection)
+        second = await seed_candidate(selection, DossierStatus.IN_REVIEW)  # changed later
+
+        async def order(sort: str) -> list[str]:
+            response = await client.get(
+                "/api/v1/dossiers", params={"sort": sort}, headers=bearer(tokens, "staff")
+            )
+            assert response.status_code == 200, response.text
+            return [item["dossier_id"] for item in response.json()["items"]]
+
+        assert await order("updated_desc") == [str(second), str(first)]
+        assert await order("updated_asc") == [str(first), str(second)]
+        bad = await client.get(
+            "/api/v1/dossiers", params={"sort": "colour"}, headers=bearer(tokens, "staff")
+        )
+        assert [error["field"] for error in bad.json()["errors"]] == ["sort"]
+
+    async def test_counts_give_each_kind_and_status_and_the_overdue(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        await seed_project(selection, round_id="7-project-1")
+
+        response = await client.get("/api/v1/dossiers/counts", headers=bearer(tokens, "jury"))
+
+        assert response.status_code == 200
+        body = response.json()
+        assert body["by_kind"]["candidate"] == {"in_review": 2}
+        assert sum(body["by_kind"]["project"].values()) == 1
+        assert body["overdue"] == 0
+
     async def test_a_limit_above_one_hundred_is_refused_naming_it(
         self, client: httpx.AsyncClient, tokens: dict[str, str]
     ) -> None:

@@ -1,0 +1,2 @@
+"""The staff console: programme staff, evaluators, the jury and admins drive dossiers from a
+browser, through the staff APIs of selection and contracts with their own token."""

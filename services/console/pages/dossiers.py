@@ -1,0 +1,173 @@
+"""``/console/dossiers`` (tabs, filters, search, sort, pages, CSV export) and
+``/console/dossiers/{id}`` (the whole application, timeline, evaluations, one form per allowed
+action posting to ``/console/dossiers/{id}/actions/{action}``)."""
+
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from libs.messages.common import DossierKind
+from libs.messages.dossier_events import DossierStatus
+from libs.web.pages import Pages, pages_router
+from services.console import service_layer
+from services.console.action_forms import STAFF_ACTION_NAMES, action_form
+from services.console.pages.dependencies import ConsoleDep, SessionDep
+from services.console.schemas import DossierListFilters, DossierSort, Tab
+from services.console.sessions import ConsoleSession
+from services.console.staff_api import ApiRefused
+
+router = pages_router()
+
+LIST_PATH = "/console/dossiers"
+TAB_LABELS = {
+    Tab.TO_HANDLE: ("À traiter", "To handle"),
+    Tab.FOLLOWED: ("Suivis par moi", "Followed by me"),
+    Tab.HANDLED: ("Traités", "Handled"),
+    Tab.ALL: ("Tous", "All"),
+}
+SORT_LABELS = {
+    DossierSort.UPDATED_DESC: ("Dernière modification d’abord", "Latest change first"),
+    DossierSort.UPDATED_ASC: ("En attente depuis le plus longtemps", "Waiting longest first"),
+    DossierSort.SUBMITTED_DESC: ("Dépôt le plus récent d’abord", "Latest submitted first"),
+    DossierSort.TITLE: ("Titre (A → Z)", "Title (A → Z)"),
+}
+FILTER_FIELDS = ("kind", "status", "round_id", "overdue", "q", "sort")
+
+
+def _query_values(request: Request) -> dict[str, str]:
+    """The query string's values, empty ones left out (an empty select means 'any')."""
+    return {key: value for key, value in request.query_params.items() if value.strip() != ""}
+
+
+def _list_url(values: dict[str, str], **changes: Any) -> str:
+    merged = {**values, **{key: str(value) for key, value in changes.items()}}
+    return f"{LIST_PATH}?{urlencode({k: v for k, v in merged.items() if v})}"
+
+
+def _list_context(
+    values: dict[str, str], filters: DossierListFilters, session: ConsoleSession
+) -> dict[str, Any]:
+    kept = {key: values[key] for key in FILTER_FIELDS if key in values}
+    return {
+        "session": session,
+        "filters": filters,
+        "values": kept,
+        "tab_labels": TAB_LABELS,
+        "sort_labels": SORT_LABELS,
+        "tab_urls": {tab: _list_url(kept, tab=tab.value) for tab in Tab},
+        "page_url": _list_url({**kept, "tab": filters.tab.value}) + "&page=",
+        "csv_url": _list_url({**kept, "tab": filters.tab.value, "format": "csv"}),
+        "kinds": list(DossierKind),
+        "statuses": list(DossierStatus),
+    }
+
+
+@router.get(LIST_PATH, name="dossier_list")
+async def dossier_list(
+    request: Request, pages: Pages, console: ConsoleDep, session: SessionDep
+) -> Response:
+    values = _query_values(request)
+    try:
+        filters = DossierListFilters.model_validate(values)
+    except ValidationError as error:
+        errors = {str(item["loc"][0]): item["msg"] for item in error.errors()}
+        context = _list_context(values, DossierListFilters(), session)
+        return pages.render(
+            request,
+            "dossiers.html",
+            {**context, "listing": None, "errors": errors},
+            status_code=422,
+        )
+    if values.get("format") == "csv":
+        body = await service_layer.dossiers_csv(console.api, session.token, filters)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'},
+        )
+    listing = await service_layer.dossier_list(console.api, session.token, filters)
+    context = _list_context(values, filters, session)
+    return pages.render(request, "dossiers.html", {**context, "listing": listing, "errors": {}})
+
+
+def _detail_path(dossier_id: UUID) -> str:
+    return f"{LIST_PATH}/{dossier_id}"
+
+
+async def _render_detail(
+    request: Request,
+    pages: Pages,
+    console: ConsoleDep,
+    session: ConsoleSession,
+    dossier_id: UUID,
+    *,
+    refusal: ApiRefused | None = None,
+    failed_action: str | None = None,
+    form_values: dict[str, str] | None = None,
+    done: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    dossier = await service_layer.dossier_page(console.api, session.token, dossier_id)
+    forms = [action_form(name) for name in dossier.allowed_actions if name in STAFF_ACTION_NAMES]
+    errors = {problem.field: problem.message for problem in (refusal.errors if refusal else [])}
+    return pages.render(
+        request,
+        "dossier.html",
+        {
+            "session": session,
+            "dossier": dossier,
+            "action_forms": forms,
+            "refusal": refusal,
+            "failed_action": failed_action,
+            "form_values": form_values or {},
+            "field_errors": errors,
+            "done": done,
+            "list_url": LIST_PATH,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get(LIST_PATH + "/{dossier_id}", name="dossier_page")
+async def dossier_page(
+    request: Request, dossier_id: UUID, pages: Pages, console: ConsoleDep, session: SessionDep
+) -> Response:
+    done = request.query_params.get("fait")
+    return await _render_detail(request, pages, console, session, dossier_id, done=done)
+
+
+@router.post(LIST_PATH + "/{dossier_id}/actions/{action}", name="dossier_action")
+async def dossier_action(
+    request: Request,
+    dossier_id: UUID,
+    action: str,
+    pages: Pages,
+    console: ConsoleDep,
+    session: SessionDep,
+) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    try:
+        await service_layer.apply_action(console.api, session.token, dossier_id, action, form)
+    except service_layer.UnknownAction:
+        raise ApiRefused(404, f"Action inconnue / Unknown action: {action}.") from None
+    except ApiRefused as refusal:
+        if refusal.status_code in (401, 403, 404):
+            raise  # the error page with the API's words (a forged post by the wrong role)
+        return await _render_detail(
+            request,
+            pages,
+            console,
+            session,
+            dossier_id,
+            refusal=refusal,
+            failed_action=action,
+            form_values=form,
+            status_code=refusal.status_code,
+        )
+    # Post/redirect/get: a reload does not post the action again.
+    return RedirectResponse(f"{_detail_path(dossier_id)}?fait={action}", status_code=303)
