@@ -149,7 +149,11 @@ class TestDevJwt:
         verifier = DevTokenVerifier(tmp_path / "dev-tokens.json")
         roles = frozenset({StaffRole.ADMIN})
         forged = mint_dev_token(
-            b"another key", subject="x", name="X", roles=roles, lifetime_seconds=60
+            b"another key of thirty-two bytes!!",
+            subject="x",
+            name="X",
+            roles=roles,
+            lifetime_seconds=60,
         )
         key = dev_signing_key(tmp_path / "dev-signing-key")
         assert key is not None
