@@ -1,21 +1,35 @@
 """What the dossier and contract state machines share about refusing an action.
 
-The refusals ``rules.admit`` raises (pure), how a body is validated into one, and how a
-workflow turns them into the typed ``ApplicationError`` its callers read
-(``workflows.client_errors``). Pure and light: only pydantic and ``temporalio.exceptions``,
-so both the rules and the workflow sandbox import it cheaply.
+The bounds of the bodies' fields (dates, notes), the refusals ``rules.admit`` raises (pure),
+how a body is validated into one, and how a workflow turns them into the typed
+``ApplicationError`` its callers read (``workflows.client_errors``). Pure and light: only
+pydantic, ``libs.plain_text`` and ``temporalio.exceptions``, so both the rules and the workflow
+sandbox import it cheaply.
 """
 
 from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from temporalio.exceptions import ApplicationError
 
+from libs.plain_text import PlainText
 from workflows.error_types import ErrorType
 
 Body = TypeVar("Body", bound=BaseModel)
+
+# Bounds of the action bodies, where their meaning ends: a date far out would overflow the
+# date arithmetic of the handlers (a term ending in year 10000), a NUL in a note is refused by
+# PostgreSQL in every read model downstream.
+EARLIEST_ACTION_DATE: Final = date(2000, 1, 1)
+LATEST_ACTION_DATE: Final = date(2100, 12, 31)
+ActionDate = Annotated[date, Field(ge=EARLIEST_ACTION_DATE, le=LATEST_ACTION_DATE)]
+"""A date an action names; each rule may bound it closer (a start date within a year)."""
+NOTE_MAX_LENGTH: Final = 5000
+NoteText = Annotated[PlainText, StringConstraints(max_length=NOTE_MAX_LENGTH)]
+"""A note staff or an applicant write: bounded, no control character but line breaks, tabs."""
 
 
 class ActionRefusal(ValueError):

@@ -35,6 +35,7 @@ REFUSED_TYPES = frozenset(
     {
         ErrorType.ACTION_REFUSED,
         ErrorType.SEATS_EXHAUSTED,
+        ErrorType.ACTION_FAILED,
         ErrorType.ROUND_EXISTS,
         ErrorType.WRONG_PROMOTION,
     }

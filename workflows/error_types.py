@@ -22,6 +22,9 @@ class ErrorType(StrEnum):
     """The world said no (project not signed, role not wanted, project not found)."""
     SEATS_EXHAUSTED = "SeatsExhausted"
     """details: {"seats_taken", "seat_cap"}."""
+    ACTION_FAILED = "ActionFailed"
+    """The handler broke on something its validator let through (workflows.update_handlers):
+    the update fails rather than the workflow task, and the workflow keeps running."""
 
     # Failures of an update's handler: a dependency did not answer, nothing was decided.
     DOSSIER_UNAVAILABLE = "DossierUnavailable"

@@ -1,7 +1,6 @@
 """HTTP bodies: the request forms reuse the Kafka payload schemas, adding consent and refusing
 control characters; the answers are the Public models."""
 
-import re
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -20,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from libs.messages.applications import CandidateApplication, ProjectApplication
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
+from libs.plain_text import refuse_control_characters
 
 
 def _require_consent(value: bool) -> bool:
@@ -38,21 +38,14 @@ ConsentGiven = Annotated[
 ]
 """Literally ``true``: neither ``1``, ``"true"`` nor ``"yes"`` count as consent."""
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 class RefusesControlCharacters(BaseModel):
-    """Text may hold line breaks and tabs but no other control character: NUL cannot even be
-    stored by PostgreSQL, and the rest only ever comes from broken or hostile clients."""
+    """Every text field refuses control characters but line breaks and tabs (libs.plain_text)."""
 
     @field_validator("*", mode="after")
     @classmethod
     def _refuse_control_characters(cls, value: Any) -> Any:
-        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-            raise PydanticCustomError(
-                "control_character", "Text must not contain control characters"
-            )
-        return value
+        return refuse_control_characters(value) if isinstance(value, str) else value
 
 
 CONSENT_DESCRIPTION = (

@@ -5,7 +5,7 @@ workflow, the contracts service and the pay policies. Pure pydantic: safe to pas
 workflow sandbox. New fields get defaults, so running contracts' histories stay replayable.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
@@ -22,6 +22,7 @@ from libs.messages.contract_events import (
     ContractStatusChanged,
     ContractTerms,
 )
+from workflows.action_rules import ActionDate, NoteText
 
 # Names on the wire (recorded in histories: never change one).
 CONTRACT_WORKFLOW: Final = "ContractWorkflow"
@@ -152,7 +153,7 @@ class ContractActionRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     action: str
-    actor: str = Field(min_length=1, description="Staff id, or 'applicant'")
+    actor: str = Field(min_length=1, max_length=200, description="Staff id, or 'applicant'")
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -203,11 +204,13 @@ class ContractActionBody(BaseModel):
 
 
 class SetStartDate(ContractActionBody):
-    start_on: date = Field(description="First day of the contract (a future working day)")
+    start_on: ActionDate = Field(
+        description="First day of the contract: a working day after today, within a year"
+    )
 
 
 class SendOffer(ContractActionBody):
-    note: str = Field(default="", max_length=5000, description="Shown to the candidate")
+    note: NoteText = Field(default="", description="Shown to the candidate")
 
 
 class AcceptOffer(ContractActionBody):
@@ -215,16 +218,16 @@ class AcceptOffer(ContractActionBody):
 
 
 class DeclineOffer(ContractActionBody):
-    note: str = Field(default="", max_length=5000, description="Why, if the candidate says")
+    note: NoteText = Field(default="", description="Why, if the candidate says")
 
 
 class Countersign(ContractActionBody):
-    note: str = Field(default="", max_length=5000)
+    note: NoteText = Field(default="")
 
 
 class DecideRenewal(ContractActionBody):
     renew: bool = Field(description="True: a new term follows; False: it ends at end_on")
-    note: str = Field(default="", max_length=5000, description="Shown to the EIG")
+    note: NoteText = Field(default="", description="Shown to the EIG")
 
 
 CONTRACT_ACTION_BODIES: Final[dict[str, type[ContractActionBody]]] = {

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel
 
@@ -114,10 +114,22 @@ def is_final(status: ContractStatus | None) -> bool:
 # Actions.
 
 
+START_DATE_HORIZON: Final = timedelta(days=366)
+"""How far ahead a start date may be set: a contract starts within a year of being drafted."""
+
+
 def _start_date_faults(body: SetStartDate, situation: Situation) -> list[dict[str, str]]:
     today = paris_date(situation.now)
     if body.start_on <= today:
         return [{"field": "start_on", "message": f"must be after today ({today.isoformat()})"}]
+    latest = today + START_DATE_HORIZON
+    if body.start_on > latest:
+        return [
+            {
+                "field": "start_on",
+                "message": f"must be within a year, on or before {latest.isoformat()}",
+            }
+        ]
     if not is_working_day(body.start_on):
         return [
             {

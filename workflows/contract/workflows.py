@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         ContractNumberResult,
     )
     from workflows.retry_policies import RETRY_FOREVER
+    from workflows.update_handlers import refused_on_error
 
 SYSTEM: Final = "system"
 """Actor of the timed steps."""
@@ -118,6 +119,7 @@ class ContractWorkflow:
         )
 
     @workflow.update(name=APPLY_CONTRACT_ACTION)
+    @refused_on_error
     async def apply_contract_action(self, request: ContractActionRequest) -> ContractActionResult:
         """Apply one staff, admin or applicant action."""
         async with self._acting:

@@ -9,7 +9,7 @@ and per activity input or result, so fields can be added without breaking caller
 histories (new fields get defaults). Pure pydantic: safe to pass through the sandbox.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final
 from uuid import UUID
@@ -23,6 +23,8 @@ from libs.messages.dossier_events import (
     DossierStatusChanged,
     Outcome,
 )
+from libs.plain_text import PlainText
+from workflows.action_rules import NOTE_MAX_LENGTH, ActionDate
 from workflows.promotion.models import RoundRef
 
 # Names on the wire (recorded in histories: never change one).
@@ -70,7 +72,8 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
 
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Note = Annotated[PlainText, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX_LENGTH)]
+"""Trimmed, bounded, without control characters but line breaks and tabs."""
 
 
 class ActionBody(BaseModel):
@@ -154,7 +157,7 @@ class RecordDecision(ActionBody):
 class SignPartnership(ActionBody):
     """The administration signed the partnership agreement: the project is open for matches."""
 
-    signed_on: date = Field(description="Date the agreement was signed (ISO 8601)")
+    signed_on: ActionDate = Field(description="Date the agreement was signed (ISO 8601)")
 
 
 class RecordReview(ActionBody):
@@ -256,6 +259,7 @@ class ActionRequest(BaseModel):
     action: str = Field(description="Action name, e.g. record_review (see Action)")
     actor: str = Field(
         min_length=1,
+        max_length=200,
         description="Who acts: a staff member's id, or 'applicant' for a withdrawal",
     )
     payload: dict[str, Any] = Field(

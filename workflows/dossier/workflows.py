@@ -76,6 +76,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.retry_policies import RETRY_FOREVER
     from workflows.search_attributes import DOSSIER_KIND, DOSSIER_STATUS
+    from workflows.update_handlers import refused_on_error
 
 AUTOMATIC_FIRST_STAGE = "automatic-first-stage"
 """Patch id: dossiers started before the staff-driven stages stay in ``received`` (their
@@ -207,6 +208,7 @@ class DossierWorkflow:
         )
 
     @workflow.update(name=APPLY_ACTION)
+    @refused_on_error
     async def apply_action(self, request: ActionRequest) -> ActionResult:
         """Apply one action; fails with ActionRefused / SeatsExhausted when the world says no."""
         async with self._acting:

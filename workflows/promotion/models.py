@@ -33,6 +33,12 @@ ENROL_IN_ROUND: Final = "enrol_in_round"
 import client code."""
 
 
+MAX_PROMOTION_NUMBER: Final = 2**31 - 1
+"""The range of the integer columns a promotion number is stored in (read models, pay
+reports): a larger one would be refused by PostgreSQL downstream, wedging its consumer."""
+MAX_SEAT_CAP: Final = 10_000
+
+
 def promotion_workflow_id(number: int) -> str:
     return f"promotion-{number}"
 
@@ -79,9 +85,11 @@ class PromotionState(BaseModel):
 
 
 class PromotionInput(BaseModel):
-    number: int = Field(ge=1, description="Promotion number (7 for 2024)")
-    year: int = Field(ge=2016, description="Year of the promotion")
-    seat_cap: int = Field(ge=0, description="Maximum number of EIG selected in the promotion")
+    number: int = Field(ge=1, le=MAX_PROMOTION_NUMBER, description="Promotion number (7 for 2024)")
+    year: int = Field(ge=2016, le=2100, description="Year of the promotion")
+    seat_cap: int = Field(
+        ge=0, le=MAX_SEAT_CAP, description="Maximum number of EIG selected in the promotion"
+    )
     rounds: list[RoundPlan] = Field(default_factory=list, description="Initial calendar")
     carried_state: PromotionState | None = Field(
         default=None,

@@ -9,10 +9,12 @@ first) turns it into the typed ``ApplicationError`` callers read.
 """
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from temporalio.exceptions import ApplicationError
 
+from libs.plain_text import CONTROL_CHARACTERS
 from workflows.error_types import ErrorType
 from workflows.promotion.models import RoundPlan, RoundRef, RoundState
 
@@ -77,16 +79,46 @@ def require_aware(field: str, value: datetime) -> None:
         )
 
 
+ROUND_ID_MAX_LENGTH: Final = 100
+EARLIEST_ROUND_AT: Final = datetime(2016, 1, 1, tzinfo=UTC)
+LATEST_ROUND_AT: Final = datetime(2100, 12, 31, tzinfo=UTC)
+"""Any round's dates lie between the first promotion and the end of the century: far dates
+would overflow the timers' arithmetic."""
+ROUND_HORIZON: Final = timedelta(days=3 * 366)
+"""How far ahead a round added to a running promotion may be cut off."""
+DELIBERATION_MAX_DELAY: Final = timedelta(days=366)
+"""How long after its cut-off a round may deliberate."""
+
+
+def _invalid_round(plan: RoundPlan, field: str, message: str) -> PromotionRefusal:
+    return PromotionRefusal(
+        f"round {plan.round_id[:ROUND_ID_MAX_LENGTH]}: {field} {message}",
+        field=field,
+        type=ErrorType.INVALID_ROUND,
+    )
+
+
 def check_plan(plan: RoundPlan) -> None:
     """What any round plan must be, including those of a promotion's first calendar."""
+    if not 1 <= len(plan.round_id) <= ROUND_ID_MAX_LENGTH or CONTROL_CHARACTERS.search(
+        plan.round_id
+    ):
+        raise _invalid_round(
+            plan, "round_id", f"must be 1 to {ROUND_ID_MAX_LENGTH} characters, no control one"
+        )
     require_aware("cutoff_at", plan.cutoff_at)
     require_aware("deliberation_at", plan.deliberation_at)
+    for field, at in (("cutoff_at", plan.cutoff_at), ("deliberation_at", plan.deliberation_at)):
+        if not EARLIEST_ROUND_AT <= at <= LATEST_ROUND_AT:
+            raise _invalid_round(
+                plan,
+                field,
+                f"must be between {EARLIEST_ROUND_AT.date()} and {LATEST_ROUND_AT.date()}",
+            )
     if plan.deliberation_at < plan.cutoff_at:
-        raise PromotionRefusal(
-            f"round {plan.round_id}: deliberation_at must not be before cutoff_at",
-            field="deliberation_at",
-            type=ErrorType.INVALID_ROUND,
-        )
+        raise _invalid_round(plan, "deliberation_at", "must not be before cutoff_at")
+    if plan.deliberation_at - plan.cutoff_at > DELIBERATION_MAX_DELAY:
+        raise _invalid_round(plan, "deliberation_at", "must be within a year of cutoff_at")
 
 
 def check_new_round(plan: RoundPlan, now: datetime, existing: Collection[str] = ()) -> None:
@@ -105,6 +137,8 @@ def check_new_round(plan: RoundPlan, now: datetime, existing: Collection[str] = 
             field="cutoff_at",
             type=ErrorType.INVALID_ROUND,
         )
+    if plan.cutoff_at > now + ROUND_HORIZON:
+        raise _invalid_round(plan, "cutoff_at", "must be within three years")
 
 
 def check_promotion(asked: int, number: int) -> None:

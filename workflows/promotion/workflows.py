@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         Waiter,
     )
     from workflows.promotion.rules import PromotionRefusal
+    from workflows.update_handlers import refused_on_error
 
 
 @workflow.defn(name=PROMOTION_WORKFLOW)
@@ -113,6 +114,7 @@ class PromotionWorkflow:
     # --- Updates -------------------------------------------------------------------------
 
     @workflow.update(name=ADD_ROUND)
+    @refused_on_error
     async def add_round(self, plan: RoundPlan) -> RoundRef:
         """Open a new round; waiting dossiers of its kind are enrolled and signalled."""
         self._updates_this_run += 1
@@ -141,6 +143,7 @@ class PromotionWorkflow:
             rules.check_new_round(plan, workflow.now(), self._rounds)
 
     @workflow.update(name=ENROL)
+    @refused_on_error
     def enrol(self, input: EnrolInput) -> EnrolResult:
         """The open round of the dossier's kind with the earliest cut-off after ``not_before``.
 
@@ -187,6 +190,7 @@ class PromotionWorkflow:
             rules.require_aware("not_before", input.not_before)
 
     @workflow.update(name=LEAVE_ROUND)
+    @refused_on_error
     def leave_round(self, input: LeaveRoundInput) -> None:
         """Take the dossier out of every round's list and of the waiters. Idempotent.
 
@@ -212,6 +216,7 @@ class PromotionWorkflow:
             rules.check_promotion(input.promotion_number, self._number)
 
     @workflow.update(name=RESERVE_SEAT)
+    @refused_on_error
     def reserve_seat(self, input: SeatInput) -> SeatResult:
         """Take a seat for the dossier, unless all are taken (then ``granted`` is False).
 
@@ -230,6 +235,7 @@ class PromotionWorkflow:
             rules.check_promotion(input.promotion_number, self._number)
 
     @workflow.update(name=RELEASE_SEAT)
+    @refused_on_error
     def release_seat(self, input: SeatInput) -> SeatResult:
         """Free the dossier's seat (``granted`` is False: it holds none any more). Idempotent."""
         self._updates_this_run += 1
@@ -242,6 +248,7 @@ class PromotionWorkflow:
             rules.check_promotion(input.promotion_number, self._number)
 
     @workflow.update(name=ALLOCATE_CONTRACT_NUMBER)
+    @refused_on_error
     def allocate_contract_number(self, input: ContractNumberInput) -> ContractNumberResult:
         """The contract's number: the next of the promotion's sequence (1, 2, 3, …).
 

@@ -27,7 +27,15 @@ from workflows.promotion.client import (
     PromotionSummary,
     RoundNotFound,
 )
-from workflows.promotion.models import PromotionInput, RoundDetail, RoundPlan, RoundRef, RoundState
+from workflows.promotion.models import (
+    MAX_PROMOTION_NUMBER,
+    MAX_SEAT_CAP,
+    PromotionInput,
+    RoundDetail,
+    RoundPlan,
+    RoundRef,
+    RoundState,
+)
 
 QUERY_FIELDS = {"promotion_number": "promotion"}
 """The client's names of the fields the routes take as query parameters."""
@@ -70,9 +78,9 @@ class PromotionPublic(PromotionSummary):
 
 
 class PromotionCreate(BaseModel):
-    number: int = Field(ge=1, description="Promotion number (7 for 2024)")
+    number: int = Field(ge=1, le=MAX_PROMOTION_NUMBER, description="Promotion number (7 for 2024)")
     year: int = Field(ge=2016, le=2100, description="Year of the promotion")
-    seat_cap: int = Field(ge=0, le=10_000, description="Maximum number of EIG selected")
+    seat_cap: int = Field(ge=0, le=MAX_SEAT_CAP, description="Maximum number of EIG selected")
     calendar: Literal["bimonthly", "none"] = Field(
         default="bimonthly",
         description="bimonthly: a project and a candidate round at the end of every even "
@@ -98,7 +106,7 @@ class RoundPublic(BaseModel):
 
 
 class RoundCreate(BaseModel):
-    promotion_number: int = Field(ge=1)
+    promotion_number: int = Field(ge=1, le=MAX_PROMOTION_NUMBER)
     kind: DossierKind
     cutoff_at: AwareDatetime = Field(description="Dossiers arriving after it go to a later round")
     deliberation_at: AwareDatetime = Field(description="When the jury deliberates (≥ cutoff_at)")

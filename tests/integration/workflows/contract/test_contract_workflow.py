@@ -346,6 +346,38 @@ class TestStartDate:
         assert len(contract_worker.log.events) == 1  # drafted only
         await handle.terminate()
 
+    async def test_a_start_date_beyond_a_year_is_refused_and_the_contract_goes_on(
+        self,
+        contract_clock: WorkflowEnvironment,
+        task_queue: str,
+        contract_worker: ContractStandIns,
+    ) -> None:
+        # Issue 9: 9999-01-04 passed as a future working day, then the handler's term end
+        # (year 10000) failed the workflow task forever and every later action answered 503.
+        handle, _ = await new_contract(contract_clock, task_queue)
+        today = paris_date(await contract_clock.get_current_time())
+        beyond = today + timedelta(days=367)
+        while not is_working_day(beyond):
+            beyond += timedelta(days=1)
+
+        far = await refusal(handle, "set_start_date", start_on="9999-01-04")
+        next_year = await refusal(handle, "set_start_date", start_on=beyond.isoformat())
+        offered = await act(handle, "send_offer")
+
+        for refused in (far, next_year):
+            assert refused.type == "InvalidActionBody"
+            assert [error["field"] for error in refused.details[0]["errors"]] == ["start_on"]
+        assert "within a year" in next_year.message
+        assert offered.status == Status.OFFER_SENT
+        history = await handle.fetch_history()
+        failed_tasks = [
+            event
+            for event in history.events
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+        ]
+        assert failed_tasks == []
+        await handle.terminate()
+
 
 class TestRefusedActions:
     async def test_unknown_not_allowed_and_bad_bodies_are_refused_before_history(

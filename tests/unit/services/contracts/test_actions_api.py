@@ -127,6 +127,9 @@ class TestBodies:
             ("set_start_date", {}, {"start_on"}),
             ("decide_renewal", {"renew": "perhaps", "colour": "blue"}, {"renew", "colour"}),
             ("send_offer", {"note": "x" * 5001}, {"note"}),
+            ("send_offer", {"note": "a NUL \u0000 in it"}, {"note"}),
+            # Issue 9: passed as a future working day, then wedged the contract (year 10000).
+            ("set_start_date", {"start_on": "9999-01-04"}, {"start_on"}),
         ],
     )
     async def test_a_bad_body_is_refused_naming_its_fields_before_temporal(

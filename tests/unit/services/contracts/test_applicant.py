@@ -137,6 +137,9 @@ class TestJsonAnswers:
             ("decline", b'{"note": 12, "why": "x"}', 422, "note"),
             ("decline", b"{not json", 400, "body"),
             ("decline", b"[]", 422, "body"),
+            # Issue 9: a NUL reached the read model, which PostgreSQL refused without end.
+            ("decline", b'{"note": "non merci \\u0000"}', 422, "note"),
+            ("decline", b'{"note": "bell \\u0007"}', 422, "note"),
         ],
     )
     async def test_a_bad_body_is_refused_naming_its_field_before_temporal(

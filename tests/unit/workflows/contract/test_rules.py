@@ -154,6 +154,9 @@ class TestRefusals:
             ("2026-03-09", "must be after today (2026-03-10)"),
             ("2026-03-14", "2026-03-14 is not a working day"),  # a Saturday
             ("2026-04-06", "2026-04-06 is not a working day"),  # Easter Monday
+            # Issue 9: a working day in year 9999 overflowed the term's end in the handler.
+            ("2027-03-12", "must be within a year, on or before 2027-03-11"),
+            ("9999-01-04", "Input should be less than or equal to 2100-12-31"),
         ],
     )
     def test_a_start_date_today_past_or_not_a_working_day(
@@ -165,6 +168,27 @@ class TestRefusals:
         [error] = refused.value.errors
         assert error["field"] == "start_on"
         assert error["message"].startswith(message)
+
+    def test_a_start_date_a_year_ahead_is_taken(self) -> None:
+        rule, body = admit(
+            Status.DRAFTED, ContractFacts(), "set_start_date", {"start_on": "2027-03-11"}, NOW
+        )
+
+        assert body == SetStartDate(start_on=date(2027, 3, 11))
+
+    @pytest.mark.parametrize("action", ["send_offer", "countersign", "decline"])
+    def test_a_note_with_a_control_character_is_refused(self, action: str) -> None:
+        status = {"send_offer": Status.DRAFTED, "countersign": Status.ACCEPTED}
+        with pytest.raises(InvalidBody) as refused:
+            admit(
+                status.get(action, Status.OFFER_SENT),
+                ContractFacts(),
+                action,
+                {"note": "merci\u0000"},
+                NOW,
+            )
+
+        assert [error["field"] for error in refused.value.errors] == ["note"]
 
     def test_today_is_the_day_in_paris(self) -> None:
         # 23:30 UTC on 10 March is 11 March in Paris: the 11th is no longer "after today".

@@ -359,6 +359,34 @@ class TestRefusals:
         assert "Camille Martin" not in str(refused.value)
         assert "brilliant" not in str(refused.value)
 
+    @pytest.mark.parametrize("note", ["nul \u0000", "escape \u001b[31m", "del \u007f"])
+    def test_a_note_with_a_control_character_is_refused(self, note: str) -> None:
+        with pytest.raises(InvalidBody) as refused:
+            admit(
+                PROJECT, Status.IN_EVALUATION, DossierFacts(), "record_evaluation",
+                {"outcome": "eligible", "note": note}, NOW,
+            )  # fmt: skip
+
+        assert [error["field"] for error in refused.value.errors] == ["note"]
+
+    def test_a_note_keeps_its_line_breaks_and_tabs(self) -> None:
+        _, body = admit(
+            PROJECT, Status.IN_EVALUATION, DossierFacts(), "record_evaluation",
+            {"outcome": "eligible", "note": "un\r\ndeux\ttrois"}, NOW,
+        )  # fmt: skip
+
+        assert body.model_dump()["note"] == "un\r\ndeux\ttrois"
+
+    @pytest.mark.parametrize("signed_on", ["9999-12-31", "1899-01-02"])
+    def test_a_signature_date_out_of_range_is_refused(self, signed_on: str) -> None:
+        with pytest.raises(InvalidBody) as refused:
+            admit(
+                PROJECT, Status.SELECTED, DossierFacts(), "sign_partnership",
+                {"signed_on": signed_on}, NOW,
+            )  # fmt: skip
+
+        assert [error["field"] for error in refused.value.errors] == ["signed_on"]
+
     def test_a_missing_field_is_named(self) -> None:
         with pytest.raises(InvalidBody, match="signed_on: Field required"):
             admit(PROJECT, Status.SELECTED, DossierFacts(), "sign_partnership", {}, NOW)

@@ -79,6 +79,35 @@ class TestPlans:
             ErrorType.INVALID_ROUND,
         )
 
+    @pytest.mark.parametrize(
+        ("changes", "field"),
+        [
+            # Issue 9: round dates near year 9999 overflowed downstream.
+            ({"cutoff_at": datetime(9999, 12, 1, tzinfo=UTC)}, "cutoff_at"),
+            ({"deliberation_at": datetime(9999, 12, 31, tzinfo=UTC)}, "deliberation_at"),
+            ({"cutoff_at": datetime(1970, 1, 1, tzinfo=UTC)}, "cutoff_at"),
+            ({"deliberation_at": CUTOFF + timedelta(days=400)}, "deliberation_at"),
+            ({"round_id": "x" * 101}, "round_id"),
+            ({"round_id": ""}, "round_id"),
+            ({"round_id": "7-project\u0000"}, "round_id"),
+        ],
+    )
+    def test_a_plan_out_of_bounds_is_refused_naming_its_field(
+        self, changes: dict[str, object], field: str
+    ) -> None:
+        with pytest.raises(PromotionRefusal) as refused:
+            rules.check_plan(plan(**changes))
+
+        assert (refused.value.field, refused.value.type) == (field, ErrorType.INVALID_ROUND)
+
+    def test_a_new_round_is_cut_off_within_three_years(self) -> None:
+        rules.check_new_round(plan(), CUTOFF - timedelta(days=3 * 366 - 1))
+
+        with pytest.raises(PromotionRefusal) as far:
+            rules.check_new_round(plan(), CUTOFF - timedelta(days=3 * 366 + 1))
+
+        assert (far.value.field, far.value.type) == ("cutoff_at", ErrorType.INVALID_ROUND)
+
     def test_a_new_round_needs_a_new_id_and_a_cutoff_ahead(self) -> None:
         rules.check_new_round(plan(), NOW, existing={"7-candidate-2026-04"})
 
