@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from libs.messages.applications import AdministrationKind
 from libs.messages.common import DossierKind, Language, Role
 from libs.messages.contract_events import ContractStatus
 from libs.messages.dossier_events import DossierStatus
@@ -33,6 +34,12 @@ class Label:
 ROLE_LABELS: Mapping[str, Label] = {
     Role.PRODUCT_DIRECTOR: Label("Directeur ou directrice de produit", "Product director"),
     Role.TECHNICAL_DIRECTOR: Label("Directeur ou directrice technique", "Technical director"),
+}
+
+ADMINISTRATION_KIND_LABELS: Mapping[str, Label] = {
+    AdministrationKind.CENTRAL: Label("Administration centrale", "Central administration"),
+    AdministrationKind.DECONCENTRATED: Label("Service déconcentré", "Deconcentrated service"),
+    AdministrationKind.OPERATOR: Label("Opérateur de l’État", "State operator"),
 }
 
 KIND_LABELS: Mapping[str, Label] = {
@@ -84,6 +91,10 @@ def label(labels: Mapping[str, Label], code: str) -> Label:
 
 def role_label(language: Language, role: str, *, in_sentence: bool = False) -> str:
     return label(ROLE_LABELS, role).in_(language, in_sentence=in_sentence)
+
+
+def administration_kind_label(language: Language, kind: str) -> str:
+    return label(ADMINISTRATION_KIND_LABELS, kind).in_(language)
 
 
 def kind_label(language: Language, kind: str, *, in_sentence: bool = False) -> str:

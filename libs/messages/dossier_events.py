@@ -113,6 +113,9 @@ class DossierStatusChanged(Event):
         "(e.g. deferred, back_to_pool)",
     )
     actor: str = Field(default="system", description="Who acted: staff id, applicant or system")
+    actor_name: str = Field(
+        default="", description="The staff member's display name (empty for others)"
+    )
     details: dict[str, str] = Field(
         default_factory=dict,
         description="Facts the applicant is told (e.g. round_id, defence_date, project_title)",

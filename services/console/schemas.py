@@ -7,7 +7,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.auth import StaffRole
-from libs.messages.common import DossierKind
+from libs.messages.applications import AdministrationKind
+from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus
 
 PAGE_SIZE = 25
@@ -41,8 +42,14 @@ class DossierListFilters(BaseModel):
     round_id: Annotated[str | None, StringConstraints(max_length=100)] = None
     overdue: bool | None = None
     q: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
+    role: Role | None = None
+    administration_kind: AdministrationKind | None = None
     sort: DossierSort = DossierSort.UPDATED_DESC
     page: Annotated[int, Field(ge=1, le=10_000)] = 1
+
+
+class CommentForm(BaseModel):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
 class DevSignIn(BaseModel):

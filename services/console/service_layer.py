@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
-from services.console.schemas import PAGE_SIZE, DossierListFilters, Tab
+from services.console.schemas import PAGE_SIZE, CommentForm, DossierListFilters, Tab
 from services.console.staff_api import ApiRefused, DossierQuery, FieldProblem, StaffApi
 from services.selection.schemas import (
     ActionOutcome,
+    CommentPublic,
     DossierCounts,
     DossierDetail,
     DossierSummary,
@@ -69,6 +72,11 @@ def dossier_query(
         overdue=filters.overdue,
         q=filters.q or None,
         final=TAB_FINAL[tab],
+        followed=True if tab == Tab.FOLLOWED else None,
+        role=filters.role.value if filters.role else None,
+        administration_kind=filters.administration_kind.value
+        if filters.administration_kind
+        else None,
         sort=filters.sort.value,
         limit=limit,
         offset=offset,
@@ -87,7 +95,7 @@ class DossierList:
         return max(1, math.ceil(self.total / PAGE_SIZE))
 
 
-LISTED_TABS = (Tab.TO_HANDLE, Tab.HANDLED, Tab.ALL)
+LISTED_TABS = (Tab.TO_HANDLE, Tab.FOLLOWED, Tab.HANDLED, Tab.ALL)
 
 
 async def dossier_list(api: StaffApi, token: str, filters: DossierListFilters) -> DossierList:
@@ -134,8 +142,38 @@ async def dossiers_csv(api: StaffApi, token: str, filters: DossierListFilters) -
     return output.getvalue()
 
 
-async def dossier_page(api: StaffApi, token: str, dossier_id: UUID) -> DossierDetail:
-    return await api.get_dossier(token, dossier_id)
+@dataclass(frozen=True)
+class DossierView:
+    dossier: DossierDetail
+    comments: list[CommentPublic]
+
+
+async def dossier_page(api: StaffApi, token: str, dossier_id: UUID) -> DossierView:
+    dossier, comments = await asyncio.gather(
+        api.get_dossier(token, dossier_id), api.list_comments(token, dossier_id)
+    )
+    return DossierView(dossier, comments.items)
+
+
+async def add_comment(
+    api: StaffApi, token: str, dossier_id: UUID, form: Mapping[str, str]
+) -> CommentPublic:
+    """Add the form's internal comment; a blank or too long one is refused naming ``body``."""
+    try:
+        comment = CommentForm.model_validate({"body": form.get("body", "")})
+    except ValidationError:
+        raise ApiRefused(
+            422,
+            "Le commentaire est vide ou trop long / The comment is empty or too long.",
+            errors=[
+                FieldProblem(
+                    "body",
+                    "Écrivez un commentaire de 5 000 caractères au plus / "
+                    "Write a comment of 5,000 characters at most.",
+                )
+            ],
+        ) from None
+    return await api.add_comment(token, dossier_id, comment.body)
 
 
 class UnknownAction(Exception):

@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 from services.selection.schemas import (
     ActionOutcome,
+    CommentList,
+    CommentPublic,
     DossierCounts,
     DossierDetail,
     DossierPage,
@@ -32,6 +34,9 @@ class DossierQuery:
     overdue: bool | None = None
     q: str | None = None
     final: bool | None = None
+    followed: bool | None = None
+    role: str | None = None
+    administration_kind: str | None = None
     sort: str = "updated_desc"
     limit: int = 50
     offset: int = 0
@@ -44,6 +49,9 @@ class DossierQuery:
             "overdue": None if self.overdue is None else str(self.overdue).lower(),
             "q": self.q,
             "final": None if self.final is None else str(self.final).lower(),
+            "followed": "true" if self.followed else None,
+            "role": self.role,
+            "administration_kind": self.administration_kind,
             "sort": self.sort,
             "limit": self.limit,
             "offset": self.offset,
@@ -92,6 +100,12 @@ class StaffApi(Protocol):
     async def apply_action(
         self, token: str, dossier_id: UUID, action: str, body: dict[str, Any]
     ) -> ActionOutcome: ...
+
+    async def follow(self, token: str, dossier_id: UUID, *, on: bool) -> None: ...
+
+    async def list_comments(self, token: str, dossier_id: UUID) -> CommentList: ...
+
+    async def add_comment(self, token: str, dossier_id: UUID, body: str) -> CommentPublic: ...
 
 
 def refusal_from(response: httpx.Response) -> ApiRefused:
@@ -153,6 +167,20 @@ class HttpStaffApi:
     ) -> ActionOutcome:
         url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/actions/{action}"
         return ActionOutcome.model_validate(await self._send(token, "POST", url, json=body))
+
+    async def follow(self, token: str, dossier_id: UUID, *, on: bool) -> None:
+        url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/follow"
+        await self._send(token, "PUT" if on else "DELETE", url)
+
+    async def list_comments(self, token: str, dossier_id: UUID) -> CommentList:
+        url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/comments"
+        return await self._get(token, url, CommentList)
+
+    async def add_comment(self, token: str, dossier_id: UUID, body: str) -> CommentPublic:
+        url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/comments"
+        return CommentPublic.model_validate(
+            await self._send(token, "POST", url, json={"body": body})
+        )
 
     async def _get(
         self, token: str, url: str, model: type[Model], params: dict[str, Any] | None = None

@@ -35,6 +35,14 @@ class StaffDossier(SQLModel, table=True):
     )
     application: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     search_text: str = Field(default="", sa_type=Text, description="Lower-cased title + form")
+    roles: str = Field(
+        default="",
+        max_length=100,
+        description="Space-separated roles: the candidate's, or those the project wants",
+    )
+    administration_kind: str | None = Field(
+        default=None, max_length=64, index=True, description="Projects: the kind of administration"
+    )
 
 
 class StaffTimelineEntry(SQLModel, table=True):
@@ -48,8 +56,32 @@ class StaffTimelineEntry(SQLModel, table=True):
     action: str = Field(default="", max_length=64)
     outcome: str = Field(default="", max_length=64)
     actor: str = Field(default="system", max_length=255)
+    actor_name: str = Field(default="", max_length=200, description="The actor's display name")
     note: str = Field(default="", sa_type=Text)
     occurred_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class DossierFollow(SQLModel, table=True):
+    """A staff member follows a dossier (the console's "followed by me" tab)."""
+
+    __tablename__ = "dossier_follows"
+
+    staff_id: str = Field(primary_key=True, max_length=255)
+    dossier_id: UUID = Field(primary_key=True)
+    followed_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class InternalComment(SQLModel, table=True):
+    """A staff-only note on a dossier, never shown to the applicant."""
+
+    __tablename__ = "internal_comments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: UUID = Field(index=True)
+    author: str = Field(max_length=255, description="The author's staff id")
+    author_name: str = Field(default="", max_length=200)
+    body: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UtcDateTime)
 
 
 class Evaluation(SQLModel, table=True):

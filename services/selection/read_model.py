@@ -38,6 +38,14 @@ def _flatten(value: Any) -> list[str]:
     return [] if value is None else [str(value)]
 
 
+def _listing_columns(application: dict[str, Any]) -> dict[str, Any]:
+    """The filterable columns read from the application (role, administration kind)."""
+    wanted = application.get("profiles_wanted") or []
+    roles = [str(application["role"])] if application.get("role") else [str(r) for r in wanted]
+    kind = application.get("administration_kind")
+    return {"roles": " ".join(roles), "administration_kind": str(kind) if kind else None}
+
+
 async def record_application(
     sessions: async_sessionmaker[AsyncSession],
     event: CandidateApplicationSubmitted | ProjectApplicationSubmitted,
@@ -58,6 +66,7 @@ async def record_application(
                     updated_at=event.occurred_at,
                     application=application,
                     search_text=search_text(title, application),
+                    **_listing_columns(application),
                 )
             )
             return True
@@ -66,6 +75,8 @@ async def record_application(
         dossier.submitted_at = event.occurred_at
         dossier.application = application
         dossier.search_text = search_text(title, application)
+        for name, value in _listing_columns(application).items():
+            setattr(dossier, name, value)
         session.add(dossier)
         return True
 
@@ -85,6 +96,7 @@ async def record_status_change(
                 action=event.action,
                 outcome=event.outcome,
                 actor=event.actor,
+                actor_name=event.actor_name,
                 note=event.note,
                 occurred_at=event.occurred_at,
             )

@@ -32,6 +32,29 @@ class DossierPage(BaseModel):
     total: int = Field(description="Dossiers matching the filters, all pages together")
 
 
+class CommentCreate(BaseModel):
+    body: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)
+    ] = Field(description="The note (staff only, never shown to the applicant)")
+
+
+class CommentPublic(BaseModel):
+    id: int
+    dossier_id: UUID
+    author: str = Field(description="The author's staff id")
+    author_name: str = Field(description="The author's display name, if known")
+    body: str
+    created_at: datetime
+
+
+class CommentList(BaseModel):
+    items: list[CommentPublic] = Field(description="Oldest first")
+
+
+class FollowState(BaseModel):
+    followed: bool = Field(description="Whether the caller follows the dossier")
+
+
 class DossierCounts(BaseModel):
     """How many dossiers there are in each status, for a dashboard."""
 
@@ -47,6 +70,7 @@ class TimelineItem(BaseModel):
     action: str = Field(description="The action that caused it; empty if automatic")
     outcome: str
     actor: str = Field(description="Staff id, applicant or system")
+    actor_name: str = Field(default="", description="The staff member's display name, if known")
     note: str
 
 
@@ -71,6 +95,7 @@ class DossierDetail(DossierSummary):
         "they no longer see the others' scores"
     )
     allowed_actions: list[str] = Field(description="What can be done now")
+    followed: bool = Field(default=False, description="Whether the caller follows the dossier")
     state_source: Literal["workflow", "read_model"] = Field(
         description="workflow: status, allowed_actions and overdue come from the dossier "
         "workflow (authoritative); read_model: the workflow could not be asked (Temporal "

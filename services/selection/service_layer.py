@@ -18,7 +18,9 @@ from libs.messages.common import DossierKind
 from libs.messages.dossier_events import FINAL_STATUSES
 from services.selection.models import (
     ConflictDeclaration,
+    DossierFollow,
     Evaluation,
+    InternalComment,
     StaffDossier,
     StaffTimelineEntry,
 )
@@ -105,6 +107,11 @@ class DossierFilters:
     q: str | None = None
     final: bool | None = None
     """True: decided dossiers (a final status); False: those still to handle."""
+    followed_by: str | None = None
+    """Only the dossiers this staff member follows."""
+    role: str | None = None
+    """Candidates of this role, and projects that want it."""
+    administration_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,15 @@ async def list_dossiers(
     if filters.final is not None:
         final = col(StaffDossier.status).in_(sorted(FINAL_STATUSES))
         conditions.append(final if filters.final else ~final)
+    if filters.followed_by is not None:
+        followed = select(DossierFollow.dossier_id).where(
+            col(DossierFollow.staff_id) == filters.followed_by
+        )
+        conditions.append(col(StaffDossier.dossier_id).in_(followed))
+    if filters.role is not None:
+        conditions.append(col(StaffDossier.roles).contains(filters.role))
+    if filters.administration_kind is not None:
+        conditions.append(col(StaffDossier.administration_kind) == filters.administration_kind)
     if filters.q:
         # The search text is stored lower-cased; LIKE's wildcards in the query are literal.
         escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -372,6 +388,7 @@ async def record_decision(
     decision: RecordDecision,
     *,
     actor: str,
+    actor_name: str = "",
     update_id: str,
     round: RoundDetail | None = None,
 ) -> ActionResult:
@@ -390,6 +407,73 @@ async def record_decision(
         if dossier_id not in round.dossier_ids:
             raise NotInRound(dossier_id, round.round.round_id)
     request = ActionRequest(
-        action=Action.RECORD_DECISION.value, actor=actor, payload=decision.model_dump(mode="json")
+        action=Action.RECORD_DECISION.value,
+        actor=actor,
+        actor_name=actor_name,
+        payload=decision.model_dump(mode="json"),
     )
     return await workflows.apply_action(dossier_id, request, update_id=update_id)
+
+
+async def follow(
+    sessions: async_sessionmaker[AsyncSession], dossier_id: UUID, staff_id: str, *, on: bool
+) -> None:
+    """Follow (``on``) or stop following the dossier; doing it twice changes nothing."""
+    async with transaction(sessions) as session:
+        if await session.get(StaffDossier, dossier_id) is None:
+            raise DossierUnknown(str(dossier_id))
+        existing = await session.get(DossierFollow, (staff_id, dossier_id))
+        if on and existing is None:
+            session.add(
+                DossierFollow(
+                    staff_id=staff_id, dossier_id=dossier_id, followed_at=datetime.now(UTC)
+                )
+            )
+        elif not on and existing is not None:
+            await session.delete(existing)
+
+
+async def is_followed(
+    sessions: async_sessionmaker[AsyncSession], dossier_id: UUID, staff_id: str
+) -> bool:
+    async with sessions() as session:
+        return await session.get(DossierFollow, (staff_id, dossier_id)) is not None
+
+
+async def list_comments(
+    sessions: async_sessionmaker[AsyncSession], dossier_id: UUID
+) -> list[InternalComment]:
+    """The dossier's internal notes, oldest first."""
+    async with sessions() as session:
+        if await session.get(StaffDossier, dossier_id) is None:
+            raise DossierUnknown(str(dossier_id))
+        rows = await session.exec(
+            select(InternalComment)
+            .where(col(InternalComment.dossier_id) == dossier_id)
+            .order_by(col(InternalComment.created_at), col(InternalComment.id))
+        )
+        return list(rows.all())
+
+
+async def add_comment(
+    sessions: async_sessionmaker[AsyncSession],
+    dossier_id: UUID,
+    *,
+    author: str,
+    author_name: str,
+    body: str,
+) -> InternalComment:
+    async with transaction(sessions) as session:
+        if await session.get(StaffDossier, dossier_id) is None:
+            raise DossierUnknown(str(dossier_id))
+        comment = InternalComment(
+            dossier_id=dossier_id,
+            author=author,
+            author_name=author_name,
+            body=body,
+            created_at=datetime.now(UTC),
+        )
+        session.add(comment)
+        await session.flush()
+        await session.refresh(comment)
+        return comment

@@ -262,6 +262,9 @@ class ActionRequest(BaseModel):
         max_length=200,
         description="Who acts: a staff member's id, or 'applicant' for a withdrawal",
     )
+    actor_name: str = Field(
+        default="", max_length=200, description="The staff member's display name, if known"
+    )
     payload: dict[str, Any] = Field(
         default_factory=dict, description="The action's body, checked against its model"
     )
@@ -287,6 +290,7 @@ class TimelineEntry(BaseModel):
     action: str = Field(default="", description="The action that caused it; empty if automatic")
     outcome: str = Field(default="", description="The action's outcome (e.g. deferred)")
     actor: str = Field(default="system", description="Staff id, applicant or system")
+    actor_name: str = Field(default="", description="The staff member's display name, if known")
     details: dict[str, str] = Field(default_factory=dict, description="e.g. round_id")
 
 

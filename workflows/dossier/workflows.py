@@ -305,6 +305,7 @@ class DossierWorkflow:
             effected.status,
             action=request.action,
             actor=request.actor,
+            actor_name=request.actor_name,
             outcome=decision.outcome,
             note=decision.note,
             details=effected.details,
@@ -365,6 +366,7 @@ class DossierWorkflow:
         *,
         action: str = "",
         actor: str = SYSTEM,
+        actor_name: str = "",
         outcome: str = "",
         note: str = "",
         details: dict[str, str] | None = None,
@@ -378,6 +380,7 @@ class DossierWorkflow:
             action=action,
             outcome=outcome,
             actor=actor,
+            actor_name=actor_name,
             details=details or {},
         )
         self._timeline.append(entry)
@@ -416,6 +419,7 @@ class DossierWorkflow:
             action=entry.action,
             outcome=entry.outcome,
             actor=entry.actor,
+            actor_name=entry.actor_name,
             details=entry.details,
         )
         async with self._publishing:

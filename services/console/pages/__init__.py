@@ -11,7 +11,7 @@ from libs.web.csrf import CsrfTokens
 from libs.web.pages import install_pages
 from libs.web.rendering import PageRenderer, SiteLinks
 from libs.web.templating import create_environment
-from libs.wording import dossier_status_label, kind_label
+from libs.wording import administration_kind_label, dossier_status_label, kind_label, role_label
 from services.console.bootstrap import Console
 from services.console.pages import dashboard, dossiers, signin
 from services.console.pages.dependencies import (
@@ -26,7 +26,12 @@ from services.console.staff_api import ApiRefused, ApiUnavailable
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ENVIRONMENT = create_environment([TEMPLATES])
 """One per process: each template compiles once, whatever the number of apps built."""
-ENVIRONMENT.globals.update(status_label=dossier_status_label, kind_label=kind_label)
+ENVIRONMENT.globals.update(
+    status_label=dossier_status_label,
+    kind_label=kind_label,
+    role_label=role_label,
+    administration_kind_label=administration_kind_label,
+)
 
 
 def page_renderer(console: Console) -> PageRenderer:

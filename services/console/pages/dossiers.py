@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from libs.messages.common import DossierKind
+from libs.messages.applications import AdministrationKind
+from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus
 from libs.web.pages import Pages, pages_router
 from services.console import service_layer
@@ -36,7 +37,16 @@ SORT_LABELS = {
     DossierSort.SUBMITTED_DESC: ("Dépôt le plus récent d’abord", "Latest submitted first"),
     DossierSort.TITLE: ("Titre (A → Z)", "Title (A → Z)"),
 }
-FILTER_FIELDS = ("kind", "status", "round_id", "overdue", "q", "sort")
+FILTER_FIELDS = (
+    "kind",
+    "status",
+    "round_id",
+    "overdue",
+    "q",
+    "role",
+    "administration_kind",
+    "sort",
+)
 
 
 def _query_values(request: Request) -> dict[str, str]:
@@ -64,6 +74,8 @@ def _list_context(
         "csv_url": _list_url({**kept, "tab": filters.tab.value, "format": "csv"}),
         "kinds": list(DossierKind),
         "statuses": list(DossierStatus),
+        "roles": list(Role),
+        "administration_kinds": list(AdministrationKind),
     }
 
 
@@ -112,7 +124,8 @@ async def _render_detail(
     done: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    dossier = await service_layer.dossier_page(console.api, session.token, dossier_id)
+    view = await service_layer.dossier_page(console.api, session.token, dossier_id)
+    dossier = view.dossier
     forms = [action_form(name) for name in dossier.allowed_actions if name in STAFF_ACTION_NAMES]
     errors = {problem.field: problem.message for problem in (refusal.errors if refusal else [])}
     return pages.render(
@@ -121,6 +134,7 @@ async def _render_detail(
         {
             "session": session,
             "dossier": dossier,
+            "comments": view.comments,
             "action_forms": forms,
             "refusal": refusal,
             "failed_action": failed_action,
@@ -171,3 +185,41 @@ async def dossier_action(
         )
     # Post/redirect/get: a reload does not post the action again.
     return RedirectResponse(f"{_detail_path(dossier_id)}?fait={action}", status_code=303)
+
+
+@router.post(LIST_PATH + "/{dossier_id}/suivre", name="follow_dossier")
+async def follow_dossier(dossier_id: UUID, console: ConsoleDep, session: SessionDep) -> Response:
+    await console.api.follow(session.token, dossier_id, on=True)
+    return RedirectResponse(f"{_detail_path(dossier_id)}?fait=suivre", status_code=303)
+
+
+@router.post(LIST_PATH + "/{dossier_id}/ne-plus-suivre", name="unfollow_dossier")
+async def unfollow_dossier(dossier_id: UUID, console: ConsoleDep, session: SessionDep) -> Response:
+    await console.api.follow(session.token, dossier_id, on=False)
+    return RedirectResponse(f"{_detail_path(dossier_id)}?fait=ne-plus-suivre", status_code=303)
+
+
+@router.post(LIST_PATH + "/{dossier_id}/commentaires", name="add_comment")
+async def add_comment(
+    request: Request, dossier_id: UUID, pages: Pages, console: ConsoleDep, session: SessionDep
+) -> Response:
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    try:
+        await service_layer.add_comment(console.api, session.token, dossier_id, form)
+    except ApiRefused as refusal:
+        if refusal.status_code != 422:
+            raise
+        return await _render_detail(
+            request,
+            pages,
+            console,
+            session,
+            dossier_id,
+            refusal=refusal,
+            failed_action="comment",
+            form_values=form,
+            status_code=422,
+        )
+    return RedirectResponse(
+        f"{_detail_path(dossier_id)}?fait=commentaire#comments", status_code=303
+    )

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
 from libs.auth import AUTH_RESPONSES, AnyStaffDep, EvaluatorDep, JuryDep, StaffDep, StaffUser
-from libs.messages.common import DossierKind
+from libs.messages.applications import AdministrationKind
+from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus
 from services.action_refusals import REFUSALS, refusal_error, refusal_kind
 from services.selection import metrics, service_layer
@@ -23,6 +24,9 @@ from services.selection.models import Evaluation, StaffDossier
 from services.selection.schemas import (
     ActionConflict,
     ActionOutcome,
+    CommentCreate,
+    CommentList,
+    CommentPublic,
     ConflictCreate,
     ConflictPublic,
     DossierCounts,
@@ -33,6 +37,7 @@ from services.selection.schemas import (
     EvaluationList,
     EvaluationPublic,
     EvaluationSummary,
+    FollowState,
     TimelineItem,
 )
 from workflows.client_errors import WorkflowsUnavailable
@@ -93,7 +98,7 @@ def _summary(dossier: StaffDossier) -> DossierSummary:
 @router.get("/dossiers", summary="List dossiers (read model)")
 async def list_dossiers(
     selection: SelectionDep,
-    _user: AnyStaffDep,
+    user: AnyStaffDep,
     kind: DossierKind | None = None,
     status: DossierStatus | None = None,
     round_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -105,6 +110,13 @@ async def list_dossiers(
         bool | None,
         Query(description="true: decided dossiers (final status); false: still to handle"),
     ] = None,
+    followed: Annotated[
+        bool | None, Query(description="true: only the dossiers the caller follows")
+    ] = None,
+    role: Annotated[
+        Role | None, Query(description="Candidates of this role and projects that want it")
+    ] = None,
+    administration_kind: AdministrationKind | None = None,
     sort: service_layer.DossierSort = service_layer.DossierSort.UPDATED_DESC,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -116,6 +128,9 @@ async def list_dossiers(
         overdue=overdue,
         q=q,
         final=final,
+        followed_by=user.id if followed else None,
+        role=role.value if role else None,
+        administration_kind=administration_kind.value if administration_kind else None,
     )
     rows, total = await service_layer.list_dossiers(
         selection.sessions, filters, limit=limit, offset=offset, sort=sort
@@ -169,6 +184,7 @@ async def get_dossier(
                 action=entry.action,
                 outcome=entry.outcome,
                 actor=entry.actor,
+                actor_name=entry.actor_name,
                 note=entry.note,
             )
             for entry in record.timeline
@@ -177,8 +193,84 @@ async def get_dossier(
         if user.id in record.conflicted
         else _evaluation_summary(record.evaluations),
         allowed_actions=allowed_actions,
+        followed=await service_layer.is_followed(selection.sessions, dossier_id, user.id),
         state_source=source,
     )
+
+
+@router.put(
+    "/dossiers/{dossier_id}/follow",
+    summary='Follow the dossier (the caller\'s "followed" list)',
+    tags=["follows"],
+    responses=NOT_FOUND_RESPONSE,
+)
+async def follow_dossier(
+    dossier_id: UUID, selection: SelectionDep, user: AnyStaffDep
+) -> FollowState:
+    return await _follow(selection, dossier_id, user, on=True)
+
+
+@router.delete(
+    "/dossiers/{dossier_id}/follow",
+    summary="Stop following the dossier",
+    tags=["follows"],
+    responses=NOT_FOUND_RESPONSE,
+)
+async def unfollow_dossier(
+    dossier_id: UUID, selection: SelectionDep, user: AnyStaffDep
+) -> FollowState:
+    return await _follow(selection, dossier_id, user, on=False)
+
+
+async def _follow(
+    selection: SelectionDep, dossier_id: UUID, user: StaffUser, *, on: bool
+) -> FollowState:
+    try:
+        await service_layer.follow(selection.sessions, dossier_id, user.id, on=on)
+    except service_layer.DossierUnknown:
+        raise ApiError(404, NOT_FOUND) from None
+    return FollowState(followed=on)
+
+
+@router.get(
+    "/dossiers/{dossier_id}/comments",
+    summary="The dossier's internal comments (staff only), oldest first",
+    tags=["comments"],
+    responses=NOT_FOUND_RESPONSE,
+)
+async def list_comments(
+    dossier_id: UUID, selection: SelectionDep, _user: AnyStaffDep
+) -> CommentList:
+    try:
+        comments = await service_layer.list_comments(selection.sessions, dossier_id)
+    except service_layer.DossierUnknown:
+        raise ApiError(404, NOT_FOUND) from None
+    return CommentList(
+        items=[CommentPublic.model_validate(c, from_attributes=True) for c in comments]
+    )
+
+
+@router.post(
+    "/dossiers/{dossier_id}/comments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an internal comment (never shown to the applicant)",
+    tags=["comments"],
+    responses={**NOT_FOUND_RESPONSE, 422: ERROR_RESPONSES[422]},
+)
+async def add_comment(
+    dossier_id: UUID, body: CommentCreate, selection: SelectionDep, user: AnyStaffDep
+) -> CommentPublic:
+    try:
+        comment = await service_layer.add_comment(
+            selection.sessions,
+            dossier_id,
+            author=user.id,
+            author_name=user.name,
+            body=body.body,
+        )
+    except service_layer.DossierUnknown:
+        raise ApiError(404, NOT_FOUND) from None
+    return CommentPublic.model_validate(comment, from_attributes=True)
 
 
 IdempotencyKey = Annotated[
@@ -200,7 +292,10 @@ async def apply_action(
     idempotency_key: str | None,
 ) -> ActionOutcome:
     request = ActionRequest(
-        action=action.value, actor=user.id, payload=body.model_dump(mode="json")
+        action=action.value,
+        actor=user.id,
+        actor_name=user.name,
+        payload=body.model_dump(mode="json"),
     )
     result = await counted(
         action,
@@ -240,6 +335,7 @@ async def decide(
             dossier_id,
             decision,
             actor=user.id,
+            actor_name=user.name,
             update_id=idempotency_key or str(uuid4()),
             round=round,
         ),

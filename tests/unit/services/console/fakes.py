@@ -12,11 +12,14 @@ from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
 from services.console.staff_api import ApiRefused, DossierQuery, FieldProblem
 from services.selection.schemas import (
     ActionOutcome,
+    CommentList,
+    CommentPublic,
     DossierCounts,
     DossierDetail,
     DossierPage,
     DossierSummary,
     EvaluationSummary,
+    TimelineItem,
 )
 
 NOW = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
@@ -54,6 +57,9 @@ class FakeStaffApi:
     allowed: dict[UUID, list[str]] = field(default_factory=dict)
     refuse_with: ApiRefused | None = None
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
+    follows: set[tuple[str, UUID]] = field(default_factory=set)
+    comments: list[CommentPublic] = field(default_factory=list)
+    timeline: dict[UUID, list[TimelineItem]] = field(default_factory=dict)
 
     async def user(self, token: str) -> StaffUser:
         try:
@@ -71,7 +77,7 @@ class FakeStaffApi:
         return DossierCounts(by_kind=by_kind, overdue=sum(d.overdue for d in self.dossiers))
 
     async def list_dossiers(self, token: str, query: DossierQuery) -> DossierPage:
-        await self.user(token)
+        user = await self.user(token)
         self.calls.append(("list", token, query))
         rows = [
             item
@@ -81,6 +87,7 @@ class FakeStaffApi:
             and (query.overdue is None or item.overdue == query.overdue)
             and (query.final is None or (item.status in FINAL_STATUSES) == query.final)
             and (query.q is None or query.q.lower() in item.title.lower())
+            and (not query.followed or (user.id, item.dossier_id) in self.follows)
         ]
         if query.sort == "title":
             rows.sort(key=lambda item: item.title)
@@ -93,7 +100,7 @@ class FakeStaffApi:
         raise ApiRefused(404, "Dossier introuvable / Dossier not found.")
 
     async def get_dossier(self, token: str, dossier_id: UUID) -> DossierDetail:
-        await self.user(token)
+        user = await self.user(token)
         item = self._find(dossier_id)
         return DossierDetail(
             **item.model_dump(),
@@ -102,9 +109,10 @@ class FakeStaffApi:
                 "last_name": "Lovelace",
                 "role": "technical_director",
             },
-            timeline=[],
+            timeline=self.timeline.get(dossier_id, []),
             evaluations=EvaluationSummary(count=0, criterion_means={}, total=0),
             allowed_actions=self.allowed.get(dossier_id, []),
+            followed=(user.id, dossier_id) in self.follows,
             state_source="workflow",
         )
 
@@ -127,6 +135,32 @@ class FakeStaffApi:
                 allowed_actions=self.allowed.get(dossier_id, []),
             )
         return ActionOutcome(status=item.status, allowed_actions=[])
+
+    async def follow(self, token: str, dossier_id: UUID, *, on: bool) -> None:
+        user = await self.user(token)
+        self._find(dossier_id)
+        if on:
+            self.follows.add((user.id, dossier_id))
+        else:
+            self.follows.discard((user.id, dossier_id))
+
+    async def list_comments(self, token: str, dossier_id: UUID) -> CommentList:
+        await self.user(token)
+        return CommentList(items=[c for c in self.comments if c.dossier_id == dossier_id])
+
+    async def add_comment(self, token: str, dossier_id: UUID, body: str) -> CommentPublic:
+        user = await self.user(token)
+        self._find(dossier_id)
+        comment = CommentPublic(
+            id=len(self.comments) + 1,
+            dossier_id=dossier_id,
+            author=user.id,
+            author_name=user.name,
+            body=body,
+            created_at=NOW,
+        )
+        self.comments.append(comment)
+        return comment
 
 
 def field_refusal(field_name: str, message: str) -> ApiRefused:

@@ -12,8 +12,9 @@ from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from services.console.bootstrap import Console
 from services.console.sessions import SESSION_COOKIE
+from services.selection.schemas import TimelineItem
 from tests.unit.services.console.conftest import post_form, sign_in
-from tests.unit.services.console.fakes import FakeStaffApi, field_refusal, summary
+from tests.unit.services.console.fakes import NOW, FakeStaffApi, field_refusal, summary
 
 
 class TestSignIn:
@@ -316,3 +317,93 @@ class TestDossierPage:
 
         assert response.status_code == 404
         assert "Dossier introuvable" in response.text
+
+
+class TestFollowing:
+    async def test_a_followed_dossier_is_in_the_followed_tab_until_unfollowed(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        followed, other = summary("Dossier Xylophone"), summary("Autre")
+        api.dossiers = [followed, other]
+        await sign_in(browser)
+        path = f"/console/dossiers/{followed.dossier_id}"
+
+        response = await post_form(browser, path, f"{path}/suivre", {})
+        tab = (await browser.get("/console/dossiers?tab=suivis")).text
+
+        assert response.status_code == 303
+        assert "Dossier Xylophone" in tab and "Autre" not in tab
+        assert 'id="unfollow"' in (await browser.get(path)).text
+        await post_form(browser, path, f"{path}/ne-plus-suivre", {})
+        assert "Dossier Xylophone" not in (await browser.get("/console/dossiers?tab=suivis")).text
+
+    async def test_each_person_follows_their_own_dossiers(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        dossier = summary("Dossier Xylophone")
+        api.dossiers = [dossier]
+        await sign_in(browser, name="Camille")
+        path = f"/console/dossiers/{dossier.dossier_id}"
+        await post_form(browser, path, f"{path}/suivre", {})
+
+        await sign_in(browser, name="Dominique")
+
+        assert "Dossier Xylophone" not in (await browser.get("/console/dossiers?tab=suivis")).text
+
+
+class TestComments:
+    async def test_a_comment_shows_in_the_thread_with_its_author(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        dossier = summary("Ada")
+        api.dossiers = [dossier]
+        await sign_in(browser, name="Camille Martin")
+        path = f"/console/dossiers/{dossier.dossier_id}"
+
+        response = await post_form(
+            browser, path, f"{path}/commentaires", {"body": "Appeler la référente"}
+        )
+        page = (await browser.get(path)).text
+
+        assert response.status_code == 303
+        thread = page[page.index('id="comment-list"') :]
+        assert "Camille Martin" in thread and "Appeler la référente" in thread
+
+    async def test_a_blank_comment_is_the_form_again_with_its_error(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        dossier = summary("Ada")
+        api.dossiers = [dossier]
+        await sign_in(browser)
+        path = f"/console/dossiers/{dossier.dossier_id}"
+
+        response = await post_form(browser, path, f"{path}/commentaires", {"body": "  "})
+
+        assert response.status_code == 422
+        assert 'id="field-comment-body-message-error"' in response.text
+        assert api.comments == []
+
+
+class TestTimeline:
+    async def test_each_step_names_who_took_it(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        dossier = summary("Ada")
+        api.dossiers = [dossier]
+        api.timeline[dossier.dossier_id] = [
+            TimelineItem(
+                status=DossierStatus.INTERVIEW,
+                at=NOW,
+                action="record_review",
+                outcome="shortlisted",
+                actor="dev-staff-camille",
+                actor_name="Camille Martin",
+                note="",
+            )
+        ]
+        await sign_in(browser)
+
+        page = (await browser.get(f"/console/dossiers/{dossier.dossier_id}")).text
+
+        timeline = page[page.index('id="timeline"') :]
+        assert "Camille Martin" in timeline and "dev-staff-camille" in timeline

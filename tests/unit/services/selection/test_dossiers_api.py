@@ -4,6 +4,7 @@ import uuid
 
 import httpx
 
+from libs.auth import StaffRole, dev_signing_key, mint_dev_token
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from services.selection.bootstrap import Selection
@@ -233,3 +234,138 @@ class TestDetail:
             },
             "total": 3.5,
         }
+
+
+def named(selection: Selection, name: str, role: StaffRole) -> dict[str, str]:
+    """A development JWT for a named person (as the console's sign-in mints)."""
+    key = dev_signing_key(selection.settings.dev_signing_key_file, create=True)
+    assert key is not None
+    slug = name.lower().replace(" ", "-")
+    token = mint_dev_token(
+        key, subject=f"dev-{slug}", name=name, roles=frozenset({role}), lifetime_seconds=60
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+class TestFollows:
+    async def test_a_followed_dossier_is_listed_for_its_follower_only(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        followed = await seed_candidate(selection)
+        await seed_candidate(selection)
+        camille = named(selection, "Camille", StaffRole.STAFF)
+        dominique = named(selection, "Dominique", StaffRole.EVALUATOR)
+
+        put = await client.put(f"/api/v1/dossiers/{followed}/follow", headers=camille)
+        again = await client.put(f"/api/v1/dossiers/{followed}/follow", headers=camille)
+
+        async def listed(headers: dict[str, str]) -> list[str]:
+            response = await client.get(
+                "/api/v1/dossiers", params={"followed": "true"}, headers=headers
+            )
+            return [item["dossier_id"] for item in response.json()["items"]]
+
+        assert put.json() == again.json() == {"followed": True}
+        assert await listed(camille) == [str(followed)]
+        assert await listed(dominique) == []
+        detail = await client.get(f"/api/v1/dossiers/{followed}", headers=camille)
+        assert detail.json()["followed"] is True
+        await client.delete(f"/api/v1/dossiers/{followed}/follow", headers=camille)
+        assert await listed(camille) == []
+
+    async def test_following_an_unknown_dossier_is_not_found(
+        self, client: httpx.AsyncClient, tokens: dict[str, str]
+    ) -> None:
+        response = await client.put(
+            f"/api/v1/dossiers/{uuid.uuid4()}/follow", headers=bearer(tokens, "staff")
+        )
+
+        assert response.status_code == 404
+
+
+class TestComments:
+    async def test_comments_keep_their_author_s_name_oldest_first(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        dossier = await seed_candidate(selection)
+        camille = named(selection, "Camille Martin", StaffRole.STAFF)
+        jury = named(selection, "Jo Jury", StaffRole.JURY)
+
+        first = await client.post(
+            f"/api/v1/dossiers/{dossier}/comments", json={"body": " Premier "}, headers=camille
+        )
+        await client.post(
+            f"/api/v1/dossiers/{dossier}/comments", json={"body": "Second"}, headers=jury
+        )
+        listed = await client.get(f"/api/v1/dossiers/{dossier}/comments", headers=camille)
+
+        assert first.status_code == 201
+        assert first.json()["author_name"] == "Camille Martin"
+        assert [(c["body"], c["author_name"]) for c in listed.json()["items"]] == [
+            ("Premier", "Camille Martin"),
+            ("Second", "Jo Jury"),
+        ]
+
+    async def test_a_blank_comment_is_refused_naming_the_body(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        dossier = await seed_candidate(selection)
+
+        response = await client.post(
+            f"/api/v1/dossiers/{dossier}/comments",
+            json={"body": "   "},
+            headers=bearer(tokens, "staff"),
+        )
+
+        assert response.status_code == 422
+        assert [error["field"] for error in response.json()["errors"]] == ["body"]
+
+
+class TestListingColumns:
+    async def test_role_and_administration_kind_filter_the_list(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        candidate = await seed_candidate(selection)
+        project = await seed_project(selection)
+        detail = (
+            await client.get(f"/api/v1/dossiers/{project}", headers=bearer(tokens, "staff"))
+        ).json()
+        wanted = detail["application"]["profiles_wanted"]
+        kind = detail["application"]["administration_kind"]
+
+        async def ids(**params: str) -> set[str]:
+            response = await client.get(
+                "/api/v1/dossiers", params=params, headers=bearer(tokens, "staff")
+            )
+            assert response.status_code == 200, response.text
+            return {item["dossier_id"] for item in response.json()["items"]}
+
+        assert await ids(administration_kind=kind) == {str(project)}
+        assert str(project) in await ids(role=wanted[0])
+        assert str(candidate) in await ids(role="technical_director") | await ids(
+            role="product_director"
+        )
+        assert (
+            await client.get(
+                "/api/v1/dossiers", params={"role": "cook"}, headers=bearer(tokens, "staff")
+            )
+        ).status_code == 422
+
+
+class TestActorNames:
+    async def test_an_action_carries_its_actor_s_display_name(
+        self,
+        client: httpx.AsyncClient,
+        selection: Selection,
+        workflows: FakeDossierWorkflows,
+    ) -> None:
+        dossier = await seed_candidate(selection, DossierStatus.IN_REVIEW)
+
+        await client.post(
+            f"/api/v1/dossiers/{dossier}/actions/record_review",
+            json={"outcome": "shortlisted"},
+            headers=named(selection, "Camille Martin", StaffRole.STAFF),
+        )
+
+        _, request, _ = workflows.calls[-1]
+        assert (request.actor, request.actor_name) == ("dev-camille-martin", "Camille Martin")
