@@ -5,9 +5,12 @@ event type to handler (:class:`Handler`); an event type the consumer does not ha
 and counted (``eig_kafka_events_skipped_total``), never dead-lettered, so a producer may add
 event types before its consumers know them. Underneath (``AckPolicy.MANUAL`` and
 :func:`process_then_ack`), the offset is committed only after the handler succeeded, transient
-failures are retried with backoff, and poison messages (unreadable, or a known type that does
-not validate) go to a dead-letter topic so the consumer moves on (FastStream's default acks
-*before* handling).
+failures are retried with backoff a bounded number of times (:data:`CONSUMER_RETRY`), and
+poison messages (unreadable, a known type that does not validate, or a :class:`PermanentError`
+of the handler) go to a dead-letter topic at once, so the consumer moves on (FastStream's
+default acks *before* handling). Every message set aside is counted
+(``eig_kafka_dead_lettered_total``); the dead-letter publish itself is retried until it
+succeeds, so no offset is committed past a message that was neither handled nor set aside.
 """
 
 import asyncio
@@ -27,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from libs.messages.envelope import Event
 from libs.messages.topics import PARTITIONS, Headers
+from libs.plain_text import without_nul
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +40,17 @@ EVENTS_SKIPPED = Counter(
     "eig_kafka_events_skipped",
     "Events of a type their consumer does not handle, acknowledged without being read",
     ["consumer", "event_type"],
+)
+DEAD_LETTERED = Counter(
+    "eig_kafka_dead_lettered",
+    "Messages a consumer parked on its dead-letter topic, by reason: unreadable, refused "
+    "(a permanent failure of the handler), retries_exhausted (still failing at the last try)",
+    ["consumer", "reason"],
+)
+DEAD_LETTER_PUBLISH_FAILURES = Counter(
+    "eig_kafka_dead_letter_publish_failures",
+    "Failed attempts to publish on a dead-letter topic (retried: the consumer holds meanwhile)",
+    ["consumer"],
 )
 
 
@@ -97,11 +112,26 @@ class RetryPolicy:
     max_delay: float = 30.0
 
     def delay(self, attempt: int) -> float:
-        return float(min(self.max_delay, self.initial_delay * 2 ** (attempt - 1)))
+        # The exponent is capped: 2 ** attempt overflows a float after ~1,000 attempts.
+        return float(min(self.max_delay, self.initial_delay * 2 ** min(attempt - 1, 64)))
 
 
-POISON_ERRORS: tuple[type[Exception], ...] = (ValidationError, UnicodeDecodeError)
-"""Errors that retrying cannot fix: the message itself is bad."""
+CONSUMER_RETRY = RetryPolicy(max_attempts=10, initial_delay=0.5, max_delay=30.0)
+"""A consumer's handler is tried 10 times over about two and a half minutes (a database or
+Temporal restart), then the message is dead-lettered (replayable, ADR 12) rather than holding
+its partition forever."""
+DEAD_LETTER_RETRY = RetryPolicy(max_attempts=None, initial_delay=0.5, max_delay=30.0)
+"""Publishing on a dead-letter topic is retried until it succeeds: acknowledging a message
+neither handled nor set aside would lose it."""
+
+
+class PermanentError(Exception):
+    """A handler's failure that no retry can fix (an address the mail server refuses for
+    good): the message is dead-lettered at once."""
+
+
+POISON_ERRORS: tuple[type[Exception], ...] = (ValidationError, UnicodeDecodeError, PermanentError)
+"""Errors that retrying cannot fix: the message itself is bad, or refused for good."""
 
 
 async def send_to_dead_letters(
@@ -120,29 +150,46 @@ async def send_to_dead_letters(
     await broker.publish(message.body, topic=dlq_topic, key=record.key, headers=headers)
 
 
+@dataclass(frozen=True)
+class DeadLetters:
+    """Where a consumer parks what it cannot handle, and how it counts it."""
+
+    broker: KafkaBroker
+    topic: str
+    consumer: str
+    on_dead_letter: Callable[[BaseException], None] | None = None
+    """The service's own count, besides ``eig_kafka_dead_lettered_total``."""
+    retry: RetryPolicy = DEAD_LETTER_RETRY
+
+
 async def process_then_ack(
     message: KafkaMessage,
     work: Callable[[], Awaitable[None]],
     *,
-    broker: KafkaBroker,
-    dlq_topic: str,
+    dead_letters: DeadLetters,
     retry: RetryPolicy,
-    on_dead_letter: Callable[[BaseException], None] | None = None,
 ) -> None:
-    """Run ``work``; commit the offset only once it succeeded or the message was dead-lettered."""
+    """Run ``work``; commit the offset only once it succeeded or the message was dead-lettered.
+
+    Never raises (but on cancellation, at shutdown, when nothing is acknowledged): a handler
+    that raised would let the next message's commit skip this one.
+    """
     attempt = 0
     while True:
         attempt += 1
         try:
             await work()
         except POISON_ERRORS as error:
-            logger.warning("poison message sent to %s: %s", dlq_topic, type(error).__name__)
-            await _dead_letter(broker, dlq_topic, message, error, on_dead_letter)
+            logger.warning(
+                "poison message sent to %s: %s", dead_letters.topic, type(error).__name__
+            )
+            reason = "refused" if isinstance(error, PermanentError) else "unreadable"
+            await _dead_letter(dead_letters, message, error, reason=reason)
             return
         except Exception as error:  # noqa: BLE001 - any other failure is retried
             if retry.max_attempts is not None and attempt >= retry.max_attempts:
-                logger.error("giving up after %d attempts, to %s", attempt, dlq_topic)
-                await _dead_letter(broker, dlq_topic, message, error, on_dead_letter)
+                logger.error("giving up after %d attempts, to %s", attempt, dead_letters.topic)
+                await _dead_letter(dead_letters, message, error, reason="retries_exhausted")
                 return
             delay = retry.delay(attempt)
             logger.warning(
@@ -155,15 +202,31 @@ async def process_then_ack(
 
 
 async def _dead_letter(
-    broker: KafkaBroker,
-    dlq_topic: str,
-    message: KafkaMessage,
-    error: BaseException,
-    on_dead_letter: Callable[[BaseException], None] | None,
+    dead_letters: DeadLetters, message: KafkaMessage, error: BaseException, *, reason: str
 ) -> None:
-    await send_to_dead_letters(broker, dlq_topic, message, error)
-    if on_dead_letter is not None:
-        on_dead_letter(error)
+    """Publish on the dead-letter topic (retried until it succeeds), count, then acknowledge."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await send_to_dead_letters(dead_letters.broker, dead_letters.topic, message, error)
+            break
+        except Exception as failure:  # noqa: BLE001 - the broker is away: hold, then retry
+            DEAD_LETTER_PUBLISH_FAILURES.labels(consumer=dead_letters.consumer).inc()
+            delay = dead_letters.retry.delay(attempt)
+            logger.error(
+                "dead-letter publish to %s failed (%s), retrying in %.1fs",
+                dead_letters.topic,
+                type(failure).__name__,
+                delay,
+            )
+            await asyncio.sleep(delay)
+    DEAD_LETTERED.labels(consumer=dead_letters.consumer, reason=reason).inc()
+    if dead_letters.on_dead_letter is not None:
+        try:
+            dead_letters.on_dead_letter(error)
+        except Exception:  # noqa: BLE001 - a metric callback must not hold the partition
+            logger.exception("on_dead_letter of %s failed", dead_letters.consumer)
     await message.ack()
 
 
@@ -183,6 +246,10 @@ class Handler(Generic[E]):
     handle: Callable[[E], Awaitable[None]]
 
 
+JSON_NUL = b"\\u0000"
+"""How JSON writes a NUL character (pydantic escapes it so; a body without it holds none)."""
+
+
 class _EventType(BaseModel):
     """Only the envelope's ``type``: what routing needs before the whole body is read."""
 
@@ -194,6 +261,7 @@ class EventRouter:
 
     An event type without a handler is skipped and counted; a body without a ``type``, or of a
     known type that does not validate, raises :data:`POISON_ERRORS` (the message is dead-lettered).
+    NUL characters are removed from the event's texts before its handler sees it.
     """
 
     def __init__(self, consumer: str, handlers: Iterable[Handler[Any]]) -> None:
@@ -215,7 +283,12 @@ class EventRouter:
             EVENTS_SKIPPED.labels(consumer=self.consumer, event_type=skipped).inc()
             logger.info("%s does not handle %s events: skipped", self.consumer, skipped)
             return
-        await handler.handle(handler.event.model_validate_json(body))
+        event = handler.event.model_validate_json(body)
+        if JSON_NUL in body:
+            # Accepted before texts were bounded: no database downstream can store a NUL
+            # (PostgreSQL refuses the row, and the consumer would retry it to the end).
+            event = handler.event.model_validate(without_nul(event.model_dump(mode="json")))
+        await handler.handle(event)
 
 
 def subscribe_events(
@@ -237,15 +310,11 @@ def subscribe_events(
     skipped-events metric; ``group_id`` is separate because tests sharing a broker change it.
     """
     route = EventRouter(consumer, handlers)
+    dead_letters = DeadLetters(broker, dlq_topic, consumer, on_dead_letter)
 
     async def consume(message: InjectedKafkaMessage) -> None:
         await process_then_ack(
-            message,
-            lambda: route(message.body),
-            broker=broker,
-            dlq_topic=dlq_topic,
-            retry=retry,
-            on_dead_letter=on_dead_letter,
+            message, lambda: route(message.body), dead_letters=dead_letters, retry=retry
         )
 
     consume.__name__ = consume.__qualname__ = consumer.replace("-", "_")

@@ -7,7 +7,7 @@ bodies of the workflows.
 """
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
@@ -26,3 +26,15 @@ def refuse_control_characters(value: str) -> str:
 PlainText = Annotated[str, AfterValidator(refuse_control_characters)]
 """Text without control characters; bound its length where it is used, e.g.
 ``Annotated[PlainText, StringConstraints(max_length=5000)]``."""
+
+
+def without_nul(data: Any) -> Any:
+    """``data`` (JSON-like: dicts, lists, strings) with every NUL character removed from its
+    strings, for what was accepted before the bounds (events already on a topic)."""
+    if isinstance(data, str):
+        return data.replace("\x00", "")
+    if isinstance(data, dict):
+        return {without_nul(key): without_nul(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [without_nul(item) for item in data]
+    return data

@@ -35,9 +35,11 @@ from workflows.settings import WorkflowsSettings
 
 logger = logging.getLogger(__name__)
 
-# Temporal being unreachable is transient: retry until it is back (or the process stops)
-# rather than dead-letter an accepted application.
-BRIDGE_RETRY_POLICY = RetryPolicy(max_attempts=None, initial_delay=0.5, max_delay=30.0)
+# Temporal being unreachable is transient: retry for about a quarter of an hour, longer than
+# a restart, rather than dead-letter an accepted application; past that, the message is set
+# aside (replayable) so one start Temporal refuses for good never holds the partition, and
+# the reconciler republishes the dossier meanwhile.
+BRIDGE_RETRY_POLICY = RetryPolicy(max_attempts=30, initial_delay=0.5, max_delay=30.0)
 
 WORKFLOWS_STARTED = Counter(
     "eig_workflows_bridge_started",

@@ -29,7 +29,9 @@ class BetaGouvPhase(StrEnum):
 class CandidateApplication(BaseModel):
     """A digital professional's application (product or technical director)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown fields ignored: a newer intake may add some during a rolling upgrade, and the
+    # consumers must still read the application (the HTTP form refuses them: schemas.py).
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     first_name: ShortText = Field(description="Given name")
     last_name: ShortText = Field(description="Family name")
@@ -57,7 +59,9 @@ class CandidateApplication(BaseModel):
 class ProjectApplication(BaseModel):
     """An administration's project ("défi")."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown fields ignored: a newer intake may add some during a rolling upgrade, and the
+    # consumers must still read the application (the HTTP form refuses them: schemas.py).
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     administration_name: ShortText = Field(description="Administration submitting the project")
     administration_kind: AdministrationKind = Field(description="Kind of administration")

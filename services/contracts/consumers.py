@@ -4,7 +4,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.kafka import Handler, RetryPolicy, subscribe_events
+from libs.kafka import CONSUMER_RETRY, Handler, subscribe_events
 from libs.messages.contract_events import (
     ContractOfferReminderDue,
     ContractRenewalDecided,
@@ -19,8 +19,9 @@ def subscribe_read_model(
 ) -> None:
     """Register the consumer; it runs once the broker starts.
 
-    Manual ack after the write; database errors are retried without limit (holding the
-    partition rather than skipping a change), unreadable messages go to the dead-letter topic.
+    Manual ack after the write; database errors are retried (``CONSUMER_RETRY``, a few
+    minutes), then the event is dead-lettered (replayable) rather than hold the partition
+    forever; unreadable messages go to the dead-letter topic at once.
     """
 
     async def on_contract_event(event: ContractEventModel) -> None:
@@ -37,6 +38,6 @@ def subscribe_read_model(
         consumer="contracts-read-model",
         group_id=group_id,
         dlq_topic=CONTRACTS_READ_MODEL_DLQ,
-        retry=RetryPolicy(),
+        retry=CONSUMER_RETRY,
         description="Contracts read model: status, terms, renewal and timeline of each contract",
     )

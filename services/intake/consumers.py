@@ -4,7 +4,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.kafka import Handler, RetryPolicy, subscribe_events
+from libs.kafka import CONSUMER_RETRY, Handler, subscribe_events
 from libs.messages.dossier_events import DossierStatusChanged
 from libs.messages.topics import DOSSIER_EVENTS, INTAKE_STATUS_VIEW_DLQ
 from services.intake import metrics
@@ -22,8 +22,9 @@ def subscribe_status_view(
 
     Only status changes make the applicant's timeline: staff-side events (deadline reminders)
     are skipped by the consumer policy. The offset is committed only after the view is written
-    (or the message is dead-lettered as unreadable); database errors are retried without
-    limit, holding the partition rather than skipping a status change.
+    (or the message is dead-lettered as unreadable); database errors are retried
+    (``CONSUMER_RETRY``, a few minutes), then the event is dead-lettered (replayable) rather
+    than hold the partition forever.
     """
 
     async def on_status_changed(event: DossierStatusChanged) -> None:
@@ -37,7 +38,7 @@ def subscribe_status_view(
         consumer="intake-status-view",
         group_id=group_id,
         dlq_topic=INTAKE_STATUS_VIEW_DLQ,
-        retry=RetryPolicy(),
+        retry=CONSUMER_RETRY,
         on_dead_letter=_count_dead_letter,
         description="Applicant status view: timeline and current status of each dossier",
     )

@@ -97,7 +97,9 @@ PROJECT_EXAMPLE: dict[str, Any] = {
 class CandidateApplicationCreate(RefusesControlCharacters, CandidateApplication):
     """Body of ``POST /api/v1/applications/candidates``."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [CANDIDATE_EXAMPLE]})
+    # The form refuses what it does not know (a typo never passes silently); the payload it
+    # becomes ignores it, for forward compatibility.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CANDIDATE_EXAMPLE]})
 
     consent: ConsentGiven = Field(description=CONSENT_DESCRIPTION)
 
@@ -110,7 +112,7 @@ class CandidateApplicationCreate(RefusesControlCharacters, CandidateApplication)
 class ProjectApplicationCreate(RefusesControlCharacters, ProjectApplication):
     """Body of ``POST /api/v1/applications/projects``."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [PROJECT_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [PROJECT_EXAMPLE]})
 
     consent: ConsentGiven = Field(description=CONSENT_DESCRIPTION)
 

@@ -10,12 +10,40 @@ from email.utils import format_datetime
 
 from pydantic import SecretStr
 
+from libs.kafka import PermanentError
 from libs.messages.envelope import utc_now
 from services.notifications.rendering import SECOND_LANGUAGE, OutgoingEmail, one_line
 
 
 class MailDeliveryError(Exception):
     """The e-mail was not accepted; trying again later may work."""
+
+
+class PermanentDeliveryError(MailDeliveryError, PermanentError):
+    """The mail server refused the e-mail for good (a 5xx answer, the recipient refused):
+    retrying would be refused the same, so the event goes to the dead-letter topic at once."""
+
+
+def is_permanent(error: smtplib.SMTPException) -> bool:
+    """Whether SMTP's answer says no retry can help (RFC 5321: 5yz is a permanent failure).
+
+    Authentication, sender and connection failures are the platform's (a password, the
+    programme's address, a relay down), not the e-mail's: they stay transient, so the events
+    wait for the fix rather than pile up in the dead-letter topic.
+    """
+    platform_side = (
+        smtplib.SMTPAuthenticationError,
+        smtplib.SMTPSenderRefused,
+        smtplib.SMTPServerDisconnected,
+    )
+    if isinstance(error, platform_side):
+        return False
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
 
 
 class Mailer(abc.ABC):
@@ -73,9 +101,9 @@ class SmtpMailer(Mailer):
         try:
             await asyncio.to_thread(self._send, message)
         except (smtplib.SMTPException, OSError) as error:
-            raise MailDeliveryError(
-                f"SMTP {self.host}:{self.port}: {type(error).__name__}"
-            ) from error
+            permanent = isinstance(error, smtplib.SMTPException) and is_permanent(error)
+            failure = PermanentDeliveryError if permanent else MailDeliveryError
+            raise failure(f"SMTP {self.host}:{self.port}: {type(error).__name__}") from error
 
     async def check(self) -> None:
         await asyncio.to_thread(self._noop)

@@ -1,22 +1,27 @@
 """Service layer: one dossier event in, at most one e-mail out; one contract event in, each
 of its e-mails out once."""
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
+from libs.kafka import PermanentError, RetryPolicy
 from libs.messages.contract_events import ContractEvent
 from libs.messages.dossier_events import DossierEvent
 from libs.messages.envelope import Event, utc_now
 from services.notifications.addressing import Addressing, ContractAddressing
 from services.notifications.contract_emails import ContractEmailRenderer, templates_for
-from services.notifications.mailer import MailDeliveryError, Mailer
+from services.notifications.mailer import MailDeliveryError, Mailer, PermanentDeliveryError
 from services.notifications.models import NotificationFailure, SentNotification
 from services.notifications.rendering import EmailRenderer, OutgoingEmail, notification_id
 from services.notifications.repository import SentNotifications
 
 logger = logging.getLogger(__name__)
+
+RECORD_RETRY = RetryPolicy(max_attempts=None, initial_delay=0.5, max_delay=30.0)
+"""Recording an e-mail SMTP accepted is retried until it succeeds (never a second send)."""
 
 
 class Delivery(StrEnum):
@@ -41,6 +46,7 @@ async def _send_and_record(
     *,
     sent_notifications: SentNotifications,
     mailer: Mailer,
+    record_retry: RetryPolicy,
 ) -> Outcome:
     """Send, then record the e-mail as sent; a refusal is recorded as a failed attempt (the
     operations report counts them) and raised."""
@@ -57,17 +63,44 @@ async def _send_and_record(
         )
         raise
     sent_at = utc_now()
-    await sent_notifications.add(
+    await _record_sent(
+        sent_notifications,
         SentNotification(
             event_id=key,
             dossier_id=event.dossier_id,
             template=template,
             sent_at=sent_at,
             event_occurred_at=event.occurred_at,
-        )
+        ),
+        record_retry,
     )
     delay = (sent_at - event.occurred_at).total_seconds()
     return Outcome(Delivery.SENT, template, delay_seconds=max(0.0, delay))
+
+
+async def _record_sent(
+    sent_notifications: SentNotifications, notification: SentNotification, retry: RetryPolicy
+) -> None:
+    """Record an e-mail SMTP accepted, retrying only the write until it succeeds.
+
+    Raising instead would retry the whole event, hence send the e-mail a second time: once
+    SMTP took it, the record is all that is left to do (the partition waits for the database).
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await sent_notifications.add(notification)
+            return
+        except Exception as error:  # noqa: BLE001 - any failure: the write alone is retried
+            delay = retry.delay(attempt)
+            logger.warning(
+                "e-mail %s sent but not recorded (%s), recording again in %.1fs",
+                notification.event_id,
+                type(error).__name__,
+                delay,
+            )
+            await asyncio.sleep(delay)
 
 
 async def handle_dossier_event(
@@ -77,6 +110,7 @@ async def handle_dossier_event(
     mailer: Mailer,
     renderer: EmailRenderer,
     addressing: Addressing,
+    record_retry: RetryPolicy = RECORD_RETRY,
 ) -> Outcome:
     """Send the event's e-mail (to the applicant, or to staff for a reminder) unless it has
     none or was already sent.
@@ -102,6 +136,7 @@ async def handle_dossier_event(
         email,
         sent_notifications=sent_notifications,
         mailer=mailer,
+        record_retry=record_retry,
     )
     logger.info(
         "e-mail %s sent for event %s of dossier %s",
@@ -120,6 +155,11 @@ class ContractEmailsNotSent(MailDeliveryError):
         super().__init__("; ".join(f"{name}: {error}" for name, error in failures.items()))
 
 
+class ContractEmailsRefused(ContractEmailsNotSent, PermanentError):
+    """Every e-mail still missing was refused for good: the event is dead-lettered at once
+    (its replay sends only what is still missing)."""
+
+
 async def handle_contract_event(
     event: ContractEvent,
     *,
@@ -127,6 +167,7 @@ async def handle_contract_event(
     mailer: Mailer,
     renderer: ContractEmailRenderer,
     addressing: ContractAddressing,
+    record_retry: RetryPolicy = RECORD_RETRY,
 ) -> tuple[Outcome, ...]:
     """Send each of the event's e-mails that was not sent yet; one outcome per e-mail (none
     for a status without e-mail).
@@ -155,6 +196,7 @@ async def handle_contract_event(
                 email,
                 sent_notifications=sent_notifications,
                 mailer=mailer,
+                record_retry=record_retry,
             )
         except MailDeliveryError as error:
             failures[template.name] = error
@@ -167,5 +209,9 @@ async def handle_contract_event(
         )
         outcomes.append(outcome)
     if failures:
+        # A transient failure among them: retry them all (the refused ones are refused again,
+        # nothing is sent twice), until only permanent refusals are left.
+        if all(isinstance(error, PermanentDeliveryError) for error in failures.values()):
+            raise ContractEmailsRefused(failures)
         raise ContractEmailsNotSent(failures)
     return tuple(outcomes)

@@ -4,7 +4,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.kafka import Handler, RetryPolicy, subscribe_events
+from libs.kafka import CONSUMER_RETRY, Handler, subscribe_events
 from libs.messages.applications import CandidateApplicationSubmitted, ProjectApplicationSubmitted
 from libs.messages.dossier_events import DossierDeadlinePassed, DossierStatusChanged
 from libs.messages.topics import APPLICATIONS, DOSSIER_EVENTS, SELECTION_READ_MODEL_DLQ
@@ -51,8 +51,9 @@ def subscribe_read_model(broker: KafkaBroker, sessions: Sessions, *, group_id: s
 
     Each topic gets its own group (``group_id`` and ``group_id-applications``), so a
     rebalance of one consumer never pauses the other. Manual acks after the write; database
-    errors are retried without limit (holding the partition rather than skipping a change),
-    unreadable messages go to the dead-letter topic.
+    errors are retried (``CONSUMER_RETRY``, a few minutes), then the event is dead-lettered
+    (replayable) rather than hold the partition forever; unreadable messages go to the
+    dead-letter topic at once.
     """
 
     async def on_application(
@@ -76,7 +77,7 @@ def subscribe_read_model(broker: KafkaBroker, sessions: Sessions, *, group_id: s
         consumer="selection-read-model-applications",
         group_id=f"{group_id}-applications",
         dlq_topic=SELECTION_READ_MODEL_DLQ,
-        retry=RetryPolicy(),
+        retry=CONSUMER_RETRY,
         on_dead_letter=_dead_lettered,
         description="Staff read model: each dossier's application",
     )
@@ -90,7 +91,7 @@ def subscribe_read_model(broker: KafkaBroker, sessions: Sessions, *, group_id: s
         consumer="selection-read-model-dossier-events",
         group_id=group_id,
         dlq_topic=SELECTION_READ_MODEL_DLQ,
-        retry=RetryPolicy(),
+        retry=CONSUMER_RETRY,
         on_dead_letter=_dead_lettered,
         description="Staff read model: status, round, overdue flag and timeline of each dossier",
     )

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -17,7 +18,11 @@ from libs.messages.applications import (
 )
 from libs.messages.asyncapi import render_json
 from libs.messages.common import DossierKind, Language, Role
+from libs.messages.contract_events import ContractStatus
 from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
+from libs.messages.envelope import Event
+from services.intake.schemas import CandidateApplicationCreate
+from tests.unit.services.contracts.events import T0, ContractStory
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -112,9 +117,55 @@ class TestApplicationValidation:
             ProjectApplication.model_validate(data)
         assert error.value.errors()[0]["loc"][0] == "profiles_wanted"
 
-    def test_unknown_fields_are_refused(self) -> None:
-        with pytest.raises(ValidationError):
-            candidate(nationality="fr")
+
+def with_unknown_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with a field no model knows at its top level and in each nested model, as a
+    newer producer would send during a rolling upgrade (``details`` is a map, not a model)."""
+    return {
+        **{
+            name: with_unknown_fields(value)
+            if isinstance(value, dict) and name != "details"
+            else value
+            for name, value in body.items()
+        },
+        "added_in_a_later_version": {"any": "thing"},
+    }
+
+
+def every_event_type() -> list[Event]:
+    story = ContractStory()
+    return [
+        CandidateApplicationSubmitted(dossier_id=uuid4(), payload=candidate()),
+        ProjectApplicationSubmitted(dossier_id=uuid4(), payload=project()),
+        DossierStatusChanged(
+            dossier_id=uuid4(),
+            kind=DossierKind.CANDIDATE,
+            status=DossierStatus.RECEIVED,
+            title=Role.PRODUCT_DIRECTOR.value,
+            contact=candidate().contact,
+        ),
+        story.changed(ContractStatus.SIGNED, at=T0),
+    ]
+
+
+class TestForwardCompatibility:
+    @pytest.mark.parametrize("event", every_event_type(), ids=lambda event: event.type)
+    def test_an_event_with_fields_added_by_a_newer_producer_is_still_read(
+        self, event: Event
+    ) -> None:
+        body = with_unknown_fields(json.loads(event.model_dump_json()))
+
+        decoded = type(event).model_validate_json(json.dumps(body))
+
+        assert decoded == event
+
+    def test_the_intake_form_still_refuses_unknown_fields(self) -> None:
+        form = {**candidate().model_dump(mode="json"), "consent": True, "nationality": "fr"}
+
+        with pytest.raises(ValidationError) as refused:
+            CandidateApplicationCreate.model_validate(form)
+
+        assert [error["loc"] for error in refused.value.errors()] == [("nationality",)]
 
 
 class TestDossierEvents:

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,6 +38,36 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
         await broker.stop()
 
 
+@asynccontextmanager
+async def read_model_api(
+    kafka_bootstrap: str, database_url: str, group: str, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    """The contracts service consuming as ``group``, its API answering from the read model
+    alone (Temporal is away), with the dev staff tokens."""
+    workflows = FakeContractWorkflows(snapshot_error=WorkflowsUnavailable("down"))
+    service = bootstrap(
+        ContractsSettings(
+            _env_file=None,
+            ENVIRONMENT=Environment.TEST,
+            DATA_DIR=tmp_path,
+            DATABASE_URL=database_url,
+            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+            CONTRACTS_CREATE_TABLES=True,
+            CONTRACTS_READ_MODEL_CONSUMER_GROUP=group,
+        ),
+        contract_workflows=workflows,
+    )
+    tokens = write_dev_tokens(service.settings.dev_tokens_file)
+    app = create_app(contracts_service=service)
+    await service.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://contracts") as http:
+            yield http, tokens
+    finally:
+        await service.stop()
+
+
 class TestReadModelFromKafka:
     async def test_events_are_projected_once_in_order_and_a_poison_message_is_set_aside(
         self,
@@ -59,44 +90,24 @@ class TestReadModelFromKafka:
         )
         # Published after the offer but stamped before it: must not move the contract back.
         late = story.changed(ContractStatus.DRAFTED, at=T0 + timedelta(minutes=30))
-        # Temporal is away: the API answers from the read model alone.
-        workflows = FakeContractWorkflows(snapshot_error=WorkflowsUnavailable("down"))
-        service = bootstrap(
-            ContractsSettings(
-                _env_file=None,
-                ENVIRONMENT=Environment.TEST,
-                DATA_DIR=tmp_path,
-                DATABASE_URL=database_url,
-                KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-                CONTRACTS_CREATE_TABLES=True,
-                CONTRACTS_READ_MODEL_CONSUMER_GROUP=group,
-            ),
-            contract_workflows=workflows,
-        )
-        tokens = write_dev_tokens(service.settings.dev_tokens_file)
-        app = create_app(contracts_service=service)
-        await service.start()
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://contracts") as http:
-                for event in (drafted, offer, offer, late):
-                    await publish_event(producer, CONTRACT_EVENTS, event)
-                await producer.publish(b"{not json", topic=CONTRACT_EVENTS, key=key)
-                await eventually(
-                    lambda: group_caught_up(kafka_bootstrap, group, CONTRACT_EVENTS), timeout=40
-                )
+        async with read_model_api(kafka_bootstrap, database_url, group, tmp_path) as api:
+            http, tokens = api
+            for event in (drafted, offer, offer, late):
+                await publish_event(producer, CONTRACT_EVENTS, event)
+            await producer.publish(b"{not json", topic=CONTRACT_EVENTS, key=key)
+            await eventually(
+                lambda: group_caught_up(kafka_bootstrap, group, CONTRACT_EVENTS), timeout=40
+            )
 
-                detail = await http.get(
-                    f"/api/v1/contracts/{story.contract_id}",
-                    headers={"Authorization": f"Bearer {tokens['staff']}"},
-                )
-                listed = await http.get(
-                    "/api/v1/contracts",
-                    params={"dossier_id": str(story.dossier_id)},
-                    headers={"Authorization": f"Bearer {tokens['staff']}"},
-                )
-        finally:
-            await service.stop()
+            detail = await http.get(
+                f"/api/v1/contracts/{story.contract_id}",
+                headers={"Authorization": f"Bearer {tokens['staff']}"},
+            )
+            listed = await http.get(
+                "/api/v1/contracts",
+                params={"dossier_id": str(story.dossier_id)},
+                headers={"Authorization": f"Bearer {tokens['staff']}"},
+            )
 
         assert detail.status_code == 200
         body = detail.json()
@@ -115,3 +126,47 @@ class TestReadModelFromKafka:
         assert len(dead) == 1
         headers = dict(dead[0].headers)
         assert headers[Headers.DLQ_SOURCE_TOPIC] == CONTRACT_EVENTS.encode()
+
+    async def test_a_nul_in_a_note_accepted_before_the_bounds_does_not_stall_the_partition(
+        self,
+        kafka_bootstrap: str,
+        database_url: str,
+        producer: KafkaBroker,
+        tmp_path: Path,
+    ) -> None:
+        # Issue 9: PostgreSQL refused the row, the consumer retried it without end and the
+        # partition stopped (the contract answer now refuses the note; events already on the
+        # topic still hold it).
+        group = f"contracts-read-model-test-{uuid.uuid4()}"
+        await start_group_at_end(kafka_bootstrap, group, CONTRACT_EVENTS)
+        story = ContractStory()
+        offer = story.changed(ContractStatus.OFFER_SENT, at=T0, action="send_offer")
+        declined = story.changed(
+            ContractStatus.DECLINED,
+            at=T0 + timedelta(hours=1),
+            action="decline",
+            actor="applicant",
+            note="Non merci\u0000, un autre poste",
+        )
+        other = ContractStory()
+
+        async with read_model_api(kafka_bootstrap, database_url, group, tmp_path) as api:
+            http, tokens = api
+            for event in (offer, declined, other.changed(ContractStatus.DRAFTED, at=T0)):
+                await publish_event(producer, CONTRACT_EVENTS, event)
+            await eventually(
+                lambda: group_caught_up(kafka_bootstrap, group, CONTRACT_EVENTS), timeout=40
+            )
+            staff = {"Authorization": f"Bearer {tokens['staff']}"}
+            detail = await http.get(f"/api/v1/contracts/{story.contract_id}", headers=staff)
+            after = await http.get(f"/api/v1/contracts/{other.contract_id}", headers=staff)
+
+        assert detail.status_code == 200
+        body = detail.json()
+        assert body["status"] == "declined"
+        assert body["timeline"][-1]["note"] == "Non merci, un autre poste"
+        assert after.json()["status"] == "drafted"
+        dead = await read_records(
+            kafka_bootstrap, CONTRACTS_READ_MODEL_DLQ, str(story.dossier_id).encode()
+        )
+        assert dead == []

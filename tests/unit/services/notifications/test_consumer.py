@@ -74,6 +74,11 @@ def counter(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(f"eig_notifications_{name}_total", labels) or 0.0
 
 
+def parked(consumer: str, reason: str) -> float:
+    labels = {"consumer": consumer, "reason": reason}
+    return REGISTRY.get_sample_value("eig_kafka_dead_lettered_total", labels) or 0.0
+
+
 class TestDossierEventConsumer:
     async def test_a_received_event_sends_the_acknowledgement(
         self, working_smtp: Harness, dossier_received: DossierReceived
@@ -167,6 +172,21 @@ class TestSmtpFailures:
         assert dead_letter.headers[Headers.DLQ_SOURCE_TOPIC] == DOSSIER_EVENTS
         assert dead_letter.body == event.model_dump_json().encode()
 
+    async def test_a_permanent_refusal_goes_to_the_dead_letters_at_once(
+        self, sqlite_url: str, dossier_received: DossierReceived
+    ) -> None:
+        event = dossier_received()
+        refused_before = parked("notifications-dossier-events", "refused")
+
+        async with running_consumer(sqlite_url, FakeMailer(1_000, permanent=True)) as running:
+            await publish_event(running.broker, DOSSIER_EVENTS, event)
+
+            assert running.mailer.attempts == 1
+            [dead_letter] = running.dead_letters
+            assert dead_letter.headers[Headers.DLQ_ERROR].startswith("PermanentDeliveryError")
+            assert dead_letter.body == event.model_dump_json().encode()
+        assert parked("notifications-dossier-events", "refused") == refused_before + 1
+
 
 class TestContractEventConsumer:
     async def test_a_signed_contract_e_mails_the_eig_and_the_host(
@@ -226,6 +246,19 @@ class TestContractEventConsumer:
             assert running.mailer.attempts == 1 + MAX_ATTEMPTS
             assert running.dead_letters == []
             assert counter("smtp_failures") == failures_before + MAX_ATTEMPTS - 1
+
+    async def test_a_host_address_refused_for_good_is_dead_lettered_at_once_the_eig_served(
+        self, sqlite_url: str
+    ) -> None:
+        mailer = RefusingMailer({MISSION_LETTER.name: None}, permanent=True)
+
+        async with running_consumer(sqlite_url, mailer) as running:
+            await publish_event(running.broker, CONTRACT_EVENTS, contract_changed())
+
+            [dead_letter] = running.dead_letters
+            assert dead_letter.headers[Headers.DLQ_ERROR].startswith("ContractEmailsRefused")
+            assert [email.template for email in running.mailer.sent] == [SIGNED.name]
+            assert running.mailer.attempts == 2  # the EIG's, then the host's once
 
     async def test_after_the_last_attempt_the_event_is_dead_lettered_and_its_replay_sends_the_rest(
         self, sqlite_url: str

@@ -3,6 +3,7 @@ from uuid import UUID
 
 import pytest
 
+from libs.kafka import RetryPolicy
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierEvent, DossierStatus
 from libs.messages.dossier_events import Outcome as DossierOutcome
@@ -18,7 +19,7 @@ from tests.unit.services.notifications.conftest import (
     DossierReceived,
     StatusChanged,
 )
-from tests.unit.services.notifications.fakes import FakeMailer
+from tests.unit.services.notifications.fakes import FakeMailer, FlakyRecords
 
 
 def status_url_for(dossier_id: UUID) -> str:
@@ -191,6 +192,29 @@ class TestDeadlineReminder:
 
         assert outcome.delivery is Delivery.SENT
         assert len(mailer.sent) == 1
+
+
+class TestRecordAfterSending:
+    async def test_a_failed_record_write_is_retried_alone_never_a_second_send(
+        self, dossier_received: DossierReceived, sent_notifications: SentNotifications
+    ) -> None:
+        mailer = FakeMailer()
+        records = FlakyRecords(sent_notifications, failures=3)
+        event = dossier_received()
+
+        outcome = await handle_dossier_event(
+            event,
+            sent_notifications=records,
+            mailer=mailer,
+            renderer=EmailRenderer(),
+            addressing=replace(ADDRESSING, status_url_for=status_url_for),
+            record_retry=RetryPolicy(initial_delay=0.0, max_delay=0.0),
+        )
+
+        assert outcome.delivery is Delivery.SENT
+        assert len(mailer.sent) == 1
+        assert records.writes == 4
+        assert await sent_notifications.contains(event.event_id)
 
 
 class TestSmtpFailure:
