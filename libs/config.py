@@ -40,6 +40,13 @@ class PlatformSettings(BaseSettings):
     TEMPORAL_NAMESPACE: str = "default"
     TEMPORAL_TASK_QUEUE: str = "eig-dossiers"
 
+    BROKER_EPOCH_CHECK_SECONDS: float = 1.0
+    """How often each outbox relay reads the broker's epoch (libs.broker_epoch); 0 disables
+    it (a broker with durable storage never loses what it acknowledged)."""
+    OUTBOX_REPUBLISH_WINDOW_SECONDS: float = 900.0
+    """On a new broker epoch, the outbox rows acknowledged this recently are published again:
+    longer than any consumer may lag behind (docs/adr/0013)."""
+
     SMTP_HOST: str = "127.0.0.1"
     SMTP_PORT: int = 1025
     SMTP_USERNAME: str | None = None

@@ -30,6 +30,7 @@ from deploy.local.engines import (
 )
 from libs.kafka import ensure_topics
 from tests.browser import launch_chromium
+from tests.own_broker import OwnBroker
 from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 # The test server does not advertise a capability the SDK core warns about at every worker
@@ -58,6 +59,17 @@ async def kafka_bootstrap() -> AsyncIterator[str]:
     finally:
         process.terminate()
         await process.wait()
+
+
+@pytest.fixture
+async def own_broker() -> AsyncIterator[OwnBroker]:
+    """A broker of the test's own, which it may kill and restart (it comes back empty)."""
+    broker = OwnBroker()
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.stop()
 
 
 @pytest.fixture(scope="session")

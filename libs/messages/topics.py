@@ -30,6 +30,10 @@ SELECTION_READ_MODEL_DLQ: Final = "eig.selection-read-model.dlq.v1"
 CONTRACTS_READ_MODEL_DLQ: Final = "eig.contracts-read-model.dlq.v1"
 """Contract events the contracts read model cannot read (poison messages)."""
 
+BROKER_EPOCH: Final = "eig.broker-epoch.v1"
+"""Offset 0 holds the broker's epoch id (libs.broker_epoch): a different or missing one means
+the broker lost its data and the outbox relays publish again (docs/adr/0013)."""
+
 # Partition counts: keyed by dossier id, so ordering holds per dossier; three partitions
 # let three consumers of a group share the load. Dead-letter topics are low volume.
 PARTITIONS: Final[dict[str, int]] = {
@@ -41,6 +45,7 @@ PARTITIONS: Final[dict[str, int]] = {
     INTAKE_STATUS_VIEW_DLQ: 1,
     SELECTION_READ_MODEL_DLQ: 1,
     CONTRACTS_READ_MODEL_DLQ: 1,
+    BROKER_EPOCH: 1,
 }
 
 

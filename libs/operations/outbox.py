@@ -1,10 +1,10 @@
-"""Intake's outbox: rows the broker has not acknowledged yet, and since when."""
+"""The outbox (every origin): rows the broker has not acknowledged yet, and since when."""
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.operations.report import OutboxStatus
-from services.intake.repository import OutboxRepository
+from libs.outbox.repository import OutboxRepository
 
 
 async def collect_outbox(sessions: async_sessionmaker[AsyncSession]) -> OutboxStatus:

@@ -8,16 +8,20 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.broker_epoch import EpochWatcher, epoch_watcher
 from libs.database import create_engine, is_sqlite, session_factory
 from libs.http_service import BrokeredParts
 from libs.kafka import create_broker
 from libs.observability import ReadinessCheck
 from libs.operations.kafka_lag import export_consumer_lag
+from libs.outbox.relay import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
 from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
-from services.intake import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from services.intake import (
+    metrics,
+    models,  # noqa: F401 - registers the tables on SQLModel.metadata
+)
 from services.intake.consumers import subscribe_status_view
-from services.intake.outbox import KafkaRecordPublisher, OutboxRelay, OutboxSignal, RecordPublisher
 from services.intake.promotion_calendar import DirectoryPromotionCalendar, PromotionCalendar
 from services.intake.reconciler import (
     TEMPORAL_RPC_TIMEOUT,
@@ -47,6 +51,7 @@ class Intake(BrokeredParts):
     dossier_workflows: DossierWorkflows
     promotion_calendar: PromotionCalendar
     relay: OutboxRelay | None
+    epoch_watcher: EpochWatcher | None
     reconciler: Reconciler | None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -58,6 +63,8 @@ class Intake(BrokeredParts):
         await self.start_parts(
             name=KAFKA_CLIENT_ID, create_tables=self.settings.INTAKE_CREATE_TABLES
         )
+        if self.epoch_watcher is not None:
+            self.spawn(self.epoch_watcher.run(), "intake-broker-epoch")
         if self.relay is not None:
             self.spawn(self.relay.run(), "intake-outbox-relay")
         if self.reconciler is not None:
@@ -84,13 +91,17 @@ def outbox_relay(
     sessions: async_sessionmaker[AsyncSession],
     publisher: RecordPublisher,
     signal: OutboxSignal,
+    epochs: EpochWatcher | None,
 ) -> OutboxRelay:
     return OutboxRelay(
         sessions,
         publisher,
         signal,
+        metrics=metrics.OUTBOX_METRICS,
         # SQLite has no row locks (nor SKIP LOCKED), and one writer at a time anyway.
         skip_locked=not is_sqlite(settings.DATABASE_URL),
+        epochs=epochs,
+        republish_window_seconds=settings.OUTBOX_REPUBLISH_WINDOW_SECONDS,
         batch_size=settings.OUTBOX_BATCH_SIZE,
         poll_seconds=settings.OUTBOX_POLL_SECONDS,
         max_backoff_seconds=settings.OUTBOX_MAX_BACKOFF_SECONDS,
@@ -140,12 +151,14 @@ def bootstrap(
     if broker is not None and settings.STATUS_VIEW_ENABLED:
         subscribe_status_view(broker, sessions, group_id=settings.STATUS_VIEW_CONSUMER_GROUP)
 
-    relay = None
+    relay = watcher = None
     if settings.OUTBOX_RELAY_ENABLED:
         if publisher is None:
             assert broker is not None
             publisher = KafkaRecordPublisher(broker)
-        relay = outbox_relay(settings, sessions, publisher, signal)
+            # A new epoch wakes the relay, which publishes again what the broker lost.
+            watcher = epoch_watcher(settings, on_change=lambda epoch: signal.notify())
+        relay = outbox_relay(settings, sessions, publisher, signal, watcher)
     reconciler = None
     if settings.RECONCILER_ENABLED:
         lookup = workflows or TemporalWorkflowLookup(temporal)
@@ -165,5 +178,6 @@ def bootstrap(
             settings.CURRENT_PROMOTION_NUMBER,
         ),
         relay=relay,
+        epoch_watcher=watcher,
         reconciler=reconciler,
     )

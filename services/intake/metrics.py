@@ -2,6 +2,8 @@
 
 from prometheus_client import Counter, Gauge
 
+from libs.outbox.relay import RelayMetrics
+
 APPLICATIONS_ACCEPTED = Counter(
     "intake_applications_accepted_total", "Applications accepted (202), by kind", ["kind"]
 )
@@ -18,6 +20,17 @@ OUTBOX_OLDEST_AGE = Gauge(
 OUTBOX_PUBLISHED = Counter("intake_outbox_published_total", "Outbox rows published to Kafka")
 OUTBOX_PUBLISH_FAILURES = Counter(
     "intake_outbox_publish_failures_total", "Outbox publish attempts that failed"
+)
+OUTBOX_REPUBLISHED = Counter(
+    "intake_outbox_republished_total",
+    "Outbox rows published again because the broker lost them (a new broker epoch)",
+)
+OUTBOX_METRICS = RelayMetrics(
+    pending=OUTBOX_PENDING,
+    oldest_age=OUTBOX_OLDEST_AGE,
+    published=OUTBOX_PUBLISHED,
+    failures=OUTBOX_PUBLISH_FAILURES,
+    republished=OUTBOX_REPUBLISHED,
 )
 RECONCILER_REPUBLISHED = Counter(
     "intake_reconciler_republished_total",

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Index, Text, text
+from sqlalchemy import JSON, Text
 from sqlmodel import Field, SQLModel
 
 from libs.database import UtcDateTime
@@ -26,32 +26,6 @@ class Application(SQLModel, table=True):
     workflow_confirmed_at: datetime | None = Field(
         default=None, sa_type=UtcDateTime, description="When the reconciler saw its workflow"
     )
-
-
-class OutboxMessage(SQLModel, table=True):
-    """A Kafka record written with its application, published by the relay after commit."""
-
-    __tablename__ = "outbox_messages"
-    __table_args__ = (
-        # Only unsent rows are ever scanned; the partial index stays tiny as rows are sent.
-        Index(
-            "ix_outbox_messages_pending",
-            "id",
-            postgresql_where=text("sent_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL"),
-        ),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: UUID = Field(unique=True)
-    topic: str = Field(max_length=255)
-    key: str = Field(max_length=255, index=True, description="Kafka key: the dossier id")
-    payload: str = Field(sa_type=Text, description="The serialized event")
-    headers: dict[str, str] = Field(sa_type=JSON)
-    created_at: datetime = Field(sa_type=UtcDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
-    attempts: int = Field(default=0)
-    last_error: str | None = Field(default=None, sa_type=Text)
 
 
 class IdempotencyRecord(SQLModel, table=True):

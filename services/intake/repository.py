@@ -5,7 +5,6 @@ locks), the dialect is picked from the session's connection.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -15,13 +14,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import libs.outbox.repository
 from libs.messages.topics import APPLICATIONS
+from libs.outbox.models import OutboxMessage, OutboxOrigin
 from services.intake.models import (
     Application,
     DossierStatusView,
     DossierTimelineEntry,
     IdempotencyRecord,
-    OutboxMessage,
     ReconcilerState,
 )
 
@@ -83,68 +83,11 @@ class ApplicationRepository:
         )
 
 
-@dataclass(frozen=True)
-class OutboxBacklog:
-    pending: int
-    oldest_created_at: datetime | None
-    failing: int
-    """Pending rows whose last publish attempt failed."""
-    last_error: str | None
-    """The error of the most recent failing row."""
+class OutboxRepository(libs.outbox.repository.OutboxRepository):
+    """Intake's outbox rows, with what only intake asks of them (its submissions)."""
 
-
-class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, message: OutboxMessage) -> None:
-        self.session.add(message)
-
-    async def pending(self, limit: int, *, skip_locked: bool) -> Sequence[OutboxMessage]:
-        """Unsent rows in insertion order; with ``skip_locked``, rows another relay holds are
-        left to it (PostgreSQL ``FOR UPDATE SKIP LOCKED``)."""
-        statement = (
-            select(OutboxMessage)
-            .where(col(OutboxMessage.sent_at).is_(None))
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
-        )
-        if skip_locked:
-            statement = statement.with_for_update(skip_locked=True)
-        return (await self.session.exec(statement)).all()
-
-    async def backlog(self) -> OutboxBacklog:
-        pending = col(OutboxMessage.sent_at).is_(None)
-        statement = select(
-            func.count(),
-            func.min(OutboxMessage.created_at),
-            func.count(col(OutboxMessage.last_error)),
-        ).where(pending)
-        count, oldest, failing = (await self.session.exec(statement)).one()
-        last_error = None
-        if failing:
-            newest_failure = (
-                select(OutboxMessage.last_error)
-                .where(pending, col(OutboxMessage.last_error).is_not(None))
-                .order_by(col(OutboxMessage.id).desc())
-                .limit(1)
-            )
-            last_error = (await self.session.exec(newest_failure)).first()
-        return OutboxBacklog(int(count), oldest, int(failing), last_error)
-
-    async def mark_sent(self, message_ids: Sequence[int], at: datetime) -> None:
-        await self.session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(message_ids))
-            .values(sent_at=at, attempts=OutboxMessage.attempts + 1, last_error=None)
-        )
-
-    async def record_failure(self, message_id: int, error: str) -> None:
-        await self.session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id)
-            .values(attempts=OutboxMessage.attempts + 1, last_error=error)
-        )
+        super().__init__(session, OutboxOrigin.INTAKE)
 
     async def submission_of(self, dossier_id: UUID) -> OutboxMessage | None:
         statement = (

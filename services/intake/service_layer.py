@@ -14,6 +14,7 @@ from libs.database import transaction
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
 from libs.messages.topics import APPLICATIONS
+from libs.outbox.relay import outbox_message
 from services.intake import metrics
 from services.intake.domain import (
     AcceptedApplication,
@@ -24,7 +25,6 @@ from services.intake.domain import (
     submission_event,
 )
 from services.intake.models import Application, IdempotencyRecord
-from services.intake.outbox import outbox_message
 from services.intake.repository import ApplicationRepository, OutboxRepository, StatusViewRepository
 from services.intake.schemas import DossierStatusPublic, TimelineEntryPublic
 from workflows.client_errors import (

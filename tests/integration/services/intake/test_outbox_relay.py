@@ -2,21 +2,19 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from uuid import UUID
 
 import pytest
 from pydantic import TypeAdapter
 from sqlmodel import col, select
 
-from deploy.local.engines import free_port, tansu_command, wait_for_port
 from libs.database import create_engine, session_factory
-from libs.kafka import ensure_topics
 from libs.messages.applications import ApplicationSubmitted, CandidateApplicationSubmitted
 from libs.messages.topics import APPLICATIONS, Headers
+from libs.outbox.models import OutboxMessage
+from libs.outbox.relay import EventRecord, OutboxRelay, OutboxSignal
+from services.intake import metrics
 from services.intake.bootstrap import Intake
-from services.intake.models import OutboxMessage
-from services.intake.outbox import EventRecord, OutboxRelay, OutboxSignal
 from services.intake.service_layer import submit_application
 from tests.eventually import eventually
 from tests.integration.services.intake.conftest import (
@@ -25,6 +23,7 @@ from tests.integration.services.intake.conftest import (
     records_keyed,
     running_intake,
 )
+from tests.own_broker import OwnBroker
 from tests.unit.services.intake.forms import CANDIDATES, candidate_body, candidate_form
 
 pytestmark = pytest.mark.integration
@@ -63,42 +62,6 @@ async def test_an_accepted_application_is_published_keyed_by_dossier_and_marked_
     assert headers[Headers.EVENT_TYPE] == "CandidateApplicationSubmitted"
     assert headers[Headers.SCHEMA_VERSION] == "1"
     assert row.attempts == 1
-
-
-class OwnBroker:
-    """A Tansu broker this test may stop and start again on the same port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            *tansu_command("127.0.0.1", self.port),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        await wait_for_port("127.0.0.1", self.port)
-        await ensure_topics(self.bootstrap)  # memory storage: topics vanish with the process
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-
-
-@pytest.fixture
-async def own_broker() -> AsyncIterator[OwnBroker]:
-    broker = OwnBroker()
-    await broker.start()
-    try:
-        yield broker
-    finally:
-        await broker.stop()
 
 
 async def test_a_broker_outage_delays_publishing_but_loses_nothing(
@@ -161,7 +124,14 @@ async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: 
             await submit_application(sessions, candidate_form())
         publisher = SlowPublisher()
         relays = [
-            OutboxRelay(sessions, publisher, OutboxSignal(), skip_locked=True, batch_size=3)
+            OutboxRelay(
+                sessions,
+                publisher,
+                OutboxSignal(),
+                metrics=metrics.OUTBOX_METRICS,
+                skip_locked=True,
+                batch_size=3,
+            )
             for _ in range(2)
         ]
         rounds = [asyncio.create_task(relay.relay_once()) for relay in relays]
@@ -178,3 +148,30 @@ async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: 
         assert len(publisher.published) == len(set(publisher.published)) == 6
     finally:
         await engine.dispose()
+
+
+async def test_a_broker_that_came_back_empty_gets_the_submissions_it_had_acknowledged(
+    sqlite_url: str, own_broker: OwnBroker
+) -> None:
+    settings = intake_settings(
+        sqlite_url, own_broker.bootstrap, STATUS_VIEW_ENABLED=False, BROKER_EPOCH_CHECK_SECONDS=0.5
+    )
+    async with running_intake(settings) as running:
+        watcher = running.intake.epoch_watcher
+        assert watcher is not None
+        first_epoch = await asyncio.wait_for(watcher.first_read(), timeout=60)
+        response = await running.client.post(CANDIDATES, json=candidate_body())
+        dossier_id = response.json()["dossier_id"]
+        await eventually(lambda: _is_sent(running.intake, dossier_id), timeout=30)
+        assert (await submission_row(running.intake, dossier_id)).sent_epoch == first_epoch
+
+        await own_broker.restart()  # memory storage: the record is gone with the process
+
+        async def sent_under_a_new_epoch() -> bool:
+            row = await submission_row(running.intake, dossier_id)
+            return row.sent_at is not None and row.sent_epoch not in (None, first_epoch)
+
+        await eventually(sent_under_a_new_epoch, timeout=60)
+
+    (record,) = await records_keyed(own_broker.bootstrap, APPLICATIONS, dossier_id)
+    assert SUBMITTED.validate_json(record.value).dossier_id == UUID(dossier_id)

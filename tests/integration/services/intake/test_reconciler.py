@@ -14,8 +14,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from deploy.local.engines import free_port
 from libs.database import create_engine, session_factory
+from libs.outbox.models import OutboxMessage
 from libs.temporal import TemporalConnection
-from services.intake.models import Application, OutboxMessage
+from services.intake.models import Application
 from services.intake.reconciler import TemporalWorkflowLookup, reconcile_once
 from services.intake.repository import OutboxRepository
 from services.intake.service_layer import submit_application

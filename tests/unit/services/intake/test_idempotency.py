@@ -8,8 +8,9 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from libs.outbox.models import OutboxMessage
 from services.intake.bootstrap import Intake
-from services.intake.models import Application, IdempotencyRecord, OutboxMessage
+from services.intake.models import Application, IdempotencyRecord
 from tests.unit.services.intake.forms import CANDIDATES, PROJECTS, candidate_body, project_body
 
 

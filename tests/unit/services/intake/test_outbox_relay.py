@@ -7,9 +7,10 @@ import pytest
 from sqlmodel import col, select
 
 from libs.messages.topics import APPLICATIONS
+from libs.outbox.models import OutboxMessage
+from libs.outbox.relay import EventRecord, OutboxRelay, OutboxSignal
+from services.intake import metrics
 from services.intake.bootstrap import Intake
-from services.intake.models import OutboxMessage
-from services.intake.outbox import EventRecord, OutboxRelay, OutboxSignal
 from services.intake.service_layer import submit_application
 from tests.unit.services.intake.forms import candidate_form
 
@@ -42,7 +43,12 @@ async def submit(intake: Intake, count: int) -> list[UUID]:
 
 def relay(intake: Intake, publisher: RecordingPublisher, batch_size: int = 100) -> OutboxRelay:
     return OutboxRelay(
-        intake.sessions, publisher, OutboxSignal(), skip_locked=False, batch_size=batch_size
+        intake.sessions,
+        publisher,
+        OutboxSignal(),
+        metrics=metrics.OUTBOX_METRICS,
+        skip_locked=False,
+        batch_size=batch_size,
     )
 
 
@@ -121,6 +127,7 @@ def test_backoff_grows_but_stays_capped(intake: Intake, failures: int) -> None:
         intake.sessions,
         RecordingPublisher(),
         OutboxSignal(),
+        metrics=metrics.OUTBOX_METRICS,
         skip_locked=False,
         max_backoff_seconds=4.0,
     )

@@ -6,8 +6,9 @@ from uuid import UUID
 
 from sqlmodel import select
 
+from libs.outbox.models import OutboxMessage
 from services.intake.bootstrap import Intake
-from services.intake.models import Application, OutboxMessage
+from services.intake.models import Application
 from services.intake.reconciler import reconcile_once
 from services.intake.repository import OutboxRepository
 from services.intake.service_layer import submit_application

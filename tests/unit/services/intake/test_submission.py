@@ -20,10 +20,11 @@ from libs.messages.applications import (
     ProjectApplicationSubmitted,
 )
 from libs.messages.topics import APPLICATIONS, Headers
+from libs.outbox.models import OutboxMessage
+from libs.outbox.relay import outbox_message
 from services.intake import service_layer
 from services.intake.bootstrap import Intake
-from services.intake.models import Application, OutboxMessage
-from services.intake.outbox import outbox_message
+from services.intake.models import Application
 from services.intake.service_layer import submit_application
 from tests.unit.services.intake.forms import (
     CANDIDATES,

@@ -1,8 +1,11 @@
-"""Transactional outbox: rows written with each application, relayed to Kafka after commit.
+"""The outbox relay: rows written in their producer's transaction, published after commit.
 
 A row is marked sent only once the broker acknowledged it (``acks=all``), so a crash or an
 unreachable broker leaves it pending and it is published later: at least once, never lost.
-Consumers dedupe on ``event_id``, so a republished row changes nothing downstream.
+Each sent row records the broker epoch it was acknowledged under; when the broker comes back
+empty (a new epoch, libs.broker_epoch), the rows acknowledged under an earlier one within the
+republish window are published again. Consumers dedupe on ``event_id``, so a republished row
+changes nothing downstream.
 """
 
 import asyncio
@@ -10,20 +13,21 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from faststream.kafka import KafkaBroker
+from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from libs.broker_epoch import EpochSource, FixedEpoch
 from libs.database import transaction
 from libs.kafka import RetryPolicy
 from libs.messages.envelope import Event
 from libs.messages.topics import Headers
-from services.intake import metrics
-from services.intake.models import OutboxMessage
-from services.intake.repository import OutboxRepository
+from libs.outbox.models import OutboxMessage, OutboxOrigin
+from libs.outbox.repository import OutboxRepository
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +54,13 @@ def event_record(event: Event) -> EventRecord:
     )
 
 
-def outbox_message(topic: str, event: Event, created_at: datetime) -> OutboxMessage:
+def outbox_message(
+    topic: str, event: Event, created_at: datetime, origin: str = OutboxOrigin.INTAKE
+) -> OutboxMessage:
     record = event_record(event)
     return OutboxMessage(
         event_id=event.event_id,
+        origin=origin,
         topic=topic,
         key=record.key.decode(),
         payload=record.value.decode(),
@@ -92,6 +99,18 @@ class OutboxSignal:
 
 
 @dataclass(frozen=True)
+class RelayMetrics:
+    """The relay's Prometheus metrics, named by the process that relays (intake_outbox_…)."""
+
+    pending: Gauge
+    oldest_age: Gauge
+    published: Counter
+    failures: Counter
+    republished: Counter
+    """Rows published again because the broker lost them (a new epoch)."""
+
+
+@dataclass(frozen=True)
 class RelayRound:
     published: int
     failed: bool
@@ -117,7 +136,11 @@ class OutboxRelay:
         publish: RecordPublisher,
         signal: OutboxSignal,
         *,
+        metrics: RelayMetrics,
         skip_locked: bool,
+        origin: str = OutboxOrigin.INTAKE,
+        epochs: EpochSource | None = None,
+        republish_window_seconds: float = 900.0,
         batch_size: int = 100,
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 30.0,
@@ -125,14 +148,19 @@ class OutboxRelay:
         self.sessions = sessions
         self.publish = publish
         self.signal = signal
+        self.metrics = metrics
+        self.origin = origin
+        self.epochs = epochs or FixedEpoch(None)
+        self.republish_window = timedelta(seconds=republish_window_seconds)
+        self._relayed_epoch: str | None = None
         # PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED inside the publishing
-        # transaction, so several intake replicas can relay without sending a row twice. Replicas
-        # may interleave batches, but intake writes a single row per dossier, so no dossier's
-        # records can overtake each other.
+        # transaction, so several replicas can relay without sending a row twice. Replicas may
+        # interleave batches: intake writes a single row per dossier, and consumers of workflow
+        # events tolerate reordering (ADR 13).
         # SQLite has no row locks, and holding its single write lock while talking to the broker
         # would stall every application: there rows are read, published, then marked sent in
-        # one short transaction per batch, which is safe because SQLite means one intake
-        # process, one relay.
+        # one short transaction per batch, which is safe because SQLite means one process per
+        # origin, one relay.
         self.skip_locked = skip_locked
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
@@ -140,18 +168,50 @@ class OutboxRelay:
             initial_delay=min(0.5, max_backoff_seconds), max_delay=max_backoff_seconds
         )
 
+    async def requeue_if_new_epoch(self) -> int:
+        """On a new epoch, queue again what was acknowledged under another one (in the window).
+
+        Checked by the relay itself at the start of each round, so that a row marked sent
+        under the previous epoch in the round before is always requeued (a watcher's callback
+        could run between that publish and its marking, and miss it).
+        """
+        epoch = self.epochs.current()
+        if epoch is None or epoch == self._relayed_epoch:
+            return 0
+        first = self._relayed_epoch is None
+        self._relayed_epoch = epoch
+        async with transaction(self.sessions) as session:
+            requeued = await OutboxRepository(session, self.origin).requeue_acked_outside(
+                epoch, datetime.now(UTC) - self.republish_window
+            )
+        if requeued:
+            self.metrics.republished.inc(requeued)
+            # At start-up (first) this covers a broker lost while the process was down.
+            logger.warning(
+                "outbox relay (%s): broker epoch %s%s, %d rows queued again",
+                self.origin,
+                epoch,
+                " at start" if first else " is new",
+                requeued,
+            )
+        return requeued
+
     async def relay_once(self) -> RelayRound:
+        await self.requeue_if_new_epoch()
+        epoch = self._relayed_epoch
         if self.skip_locked:
             async with transaction(self.sessions) as session:
-                outbox = OutboxRepository(session)
+                outbox = OutboxRepository(session, self.origin)
                 rows = await outbox.pending(self.batch_size, skip_locked=True)
-                return await self._publish_rows(rows, outbox)
+                return await self._publish_rows(rows, outbox, epoch)
         async with transaction(self.sessions) as session:
-            rows = await OutboxRepository(session).pending(self.batch_size, skip_locked=False)
-        return await self._publish_rows(rows, None)
+            rows = await OutboxRepository(session, self.origin).pending(
+                self.batch_size, skip_locked=False
+            )
+        return await self._publish_rows(rows, None, epoch)
 
     async def _publish_rows(
-        self, rows: Sequence[OutboxMessage], outbox: OutboxRepository | None
+        self, rows: Sequence[OutboxMessage], outbox: OutboxRepository | None, epoch: str | None
     ) -> RelayRound:
         sent: list[int] = []
         failure: tuple[int, str] | None = None
@@ -160,7 +220,7 @@ class OutboxRelay:
             try:
                 await self.publish(row.topic, _stored_record(row))
             except Exception as error:  # noqa: BLE001 - any broker failure: keep the row pending
-                metrics.OUTBOX_PUBLISH_FAILURES.inc()
+                self.metrics.failures.inc()
                 reason = f"{type(error).__name__}: {error}"[:500]
                 logger.warning(
                     "outbox relay: publish failed, row %d stays pending: %s", row.id, reason
@@ -174,10 +234,10 @@ class OutboxRelay:
         if sent or failure:
             async with self._writing(outbox) as repository:
                 if sent:
-                    await repository.mark_sent(sent, datetime.now(UTC))
+                    await repository.mark_sent(sent, datetime.now(UTC), epoch)
                 if failure:
                     await repository.record_failure(*failure)
-        metrics.OUTBOX_PUBLISHED.inc(len(sent))
+        self.metrics.published.inc(len(sent))
         return RelayRound(
             published=len(sent),
             failed=failure is not None,
@@ -191,15 +251,15 @@ class OutboxRelay:
             yield outbox
             return
         async with transaction(self.sessions) as session:
-            yield OutboxRepository(session)
+            yield OutboxRepository(session, self.origin)
 
     async def refresh_pending_gauge(self) -> None:
         async with transaction(self.sessions) as session:
-            backlog = await OutboxRepository(session).backlog()
-        metrics.OUTBOX_PENDING.set(backlog.pending)
+            backlog = await OutboxRepository(session, self.origin).backlog()
+        self.metrics.pending.set(backlog.pending)
         oldest = backlog.oldest_created_at
         age = 0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds()
-        metrics.OUTBOX_OLDEST_AGE.set(max(0.0, age))
+        self.metrics.oldest_age.set(max(0.0, age))
 
     async def run(self) -> None:
         """Relay until cancelled: at once when signalled, else every ``poll_seconds``."""
