@@ -75,10 +75,12 @@ class ApplicationRepository:
         count, oldest = (await self.session.exec(statement)).one()
         return int(count), oldest
 
-    async def confirm_workflow(self, dossier_id: UUID, at: datetime) -> None:
+    async def confirm_workflows(self, dossier_ids: Sequence[UUID], at: datetime) -> None:
+        if not dossier_ids:
+            return
         await self.session.exec(
             update(Application)
-            .where(col(Application.dossier_id) == dossier_id)
+            .where(col(Application.dossier_id).in_(dossier_ids))
             .values(workflow_confirmed_at=at)
         )
 
@@ -99,20 +101,29 @@ class OutboxRepository(libs.outbox.repository.OutboxRepository):
         )
         return (await self.session.exec(statement)).first()
 
-    async def requeue_submission(self, dossier_id: UUID, sent_before: datetime) -> bool:
-        """Mark a dossier's submission unsent again, so the relay republishes the same event.
+    async def requeue_submissions(
+        self, dossier_ids: Sequence[UUID], sent_before: datetime
+    ) -> list[UUID]:
+        """Mark these dossiers' submissions unsent again, so the relay republishes the same
+        events; returns the dossiers requeued.
 
         Only rows sent before ``sent_before``: a row just (re)sent gets its grace period.
         """
-        result = await self.session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.topic) == APPLICATIONS)
-            .where(col(OutboxMessage.key) == str(dossier_id))
-            .where(col(OutboxMessage.sent_at).is_not(None))
-            .where(col(OutboxMessage.sent_at) < sent_before)
-            .values(sent_at=None)
+        if not dossier_ids:
+            return []
+        keys = [str(dossier_id) for dossier_id in dossier_ids]
+        due = (
+            col(OutboxMessage.topic) == APPLICATIONS,
+            col(OutboxMessage.key).in_(keys),
+            col(OutboxMessage.sent_at).is_not(None),
+            col(OutboxMessage.sent_at) < sent_before,
         )
-        return result.rowcount > 0
+        requeued = (await self.session.exec(select(OutboxMessage.key).where(*due))).all()
+        if requeued:
+            await self.session.exec(
+                update(OutboxMessage).where(*due).values(sent_at=None, sent_epoch=None)
+            )
+        return [UUID(key) for key in requeued]
 
 
 class StatusViewRepository:

@@ -29,7 +29,9 @@ class IntakeSettings(PlatformSettings):
     RECONCILE_INTERVAL_SECONDS: float = 60.0
     RECONCILE_GRACE_SECONDS: float = 30.0
     """How long the bridge has to start a dossier's workflow before the reconciler republishes."""
-    RECONCILE_BATCH_SIZE: int = 200
+    RECONCILE_BATCH_SIZE: int = 1000
+    """Dossiers per round, looked up in Temporal 100 per visibility query; a full round is
+    followed by another at once."""
 
     LEGAL_HOSTING_PROVIDER: str = (
         "Direction interministérielle du numérique (DINUM), 20 avenue de Ségur, 75007 Paris"

@@ -81,7 +81,7 @@ class TestReconciler:
             sessions, ReconcileReport(checked=1, republished=1, temporal_unreachable=True), later
         )
         async with transaction(sessions) as session:
-            await ApplicationRepository(session).confirm_workflow(dossier, later)
+            await ApplicationRepository(session).confirm_workflows([dossier], later)
         await submitted(sessions)
 
         status = await collect_reconciler(sessions)

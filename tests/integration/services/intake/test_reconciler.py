@@ -17,9 +17,10 @@ from libs.database import create_engine, session_factory
 from libs.outbox.models import OutboxMessage
 from libs.temporal import TemporalConnection
 from services.intake.models import Application
-from services.intake.reconciler import TemporalWorkflowLookup, reconcile_once
+from services.intake.reconciler import VISIBILITY_CHUNK, TemporalWorkflowLookup, reconcile_once
 from services.intake.repository import OutboxRepository
 from services.intake.service_layer import submit_application
+from tests.eventually import eventually
 from tests.integration.services.intake.conftest import (
     create_tables,
     intake_settings,
@@ -89,6 +90,8 @@ async def test_a_dossier_without_workflow_is_republished_and_one_with_is_confirm
         task_queue=f"intake-reconciler-test-{uuid.uuid4().hex[:8]}",
     )
     try:
+        # Visibility (what the batched lookup reads) catches up with a start within moments.
+        await eventually(lambda: _visible(client, handle.id), timeout=60)
         report = await reconcile_once(
             sessions, temporal_lookup(client), grace=GRACE, now=after_grace()
         )
@@ -102,6 +105,34 @@ async def test_a_dossier_without_workflow_is_republished_and_one_with_is_confirm
     orphan_confirmed_at, orphan_sent_at = await state(sessions, orphan)
     assert orphan_confirmed_at is None
     assert orphan_sent_at is None, "the orphan's submission is queued for the relay again"
+
+
+async def _visible(client: Client, workflow_id: str) -> bool:
+    return (await client.count_workflows(f"WorkflowId = '{workflow_id}'")).count == 1
+
+
+async def test_many_dossiers_are_checked_in_batched_queries(
+    sessions: async_sessionmaker[AsyncSession], temporal_dev_server: WorkflowEnvironment
+) -> None:
+    client = temporal_dev_server.client
+    started = [await sent_dossier(sessions) for _ in range(VISIBILITY_CHUNK + 5)]
+    task_queue = f"intake-reconciler-test-{uuid.uuid4().hex[:8]}"
+    handles = [
+        await client.start_workflow(
+            "ReconcilerProbeWorkflow", id=dossier_workflow_id(id_), task_queue=task_queue
+        )
+        for id_ in started
+    ]
+    try:
+        await eventually(lambda: _visible(client, handles[-1].id), timeout=60)
+        report = await reconcile_once(
+            sessions, temporal_lookup(client), grace=GRACE, now=after_grace()
+        )
+    finally:
+        for handle in handles:
+            await handle.terminate("test over")
+
+    assert (report.checked, report.confirmed, report.republished) == (len(started), len(started), 0)
 
 
 async def test_an_unreachable_temporal_changes_nothing(

@@ -1,6 +1,6 @@
 """The reconciler confirms dossiers that have a workflow and republishes those that do not."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -20,15 +20,17 @@ GRACE = timedelta(seconds=30)
 
 class FakeTemporal:
     def __init__(self, existing: Collection[str] = (), unreachable: bool = False) -> None:
-        self.existing = set(existing)
+        self.known = set(existing)
         self.unreachable = unreachable
         self.asked: list[str] = []
+        self.calls = 0
 
-    async def exists(self, workflow_id: str) -> bool:
-        self.asked.append(workflow_id)
+    async def existing(self, workflow_ids: Sequence[str]) -> set[str]:
+        self.calls += 1
+        self.asked.extend(workflow_ids)
         if self.unreachable:
             raise ConnectionError("temporal down")
-        return workflow_id in self.existing
+        return self.known & set(workflow_ids)
 
 
 async def new_dossier(intake: Intake, *, sent: bool) -> UUID:
@@ -101,6 +103,22 @@ class TestReconcileOnce:
         )
         assert (await application(intake, dossier_id)).workflow_confirmed_at is None
         assert woken == [True]
+
+    async def test_a_batch_is_looked_up_in_one_call_and_written_in_one_go(
+        self, intake: Intake
+    ) -> None:
+        with_workflow = [await new_dossier(intake, sent=True) for _ in range(3)]
+        without = [await new_dossier(intake, sent=True) for _ in range(2)]
+        temporal = FakeTemporal(existing={dossier_workflow_id(id_) for id_ in with_workflow})
+
+        report = await reconcile_once(intake.sessions, temporal, grace=GRACE, now=later())
+
+        assert (report.checked, report.confirmed, report.republished) == (5, 3, 2)
+        assert temporal.calls == 1
+        for dossier_id in with_workflow:
+            assert (await application(intake, dossier_id)).workflow_confirmed_at is not None
+        for dossier_id in without:
+            assert (await submission(intake, dossier_id)).sent_at is None
 
     async def test_a_submission_still_in_the_outbox_is_left_to_the_relay(
         self, intake: Intake
