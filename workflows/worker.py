@@ -18,8 +18,13 @@ from faststream.kafka import KafkaBroker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from libs.broker_epoch import EpochWatcher, epoch_watcher
+from libs.database import create_engine, is_sqlite, session_factory
 from libs.kafka import RetryPolicy, create_broker
 from libs.observability import ReadinessCheck, health_router
+from libs.outbox.models import OutboxOrigin
+from libs.outbox.relay import KafkaRecordPublisher, OutboxRelay, OutboxSignal
+from libs.outbox.writer import OutboxWriter
 from libs.readiness import KafkaProbe, TemporalProbe
 from libs.temporal import connect
 from libs.temporal_metrics import TemporalSdkMetrics
@@ -28,6 +33,7 @@ from workflows.contract.activities import ContractActivities
 from workflows.contract.workflows import CONTRACT_WORKFLOWS
 from workflows.dossier.activities import DossierActivities
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS
+from workflows.metrics import OUTBOX_METRICS
 from workflows.promotion.activities import PromotionActivities
 from workflows.promotion.seed import ensure_current_promotion
 from workflows.promotion.workflows import PROMOTION_WORKFLOWS
@@ -55,7 +61,7 @@ def build_worker(
     Contract workflows are children of candidate dossiers: they run on the same task queue.
     """
     promotion = promotion_activities or PromotionActivities(client)
-    contract = contract_activities or ContractActivities(activities.broker)
+    contract = contract_activities or ContractActivities(activities.events)
     return Worker(
         client,
         task_queue=task_queue,
@@ -78,10 +84,52 @@ class _HealthServer(uvicorn.Server):
 
 
 @dataclass
+class _Outbox:
+    """Where the activities put their events, and the relay that publishes them (ADR 13)."""
+
+    writer: OutboxWriter
+    relay: OutboxRelay
+    watcher: EpochWatcher | None
+    dispose: Callable[[], Awaitable[None]]
+    tasks: list[asyncio.Task[None]]
+
+    def start(self) -> None:
+        if self.watcher is not None:
+            self.tasks.append(asyncio.create_task(self.watcher.run(), name="broker-epoch"))
+        self.tasks.append(asyncio.create_task(self.relay.run(), name="workflows-outbox-relay"))
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.dispose()
+
+
+def _outbox(settings: WorkflowsSettings, broker: KafkaBroker) -> _Outbox:
+    engine = create_engine(settings.DATABASE_URL)
+    sessions = session_factory(engine)
+    signal = OutboxSignal()
+    watcher = epoch_watcher(settings, on_change=lambda epoch: signal.notify())
+    relay = OutboxRelay(
+        sessions,
+        KafkaRecordPublisher(broker),
+        signal,
+        metrics=OUTBOX_METRICS,
+        skip_locked=not is_sqlite(settings.DATABASE_URL),
+        origin=OutboxOrigin.WORKFLOWS,
+        epochs=watcher,
+        republish_window_seconds=settings.OUTBOX_REPUBLISH_WINDOW_SECONDS,
+    )
+    writer = OutboxWriter(sessions, signal, OutboxOrigin.WORKFLOWS)
+    return _Outbox(writer, relay, watcher, engine.dispose, [])
+
+
+@dataclass
 class _Parts:
     """What ``run`` starts, in order, so that it can stop them in the reverse order."""
 
     broker: KafkaBroker
+    outbox: _Outbox
     http: _HealthServer
     http_task: asyncio.Task[None]
     client: Client | None = None
@@ -100,8 +148,9 @@ async def run(
 
     ``sdk_metrics``: the collector of the runtime the process's clients use, drained here.
 
-    Consuming stops first, so no workflow is started while the worker drains; the broker's
-    producer closes last, after the worker's in-flight activities have published.
+    Consuming stops first, so no workflow is started while the worker drains; the outbox relay
+    and the broker's producer close last, after the worker's in-flight activities wrote their
+    events.
     """
     stop = stop or asyncio.Event()
     broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, client_id="eig-workflows")
@@ -116,7 +165,12 @@ async def run(
         "kafka": KafkaProbe(broker, timeout=2.0),
     }
     http = _health_server(settings, readiness)
-    parts = _Parts(broker, http, asyncio.create_task(http.serve(), name="health-http"))
+    parts = _Parts(
+        broker,
+        _outbox(settings, broker),
+        http,
+        asyncio.create_task(http.serve(), name="health-http"),
+    )
     metrics_task = (
         None
         if sdk_metrics is None
@@ -176,8 +230,9 @@ async def _start(parts: _Parts, settings: WorkflowsSettings, stop: asyncio.Event
     )
     if await _until_reachable("Kafka", broker.connect, stop) is None:
         return False
+    parts.outbox.start()
     parts.worker = build_worker(
-        client, settings.TEMPORAL_TASK_QUEUE, DossierActivities(broker, client)
+        client, settings.TEMPORAL_TASK_QUEUE, DossierActivities(parts.outbox.writer, client)
     )
     parts.worker_task = asyncio.create_task(parts.worker.run(), name="temporal-worker")
     # The current promotion exists (idempotent), retried in the background.
@@ -215,6 +270,8 @@ async def _shut_down(parts: _Parts) -> None:
         if not parts.worker_task.done() and parts.worker is not None:
             await parts.worker.shutdown()
         await asyncio.gather(parts.worker_task, return_exceptions=True)
+    # After the worker drained: its last events are committed rows, relayed by the next start.
+    await parts.outbox.stop()
     await parts.broker.stop()
     parts.http.should_exit = True
     await asyncio.gather(parts.http_task, return_exceptions=True)

@@ -1,4 +1,4 @@
-"""Activities of the contract workflow: the only place it touches files and Kafka.
+"""Activities of the contract workflow: the only place it touches files and the outbox.
 
 The contract number comes from the promotion's ``allocate_contract_number`` activity
 (workflows/promotion), which owns numbering.
@@ -8,13 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from faststream.kafka import KafkaBroker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from libs.kafka import publish_event
 from libs.messages.contract_events import ContractStatusChanged
 from libs.messages.topics import CONTRACT_EVENTS
+from libs.outbox.writer import EventSink
 from workflows.contract import policies
 from workflows.contract.models import (
     LOAD_PAY_POLICY,
@@ -29,8 +28,8 @@ from workflows.error_types import ErrorType
 class ContractActivities:
     """Activities holding what they need; the worker registers ``activities()``."""
 
-    def __init__(self, broker: KafkaBroker, policies_dir: Path = policies.POLICIES_DIR) -> None:
-        self._broker = broker
+    def __init__(self, events: EventSink, policies_dir: Path = policies.POLICIES_DIR) -> None:
+        self._events = events
         self._policies_dir = policies_dir
 
     def activities(self) -> list[Callable[..., Any]]:
@@ -54,15 +53,15 @@ class ContractActivities:
     async def publish_contract_event(self, input: PublishContractEventInput) -> None:
         """Put the event on ``eig.contract-events.v1``, keyed by the candidate's dossier id.
 
-        At least once: a retry after a lost acknowledgement publishes the same event again,
-        with the same event id, and consumers dedupe on it.
+        Through the outbox (ADR 13): once the row is committed the event cannot be lost. A
+        retry writes the same event id, kept once.
         """
         event = input.event
-        await publish_event(self._broker, CONTRACT_EVENTS, event)
+        await self._events.put(CONTRACT_EVENTS, event)
         status = event.status if isinstance(event, ContractStatusChanged) else "-"
         # Ids and status only: no personal data in logs.
         activity.logger.info(
-            "published %s (%s) for contract %s (event %s)",
+            "queued %s (%s) for contract %s (event %s)",
             event.type,
             status,
             event.contract_id,

@@ -3,14 +3,13 @@
 from collections.abc import Callable
 from typing import Any
 
-from faststream.kafka import KafkaBroker
 from temporalio import activity
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from libs.kafka import publish_event
 from libs.messages.topics import DOSSIER_EVENTS
+from libs.outbox.writer import EventSink
 from workflows.dossier.models import (
     DESCRIBE_DOSSIER,
     PUBLISH_DEADLINE_PASSED,
@@ -28,8 +27,8 @@ from workflows.error_types import ErrorType
 class DossierActivities:
     """Activities holding the clients they need; the worker registers ``activities()``."""
 
-    def __init__(self, broker: KafkaBroker, client: Client) -> None:
-        self._broker = broker
+    def __init__(self, events: EventSink, client: Client) -> None:
+        self._events = events
         self._client = client
 
     def activities(self) -> list[Callable[..., Any]]:
@@ -37,20 +36,20 @@ class DossierActivities:
         return [self.publish_status_change, self.publish_deadline_passed, self.describe_dossier]
 
     @property
-    def broker(self) -> KafkaBroker:
-        """The producer every activity of this worker publishes through."""
-        return self._broker
+    def events(self) -> EventSink:
+        """Where every activity of this worker puts its events (the process's outbox)."""
+        return self._events
 
     @activity.defn(name=PUBLISH_STATUS_CHANGE)
     async def publish_status_change(self, input: PublishStatusChangeInput) -> None:
         """Put the status change on ``eig.dossier-events.v1``, keyed by dossier id.
 
-        At least once: a retry after a lost acknowledgement publishes the same event again,
-        with the same event id, and consumers dedupe on it.
+        Through the outbox (ADR 13): once the row is committed the event cannot be lost, not
+        even with the broker's memory. A retry writes the same event id, kept once.
         """
-        await publish_event(self._broker, DOSSIER_EVENTS, input.event)
+        await self._events.put(DOSSIER_EVENTS, input.event)
         activity.logger.info(
-            "published %s for dossier %s (event %s)",
+            "queued %s for dossier %s (event %s)",
             input.event.status,
             input.event.dossier_id,
             input.event.event_id,
@@ -58,10 +57,10 @@ class DossierActivities:
 
     @activity.defn(name=PUBLISH_DEADLINE_PASSED)
     async def publish_deadline_passed(self, input: PublishDeadlinePassedInput) -> None:
-        """Put the staff reminder on ``eig.dossier-events.v1`` (at least once, same event id)."""
-        await publish_event(self._broker, DOSSIER_EVENTS, input.event)
+        """Put the staff reminder on ``eig.dossier-events.v1`` (through the outbox)."""
+        await self._events.put(DOSSIER_EVENTS, input.event)
         activity.logger.info(
-            "published deadline of %s for dossier %s (event %s)",
+            "queued deadline of %s for dossier %s (event %s)",
             input.event.status,
             input.event.dossier_id,
             input.event.event_id,

@@ -9,9 +9,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 from faststream.kafka import KafkaBroker
+from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
+import libs.outbox.models  # noqa: F401 - registers the outbox table on SQLModel.metadata
 from deploy.local.engines import free_port
+from libs.database import create_engine
 from libs.kafka import create_broker
 from libs.messages.topics import APPLICATIONS, PARTITIONS
 from tests.eventually import eventually
@@ -97,7 +100,22 @@ def temporal_address(temporal_dev_server: WorkflowEnvironment) -> str:
 
 
 @pytest.fixture(scope="session")
-def start_workflows_process(kafka_bootstrap: str, temporal_address: str) -> StartWorkflowsProcess:
+async def workflows_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database with the tables, for the outbox the activities write to (ADR 13)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('workflows') / 'eig.db'}"
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(SQLModel.metadata.create_all)
+    finally:
+        await engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def start_workflows_process(
+    kafka_bootstrap: str, temporal_address: str, workflows_database_url: str
+) -> StartWorkflowsProcess:
     """Starts the workflows process; ``temporal_address`` may point elsewhere (a gate)."""
 
     @asynccontextmanager
@@ -108,6 +126,7 @@ def start_workflows_process(kafka_bootstrap: str, temporal_address: str) -> Star
         await start_group_at_end(kafka_bootstrap, group, APPLICATIONS)
         settings = WorkflowsSettings(
             _env_file=None,
+            DATABASE_URL=workflows_database_url,
             KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
             TEMPORAL_ADDRESS=temporal_address,
             TEMPORAL_TASK_QUEUE=f"dossiers-{uuid.uuid4()}",

@@ -9,13 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 from temporalio.testing import WorkflowEnvironment
 
 from libs.api_errors import install_error_handlers
 from libs.auth import DevTokenVerifier, write_dev_tokens
 from libs.temporal import TemporalConnection
 from services.selection.api import rounds
+from tests.event_sinks import RecordedEvents
 from tests.eventually import eventually
 from tests.unit.workflows.promotion.promotions import unique_promotion_number
 from workflows.dossier.activities import DossierActivities
@@ -43,8 +43,8 @@ async def api(temporal_dev_server: WorkflowEnvironment, tmp_path: Path) -> Async
     connection = TemporalConnection(client.service_client.config.target_host, client.namespace)
     app.state.promotions = TemporalPromotionDirectory(connection, task_queue)
     app.include_router(rounds.router)
-    # The dossier activities are never called here: an unstarted broker is enough.
-    worker = build_worker(client, task_queue, DossierActivities(KafkaBroker(), client))
+    # The dossier activities are never called here: a stand-in outbox is enough.
+    worker = build_worker(client, task_queue, DossierActivities(RecordedEvents(), client))
     async with worker:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://selection") as http:

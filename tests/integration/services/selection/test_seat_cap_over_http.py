@@ -1,14 +1,13 @@
 """The seat cap under concurrency, through the staff API, on the Temporal dev server.
 
 Everything real but the browser: the worker of ``python -m workflows`` (dossier and promotion
-workflows, their activities publishing to the session's broker), the selection app, and a
+workflows, their activities writing into a stand-in outbox), the selection app, and a
 project taken to ``partnership_signed`` through a round whose cut-off passes during the test.
 """
 
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,13 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from faststream.kafka import KafkaBroker
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from libs.kafka import create_broker
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
+from tests.event_sinks import RecordedEvents
 from tests.eventually import eventually
 from tests.integration.services.selection.selection_app import running_selection
 from tests.unit.workflows.dossier.dossiers import sample_dossier
@@ -48,16 +46,6 @@ ARRIVAL_BATCH = 10
 """Candidates arrive ten at a time: each enrols in a round through an update of the promotion
 workflow, and Temporal keeps at most 10 updates of one workflow in flight (more are throttled
 with back-off). Arrivals are set-up here; only the selections race."""
-
-
-@pytest.fixture
-async def broker(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = create_broker(kafka_bootstrap, client_id=f"seat-cap-test-{uuid.uuid4()}")
-    await broker.connect()
-    try:
-        yield broker
-    finally:
-        await broker.stop()
 
 
 @dataclass
@@ -112,7 +100,6 @@ def statuses(responses: list[httpx.Response]) -> Counter[int]:
 
 async def test_forty_simultaneous_selections_take_exactly_the_thirty_seats(
     temporal_dev_server: WorkflowEnvironment,
-    broker: KafkaBroker,
     sqlite_url: str,
     tmp_path: Path,
 ) -> None:
@@ -123,7 +110,7 @@ async def test_forty_simultaneous_selections_take_exactly_the_thirty_seats(
     handles: list[WorkflowHandle[Any, Any]] = []
 
     async with (
-        build_worker(client, task_queue, DossierActivities(broker, client)),
+        build_worker(client, task_queue, DossierActivities(RecordedEvents(), client)),
         running_selection(
             tmp_path,
             DATABASE_URL=sqlite_url,

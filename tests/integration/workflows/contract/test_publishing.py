@@ -1,4 +1,5 @@
-"""The publish activity on a real Kafka broker: the topic, the key and the type header."""
+"""The publish activity, through the outbox and its relay, on a real Kafka broker: the topic,
+the key and the type header."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -7,8 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from faststream.kafka import KafkaBroker
 from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.testing import ActivityEnvironment
 
+from libs.database import create_engine, session_factory
 from libs.kafka import create_broker
 from libs.messages.contract_events import (
     ContractEvent,
@@ -17,11 +22,15 @@ from libs.messages.contract_events import (
     ContractStatusChanged,
 )
 from libs.messages.topics import CONTRACT_EVENTS, Headers
+from libs.outbox.models import OutboxOrigin
+from libs.outbox.relay import KafkaRecordPublisher, OutboxRelay, OutboxSignal
+from libs.outbox.writer import OutboxWriter
 from tests.integration.workflows.conftest import read_records
 from tests.unit.workflows.contract.contracts import POLICY_7, contract_input
 from workflows.contract.activities import ContractActivities
 from workflows.contract.models import PublishContractEventInput
 from workflows.contract.pay import terms
+from workflows.metrics import OUTBOX_METRICS
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +47,17 @@ async def broker(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
         await broker.stop()
 
 
+@pytest.fixture
+async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(sqlite_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
 async def test_contract_events_go_to_the_contract_topic_keyed_by_dossier(
-    broker: KafkaBroker, kafka_bootstrap: str
+    broker: KafkaBroker, kafka_bootstrap: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     contract = contract_input(contract_id=uuid.uuid4(), dossier_id=uuid.uuid4())
     drafted_terms = terms(
@@ -62,12 +80,22 @@ async def test_contract_events_go_to_the_contract_topic_keyed_by_dossier(
         contact=contract.contact,
         offer_expires_at=now,
     )
-    activities = ContractActivities(broker)
+    signal = OutboxSignal()
+    activities = ContractActivities(OutboxWriter(sessions, signal, OutboxOrigin.WORKFLOWS))
 
-    for event in (status_changed, reminder):
+    for event in (status_changed, reminder, status_changed):  # the last: a retried activity
         await ActivityEnvironment().run(
             activities.publish_contract_event, PublishContractEventInput(event=event)
         )
+    relay = OutboxRelay(
+        sessions,
+        KafkaRecordPublisher(broker),
+        signal,
+        metrics=OUTBOX_METRICS,
+        skip_locked=False,
+        origin=OutboxOrigin.WORKFLOWS,
+    )
+    assert (await relay.relay_once()).published == 2
 
     records = await read_records(
         kafka_bootstrap, CONTRACT_EVENTS, str(contract.dossier_id).encode()

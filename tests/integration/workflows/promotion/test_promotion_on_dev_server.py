@@ -56,13 +56,14 @@ class RunningProcess:
 
 @pytest.fixture(scope="module")
 async def process(
-    kafka_bootstrap: str, temporal_dev_server: WorkflowEnvironment
+    kafka_bootstrap: str, temporal_dev_server: WorkflowEnvironment, workflows_database_url: str
 ) -> AsyncIterator[RunningProcess]:
     """One workflows process for the module, seeding a promotion nobody else uses."""
     group = f"workflows-bridge-test-{uuid.uuid4()}"
     await start_group_at_end(kafka_bootstrap, group, APPLICATIONS)
     settings = WorkflowsSettings(
         _env_file=None,
+        DATABASE_URL=workflows_database_url,
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
         TEMPORAL_ADDRESS=temporal_dev_server.client.service_client.config.target_host,
         TEMPORAL_TASK_QUEUE=f"dossiers-{uuid.uuid4()}",

@@ -9,12 +9,12 @@ from typing import Any
 
 from temporalio import activity
 
-from libs.kafka import create_broker
 from libs.messages.contract_events import (
     ContractOfferReminderDue,
     ContractRenewalDecided,
     ContractStatusChanged,
 )
+from tests.event_sinks import RecordedEvents
 from workflows.contract.activities import ContractActivities
 from workflows.contract.models import PUBLISH_CONTRACT_EVENT, PublishContractEventInput
 from workflows.promotion.models import (
@@ -77,10 +77,8 @@ class ContractStandIns:
 
     numbering: StandInNumbering = field(default_factory=StandInNumbering)
     log: StandInEventLog = field(default_factory=StandInEventLog)
-    # Never connected: only load_pay_policy of the real activities is registered.
-    real: ContractActivities = field(
-        default_factory=lambda: ContractActivities(create_broker("127.0.0.1:9", "unused"))
-    )
+    # Only load_pay_policy of the real activities is registered.
+    real: ContractActivities = field(default_factory=lambda: ContractActivities(RecordedEvents()))
 
     def activities(self) -> list[Callable[..., Any]]:
         return [

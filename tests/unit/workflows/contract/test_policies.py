@@ -8,7 +8,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from libs.kafka import create_broker
+from tests.event_sinks import RecordedEvents
 from workflows.contract.activities import ContractActivities
 from workflows.contract.models import LoadPayPolicyInput, PayBand
 from workflows.contract.policies import (
@@ -107,8 +107,8 @@ class TestBrokenPolicies:
 class TestLoadPayPolicyActivity:
     @pytest.fixture
     def activities(self, tmp_path: Path) -> ContractActivities:
-        # The broker is never connected: loading a policy does not publish.
-        return ContractActivities(create_broker("127.0.0.1:9", client_id="unused"), tmp_path)
+        # Loading a policy puts no event.
+        return ContractActivities(RecordedEvents(), tmp_path)
 
     async def test_it_returns_the_policy(
         self, activities: ContractActivities, tmp_path: Path

@@ -21,9 +21,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from libs.kafka import create_broker
 from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
+from tests.event_sinks import RecordedEvents
 from tests.eventually import eventually
 from tests.time_skipping import skip_time
 from tests.unit.workflows.dossier.dossiers import (
@@ -581,8 +581,8 @@ class TestCandidateMatching:
     async def test_a_match_is_checked_against_the_real_project_workflow(
         self, workflow_env: WorkflowEnvironment, task_queue: str, stand_ins: StandIns
     ) -> None:
-        # The real describe_dossier queries the project's workflow (its broker is never used).
-        real = DossierActivities(create_broker("127.0.0.1:9", "unused"), workflow_env.client)
+        # The real describe_dossier queries the project's workflow (it puts no event).
+        real = DossierActivities(RecordedEvents(), workflow_env.client)
         activities = [
             activity
             for activity in stand_ins.activities()
