@@ -14,7 +14,7 @@ NPM_INSTALLED := node_modules/.package-lock.json
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run status test test-unit test-integration test-e2e lint format typecheck bench clean
+.PHONY: help install run status test test-unit test-integration test-e2e lint format typecheck bench chaos clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -92,6 +92,9 @@ typecheck: install ## Type-check in strict mode (mypy)
 bench: install ## Run the benchmarks
 	@if [ -d bench ]; then $(PYTHON) -m bench $(ARGS); \
 	else echo "No benchmarks yet: bench/ comes with a later issue."; fi
+
+chaos: install ## Applications while the worker, notifications, the broker and SMTP fail (ARGS='--applications 100')
+	$(PYTHON) -m bench.chaos $(ARGS)
 
 clean: ## Delete caches and the local stack's state (.eig/: database, Temporal, mail, logs)
 	rm -rf .eig .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks test-artifacts

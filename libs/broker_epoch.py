@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 MARKER = TopicPartition(BROKER_EPOCH, 0)
 REQUEST_TIMEOUT_MS = 5_000
+FIRST_FETCH_MS = 300
+"""A marker present comes back within milliseconds; past this, the offsets say if it exists."""
 
 
 class EpochSource(Protocol):
@@ -69,7 +71,12 @@ async def _read_marker(bootstrap_servers: str, timeout_ms: int) -> str | None:
     try:
         consumer.assign([MARKER])
         consumer.seek(MARKER, 0)
-        batches = await consumer.getmany(MARKER, timeout_ms=timeout_ms, max_records=1)
+        batches = await consumer.getmany(MARKER, timeout_ms=FIRST_FETCH_MS, max_records=1)
+        if not batches:
+            # Empty (or missing: Tansu answers 0 too), or only a slow fetch: ask, then wait.
+            if (await consumer.end_offsets([MARKER]))[MARKER] == 0:
+                return None
+            batches = await consumer.getmany(MARKER, timeout_ms=timeout_ms, max_records=1)
     finally:
         await consumer.stop()
     for record in batches.get(MARKER, []):
@@ -89,7 +96,7 @@ async def _write_marker(bootstrap_servers: str, epoch: str) -> None:
         await producer.stop()
 
 
-async def read_or_start_epoch(bootstrap_servers: str, timeout_ms: int = 1_000) -> str:
+async def read_or_start_epoch(bootstrap_servers: str, timeout_ms: int = 3_000) -> str:
     """The broker's epoch; if it has none yet, a new one is written and the first one wins.
 
     Several processes may find the topic empty at once and each write an id: whichever landed
@@ -99,12 +106,14 @@ async def read_or_start_epoch(bootstrap_servers: str, timeout_ms: int = 1_000) -
     if epoch is not None:
         return epoch
     await _ensure_topic(bootstrap_servers)
-    await _write_marker(bootstrap_servers, uuid.uuid4().hex)
+    candidate = uuid.uuid4().hex
+    await _write_marker(bootstrap_servers, candidate)
     # The record just acknowledged is there: a longer wait only covers a slow fetch.
-    epoch = await _read_marker(bootstrap_servers, timeout_ms * 5)
+    epoch = await _read_marker(bootstrap_servers, timeout_ms * 3)
     if epoch is None:
         raise RuntimeError("the broker acknowledged the epoch marker but does not return it")
-    logger.info("broker epoch %s started", epoch)
+    if epoch == candidate:
+        logger.info("broker epoch %s started", epoch)
     return epoch
 
 

@@ -94,8 +94,9 @@ def temporal_dev_command(
     return command
 
 
-def smtp_command(host: str, port: int, maildir: Path) -> list[str]:
-    """aiosmtpd storing each accepted message as one file of a standard Maildir."""
+def smtp_command(host: str, port: int, maildir: Path, refusal_file: Path) -> list[str]:
+    """aiosmtpd storing each accepted message as one file of a standard Maildir, refusing
+    mail while ``refusal_file`` says so (deploy/local/smtp.py)."""
     return [
         sys.executable,
         "-m",
@@ -104,8 +105,9 @@ def smtp_command(host: str, port: int, maildir: Path) -> list[str]:
         "--listen",
         f"{host}:{port}",
         "--class",
-        "aiosmtpd.handlers.Mailbox",
+        "deploy.local.smtp.RefusableMailbox",
         str(maildir),
+        str(refusal_file),
     ]
 
 

@@ -119,7 +119,7 @@ def smtp_server(settings: LocalStackSettings) -> ProcessSpec:
     host, port = settings.BIND_HOST, settings.SMTP_PORT
     return ProcessSpec(
         name="smtp",
-        command=smtp_command(host, port, settings.maildir),
+        command=smtp_command(host, port, settings.maildir, settings.smtp_refusal_file),
         ready=smtp_probe(host, port),
         ports=[PortClaim(port, "SMTP_PORT", "the local SMTP server")],
         start_timeout=settings.STARTUP_TIMEOUT_SECONDS,
@@ -228,6 +228,7 @@ def write_stack_file(settings: LocalStackSettings, supervisor: Supervisor) -> No
     """``DATA_DIR/stack.json``, for tests and tools; removed when the stack stops.
 
     Keys: ``launcher_pid``, ``data_dir``, ``database_url``, ``maildir``, ``logs_dir``,
+    ``smtp_refusal_file`` (deploy/local/smtp.py),
     ``urls`` (``kafka``, ``temporal`` as host:port; ``temporal_ui``, ``smtp`` (host:port),
     one base URL per running service, ``workflows_health``) and ``pids`` (name → pid,
     rewritten after every restart).
@@ -239,6 +240,7 @@ def write_stack_file(settings: LocalStackSettings, supervisor: Supervisor) -> No
         "database_url": settings.database_url,
         "maildir": str(settings.maildir),
         "logs_dir": str(settings.logs_dir),
+        "smtp_refusal_file": str(settings.smtp_refusal_file),
         "urls": stack_urls(settings, running_names(supervisor)),
         "pids": pids,
     }

@@ -46,6 +46,11 @@ class LocalStackSettings(PlatformSettings):
         return self.data_dir / "mail"
 
     @property
+    def smtp_refusal_file(self) -> Path:
+        """Holds the Unix time until which the SMTP server refuses mail (fault drills)."""
+        return self.data_dir / "smtp-refuse-until"
+
+    @property
     def temporal_db_file(self) -> Path:
         return self.data_dir / "temporal.db"
 
