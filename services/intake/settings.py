@@ -27,8 +27,13 @@ class IntakeSettings(PlatformSettings):
 
     RECONCILER_ENABLED: bool = True
     RECONCILE_INTERVAL_SECONDS: float = 60.0
-    RECONCILE_GRACE_SECONDS: float = 30.0
-    """How long the bridge has to start a dossier's workflow before the reconciler republishes."""
+    RECONCILE_GRACE_SECONDS: float = 120.0
+    """How long the bridge has to start a dossier's workflow before the reconciler republishes.
+
+    A broker loss is repaired by the outbox's epoch check within a second (ADR 13), so the
+    reconciler only covers rarer losses; a short grace made it republish, during a burst the
+    bridge was still working through, submissions that were merely queued, and each copy slowed
+    the bridge further."""
     RECONCILE_BATCH_SIZE: int = 1000
     """Dossiers per round, looked up in Temporal 100 per visibility query; a full round is
     followed by another at once."""
