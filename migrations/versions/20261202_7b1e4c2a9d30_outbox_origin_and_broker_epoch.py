@@ -1,7 +1,7 @@
 """outbox: the origin whose relay publishes a row, the broker epoch it was acknowledged under
 
 Revision ID: 7b1e4c2a9d30
-Revises: 62dd05a2c665
+Revises: 630fa7731a04
 Create Date: 2026-12-02 06:45:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "7b1e4c2a9d30"
-down_revision: str | None = "62dd05a2c665"
+down_revision: str | None = "630fa7731a04"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
