@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from libs.messages.applications import AdministrationKind
+from libs.messages.applications import AdministrationKind, BetaGouvPhase
 from libs.messages.common import DossierKind, Language, Role
 from libs.messages.contract_events import ContractStatus
 from libs.messages.dossier_events import DossierStatus
@@ -45,6 +45,20 @@ ADMINISTRATION_KIND_LABELS: Mapping[str, Label] = {
 KIND_LABELS: Mapping[str, Label] = {
     DossierKind.CANDIDATE: Label("Candidature", "Candidate application"),
     DossierKind.PROJECT: Label("Projet", "Project"),
+}
+
+BETA_GOUV_PHASE_LABELS: Mapping[str, Label] = {
+    BetaGouvPhase.INVESTIGATION: Label("Investigation", "Investigation"),
+    BetaGouvPhase.CONSTRUCTION: Label("Construction", "Construction"),
+    BetaGouvPhase.ACCELERATION: Label("Accélération", "Acceleration"),
+    BetaGouvPhase.NONE: Label(
+        "Pas encore suivi par beta.gouv.fr", "Not yet followed by beta.gouv.fr"
+    ),
+}
+
+LANGUAGE_LABELS: Mapping[str, Label] = {
+    Language.FR: Label("Français", "French"),
+    Language.EN: Label("Anglais", "English"),
 }
 
 DOSSIER_STATUS_LABELS: Mapping[str, Label] = {

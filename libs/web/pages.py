@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from libs.api_errors import FieldError, error_response
+from libs.api_errors import ApiError, FieldError, error_response
 from libs.web.assets import STATIC_DIR, STATIC_URL
-from libs.web.csrf import CSRF_FIELD, CsrfRejected, check_request, is_form_post
+from libs.web.csrf import CSRF_FIELD, SAFE_METHODS, CsrfRejected, check_request, is_form_post
 from libs.web.error_pages import (
     CSRF_ERROR,
     HtmlErrorPages,
@@ -36,12 +36,34 @@ async def require_csrf(request: Request) -> None:
     await check_request(request, get_pages(request).csrf)
 
 
-def pages_router(**kwargs: Any) -> APIRouter:
+def require_form_body(request: Request) -> None:
+    """415 for a state-changing request whose body is not a form's: checked before the CSRF
+    token, so that a program posting JSON to a page hears what is wrong with its request."""
+    if request.method in SAFE_METHODS or is_form_post(request):
+        return
+    received = request.headers.get("content-type", "").split(";", 1)[0].strip()[:100]
+    raise ApiError(
+        415,
+        "This page takes what its HTML form sends; programs use the JSON API.",
+        [
+            FieldError(
+                field="Content-Type",
+                message="Expected application/x-www-form-urlencoded or multipart/form-data, "
+                f"got {received or 'no Content-Type'}",
+                type="unsupported_media_type",
+            )
+        ],
+    )
+
+
+def pages_router(*, forms_only: bool = False, **kwargs: Any) -> APIRouter:
     """A router for HTML routes: CSRF-checked, answering HTML, out of the OpenAPI document
-    (the JSON API documents the same operations)."""
+    (the JSON API documents the same operations). ``forms_only``: its POSTs take form bodies
+    alone (:func:`require_form_body`)."""
     dependencies: Sequence[Any] = kwargs.pop("dependencies", ())
+    checks = [Depends(require_form_body)] if forms_only else []
     return APIRouter(
-        dependencies=[Depends(require_csrf), *dependencies],
+        dependencies=[*checks, Depends(require_csrf), *dependencies],
         include_in_schema=False,
         default_response_class=HTMLResponse,
         **kwargs,

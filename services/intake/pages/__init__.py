@@ -1,8 +1,9 @@
 """Intake's HTML pages, one more entry point onto its service layer: the public site (landing
-page, legal pages, :mod:`.public`) and the applicant's status page (:mod:`.status`, answered
-at the private link ``GET /api/v1/dossiers/{id}`` by content negotiation, on the private-page
-layout of :mod:`libs.private_pages` until it moves to the DSFR layout); templates in
-``templates/``."""
+page, legal pages, :mod:`.public`), the application forms and their confirmation pages
+(:mod:`.application_forms`, fields in :mod:`.form_fields`) and the applicant's status page
+(:mod:`.status`, answered at the private link ``GET /api/v1/dossiers/{id}`` by content
+negotiation, on the private-page layout of :mod:`libs.private_pages` until it moves to the
+DSFR layout); templates in ``templates/``."""
 
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from libs.web.pages import install_pages
 from libs.web.rendering import PageRenderer
 from libs.web.templating import create_environment
 from services.intake.bootstrap import Intake
+from services.intake.pages.application_forms import router as application_forms_router
 from services.intake.pages.public import router as public_router
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -31,4 +33,4 @@ def page_renderer(intake: Intake) -> PageRenderer:
 
 
 def install_intake_pages(app: FastAPI, intake: Intake) -> None:
-    install_pages(app, page_renderer(intake), routers=[public_router])
+    install_pages(app, page_renderer(intake), routers=[public_router, application_forms_router])

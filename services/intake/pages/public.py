@@ -10,13 +10,11 @@ from fastapi import Request, Response
 from libs.web.pages import Pages, pages_router
 from libs.web.rendering import ACCESSIBILITY_PATH, LEGAL_NOTICE_PATH, PERSONAL_DATA_PATH
 from services.intake.api.dependencies import IntakeDep
+from services.intake.pages.form_fields import CANDIDATE_FORM, PROJECT_FORM
 from services.intake.promotion_calendar import PromotionOutlook, PromotionUnavailable
 from workflows.promotion.models import RoundRef
 
 router = pages_router()
-
-CANDIDATE_FORM_PATH = "/candidater"
-PROJECT_FORM_PATH = "/deposer-un-projet"
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,8 @@ async def landing(request: Request, pages: Pages, intake: IntakeDep) -> Response
         "landing.html",
         {
             "promotion": promotion,
-            "candidate_form": CANDIDATE_FORM_PATH,
-            "project_form": PROJECT_FORM_PATH,
+            "candidate_form": CANDIDATE_FORM.path,
+            "project_form": PROJECT_FORM.path,
         },
     )
 
