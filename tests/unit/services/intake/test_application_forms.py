@@ -12,9 +12,10 @@ import pytest
 from sqlmodel import func, select
 
 from libs.database import transaction
+from libs.outbox.models import OutboxMessage
 from services.intake.app import create_app
 from services.intake.bootstrap import Intake
-from services.intake.models import Application, OutboxMessage
+from services.intake.models import Application
 from services.intake.schemas import CandidateApplicationCreate, ProjectApplicationCreate
 from tests.unit.services.intake.landing import (
     InMemoryPromotionCalendar,
