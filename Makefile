@@ -12,9 +12,16 @@ MYPY := $(VENV)/bin/mypy
 TYPED_PATHS := libs services workflows deploy tests $(wildcard bench)
 NPM_INSTALLED := node_modules/.package-lock.json
 ARGS ?=
+# The whole suite on two workers: the end-to-end tests (one stack) on one, the rest on the other
+# (tests/e2e/conftest.py); most of their time is waiting on processes, not the CPU.
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+# The code defaults to production behaviour (libs/config.py); this machine's commands are
+# development's (make run, make status) unless the caller says otherwise. Tests set `test`.
+export ENVIRONMENT ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install run status test test-unit test-integration test-e2e lint format typecheck bench chaos clean
+.PHONY: help install run status test test-unit test-integration test-e2e lint format typecheck bench chaos fuzz clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -66,8 +73,8 @@ run: install ## Start the whole platform on this machine (Ctrl-C stops it)
 status: install ## What is stuck, where and since when (ARGS='--json', '--threshold NAME=VALUE', 'dead-letters list')
 	@$(PYTHON) -m deploy.status $(ARGS)
 
-test: install ## Run every test: unit, integration (real engines) and end-to-end
-	$(PYTEST) $(ARGS)
+test: install ## Run every test: unit, integration (real engines) and end-to-end (TEST_WORKERS=2)
+	$(PYTEST) $(PARALLEL) $(ARGS)
 
 test-unit: install ## Run the unit tests
 	$(PYTEST) tests/unit $(ARGS)
@@ -88,6 +95,9 @@ format: install ## Format the code and apply safe fixes (ruff)
 
 typecheck: install ## Type-check in strict mode (mypy)
 	$(MYPY) $(TYPED_PATHS)
+
+fuzz: install ## Fuzz every service's OpenAPI document on a local stack (ARGS='--max-examples 500 --seed 1')
+	$(PYTHON) -m bench.fuzz $(ARGS)
 
 bench: install ## Run the benchmarks
 	@if [ -d bench ]; then $(PYTHON) -m bench $(ARGS); \

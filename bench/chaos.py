@@ -1,11 +1,13 @@
 """``python -m bench.chaos`` (``make chaos``): applications while parts of the stack fail.
 
 Starts ``python -m deploy.local`` on free ports (its own DATA_DIR), submits candidate
-applications and, meanwhile, kills the worker three times, notifications twice and the broker
-once (SIGKILL; the launcher's supervisor restarts each), and makes SMTP refuse mail for 30 s.
-Then it counts, from the outside: the dossier workflows in Temporal, the acknowledgement
-e-mails in the Maildir (one per applicant, none twice), and how long after the last fault's
-end the last one arrived. Prints a table and one JSON line; exits 1 when a check fails.
+applications, confirms each e-mail address through its confirmation request's link as soon as
+it is in the Maildir (docs/adr/0024) and, meanwhile, kills the worker three times,
+notifications twice and the broker once (SIGKILL; the launcher's supervisor restarts each),
+and makes SMTP refuse mail for 30 s. Then it counts, from the outside: the dossier workflows in
+Temporal, the confirmation requests and the acknowledgement e-mails in the Maildir (one of each
+per applicant, none twice), and how long after the last fault's end the last acknowledgement
+arrived. Prints a table and one JSON line; exits 1 when a check fails.
 """
 
 import argparse
@@ -16,7 +18,6 @@ import signal
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -28,6 +29,7 @@ from deploy.local.settings import LocalStackSettings
 from deploy.local.smtp import refuse_mail_until
 from libs.temporal import TemporalConnection
 from services.intake.reconciler import TemporalWorkflowLookup
+from tests.email_confirmation import Maildir, confirm_as_they_arrive
 from tests.eventually import eventually
 from tests.local_stack import RunningStack, local_stack
 from workflows.dossier.models import dossier_workflow_id
@@ -72,6 +74,8 @@ class Outcome:
     accepted: int = 0
     refused_submissions: int = 0
     workflows: int = 0
+    confirmation_requests: int = 0
+    confirmed: int = 0
     acknowledged: int = 0
     duplicates: int = 0
     last_fault_end_to_last_ack_s: float | None = None
@@ -82,6 +86,10 @@ class Outcome:
     def check(self, within_s: float) -> None:
         if self.workflows != self.applications:
             self.failed_checks.append("workflows")
+        if self.confirmation_requests != self.applications:
+            self.failed_checks.append("confirmation_requests")
+        if self.confirmed != self.applications:
+            self.failed_checks.append("confirmed")
         if self.acknowledged != self.applications:
             self.failed_checks.append("acknowledged")
         if self.duplicates:
@@ -91,21 +99,6 @@ class Outcome:
         late = self.last_fault_end_to_last_ack_s
         if late is not None and late > within_s:
             self.failed_checks.append("acknowledged_within")
-
-
-def acknowledgements(maildir: Path, addresses: set[str]) -> tuple[Counter[str], float]:
-    """E-mails per applicant address, and when the newest of them arrived (mtime)."""
-    counts: Counter[str] = Counter()
-    newest = 0.0
-    for path in (maildir / "new").glob("*"):
-        for line in path.read_text(errors="replace").splitlines():
-            if line.lower().startswith("to:"):
-                address = line.split("<")[-1].rstrip(">").strip()
-                if address in addresses:
-                    counts[address] += 1
-                    newest = max(newest, path.stat().st_mtime)
-                break
-    return counts, newest
 
 
 async def back_after_kill(stack: RunningStack, part: str, old_pid: int) -> None:
@@ -162,27 +155,36 @@ async def count_workflows(stack: RunningStack, dossier_ids: list[UUID]) -> int:
 
 
 async def observe(
-    stack: RunningStack, dossiers: dict[str, UUID], outcome: Outcome, wait_s: float
+    stack: RunningStack,
+    mails: Maildir,
+    dossiers: dict[str, UUID],
+    outcome: Outcome,
+    wait_s: float,
+    confirmations: "asyncio.Task[dict[str, float]]",
 ) -> None:
     """Count workflows and e-mails until every applicant has both, or ``wait_s`` after the
     last fault; then a little longer, so that a late duplicate is counted too."""
-    maildir = Path(stack.state["maildir"])
     addresses = set(dossiers)
     last_end = max((fault.ended or time.time() for fault in outcome.faults), default=time.time())
     deadline = last_end + wait_s
     settled_at: float | None = None
     while time.time() < deadline and (settled_at is None or time.time() < settled_at + 10):
-        counts, newest = acknowledgements(maildir, addresses)
-        if settled_at is None and len(counts) == len(addresses):
+        _, acknowledgements, _ = mails.counts(addresses)
+        if settled_at is None and len(acknowledgements) == len(addresses):
             outcome.workflows = await count_workflows(stack, list(dossiers.values()))
             if outcome.workflows == len(addresses):
                 settled_at = time.time()
         await asyncio.sleep(0.5)
-    counts, newest = acknowledgements(maildir, addresses)
-    outcome.acknowledged = len(counts)
-    outcome.duplicates = sum(count - 1 for count in counts.values())
+    if not confirmations.done():
+        confirmations.cancel()
+    requests, acknowledgements, newest = mails.counts(addresses)
+    outcome.confirmation_requests = len(requests)
+    outcome.acknowledged = len(acknowledgements)
+    outcome.duplicates = sum(count - 1 for count in acknowledgements.values()) + sum(
+        count - 1 for count in requests.values()
+    )
     outcome.workflows = await count_workflows(stack, list(dossiers.values()))
-    if counts:
+    if acknowledgements:
         outcome.last_fault_end_to_last_ack_s = round(newest - last_end, 1)
 
 
@@ -194,18 +196,30 @@ async def run(
     workdir: Path | None = None,
     wait_s: float = 180.0,
     within_s: float = 60.0,
+    settings: dict[str, str] | None = None,
 ) -> Outcome:
-    """The whole drill; ``workdir`` keeps the stack's files (logs) for a look afterwards."""
+    """The whole drill; ``workdir`` keeps the stack's files (logs) for a look afterwards;
+    ``settings`` are environment variables of the stack's processes."""
     with tempfile.TemporaryDirectory(prefix="eig-chaos-") as scratch:
-        async with local_stack(workdir or Path(scratch)) as stack:
+        async with local_stack(workdir or Path(scratch), settings) as stack:
             outcome = Outcome(applications=count)
             started = time.time()
             run_id = os.urandom(3).hex()
             addresses = [f"chaos.{run_id}.{n}@example.fr" for n in range(count)]
             faults = [asyncio.create_task(inject(stack, fault, started)) for fault in plan]
+            mails = Maildir(Path(stack.state["maildir"]))
+            confirmed_at: dict[str, float] = {}
+            # The applicants confirm as their requests arrive, faults or not (intake alone
+            # records a confirmation, with its outbox row: nothing killed here can lose it).
+            confirmations = asyncio.create_task(
+                confirm_as_they_arrive(
+                    mails, set(addresses), concurrency=concurrency, into=confirmed_at
+                )
+            )
             dossiers = await submit_all(stack.urls["intake"], addresses, concurrency, outcome)
             outcome.faults = list(await asyncio.gather(*faults))
-            await observe(stack, dossiers, outcome, wait_s)
+            await observe(stack, mails, dossiers, outcome, wait_s, confirmations)
+            outcome.confirmed = len(confirmed_at)
             outcome.elapsed_s = round(time.time() - started, 1)
     outcome.check(within_s)
     return outcome
@@ -216,6 +230,8 @@ def report(outcome: Outcome) -> str:
         ("applications", outcome.applications, ""),
         ("accepted (202)", outcome.accepted, f"refused: {outcome.refused_submissions}"),
         ("workflows", outcome.workflows, f"target {outcome.applications}"),
+        ("confirmation requests", outcome.confirmation_requests, "target exactly the same"),
+        ("confirmed", outcome.confirmed, f"target {outcome.applications}"),
         ("acknowledgements", outcome.acknowledged, f"target exactly {outcome.applications}"),
         ("duplicates", outcome.duplicates, "target 0"),
         ("last fault end → last ack (s)", outcome.last_fault_end_to_last_ack_s, "target ≤ 60"),

@@ -6,11 +6,15 @@
              "type": "value_error"}]}
 ```
 
-:func:`install_error_handlers` gives FastAPI's validation and HTTP errors that shape, and
-:class:`BodySizeLimitMiddleware` refuses oversized bodies before any parsing happens.
+:func:`install_error_handlers` gives FastAPI's validation and HTTP errors that shape (and a
+busy database a 503), :class:`UnexpectedErrorMiddleware` answers anything else with a 500 in
+that shape and an error id also in the log, and :class:`BodySizeLimitMiddleware` refuses
+oversized bodies before any parsing happens.
 """
 
 import json
+import logging
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,12 +22,26 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 REQUEST_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_BUSY = (
+    "Base de données momentanément indisponible, réessayez / "
+    "The database is momentarily unavailable: retry."
+)
+INTERNAL_ERROR = (
+    "Erreur interne : citez cette référence pour la signaler / "
+    "Internal error. Quote this reference if you report it"
+)
+
+logger = logging.getLogger(__name__)
 
 
 class FieldError(BaseModel):
@@ -39,6 +57,12 @@ class ErrorResponse(BaseModel):
 
     detail: str = Field(description="Human-readable summary")
     errors: list[FieldError] = Field(default_factory=list, description="Each field at fault")
+
+
+class ServerErrorResponse(ErrorResponse):
+    """Body of a 500: nothing about the failure but the id under which it was logged."""
+
+    error_id: str = Field(description="Quote it to the operators: it is in the error's log line")
 
 
 class ApiError(Exception):
@@ -72,7 +96,7 @@ def error_response(
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Malformed JSON body"},
+    400: {"model": ErrorResponse, "description": "Malformed JSON body, or nested too deeply"},
     413: {"model": ErrorResponse, "description": "Body larger than allowed"},
     415: {"model": ErrorResponse, "description": "Body is not JSON"},
     422: {"model": ErrorResponse, "description": "Invalid or missing fields"},
@@ -129,23 +153,113 @@ async def _on_api_error(_request: Request, exc: Exception) -> Response:
     return exc.response()
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> Response:
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route of the app takes on this path: the router's own 405 names only
+    the methods of the first route matching the path (``GET`` of a path that also takes
+    ``POST``)."""
+    routes = request.app.router.routes
+
+    def taken(method: str) -> bool:
+        # A fresh scope: the request's carries the matching state of the route it reached.
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+        }
+        return any(route.matches(scope)[0] == Match.FULL for route in routes)
+
+    return ", ".join(method for method in HTTP_METHODS if taken(method))
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code < 200 or exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     detail = exc.detail if isinstance(exc.detail, str) else "Request refused."
     errors: list[FieldError] = []
+    headers = dict(exc.headers or {})
     if exc.status_code == 400:
         # The framework raises a bare 400 only when it cannot read the body (e.g. not UTF-8).
         errors = [FieldError(field="body", message=detail, type="body_invalid")]
-    return error_response(exc.status_code, detail, errors, exc.headers)
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+    return error_response(exc.status_code, detail, errors, headers)
+
+
+async def _on_database_busy(_request: Request, _exc: Exception) -> Response:
+    # SQLite answers "database is locked" past its busy timeout; PostgreSQL's pool can time out
+    # or lose its server: the request may succeed later, it is not the client's fault.
+    return error_response(
+        503, DATABASE_BUSY, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    )
+
+
+async def _on_recursion(_request: Request, _exc: Exception) -> Response:
+    # JSON nested thousands of levels deep exhausts the parser's (or the validator's) stack.
+    message = "The request body is nested too deeply."
+    return error_response(
+        400, message, [FieldError(field="body", message=message, type="body_too_deep")]
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Give validation errors (400/422), :class:`ApiError` and HTTP errors the shared format."""
+    """Give validation errors (400/422), :class:`ApiError` and HTTP errors the shared format;
+    a body nested too deeply is a 400 and a busy or unreachable database a 503 with
+    ``Retry-After``."""
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RecursionError, _on_recursion)
+    app.add_exception_handler(OperationalError, _on_database_busy)
+    app.add_exception_handler(PoolTimeout, _on_database_busy)
+
+
+def new_error_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class UnexpectedErrorMiddleware:
+    """Any exception no handler answered becomes a JSON 500 carrying an error id, logged with
+    the same id, the route's template (never its ids) and a traceback without messages (they
+    may hold personal data: see :func:`libs.observability.safe_traceback`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            error_id = new_error_id()
+            route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+            logger.error(
+                "unexpected error %s on %s %s",
+                error_id,
+                scope.get("method", "?"),
+                route,
+                exc_info=True,
+                extra={"error_id": error_id, "error_type": type(error).__qualname__},
+            )
+            if started:
+                raise  # too late for an answer: the server closes the connection
+            body = ServerErrorResponse(detail=f"{INTERNAL_ERROR}: {error_id}.", error_id=error_id)
+            response = JSONResponse(body.model_dump(mode="json"), status_code=500)
+            await response(scope, receive, send)
 
 
 class BodySizeLimitMiddleware:
@@ -223,3 +337,54 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+ERROR_SCHEMA_NAMES = ("FieldError", "ErrorResponse", "ServerErrorResponse")
+FASTAPI_DEFAULT_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _schema_ref(name: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+def document_error_format(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make an OpenAPI document tell how the service answers errors: the project's format
+    instead of FastAPI's ``HTTPValidationError`` on every 422, and on every operation the 500
+    of :class:`UnexpectedErrorMiddleware` and the 503 of a busy database; operations that take
+    a body also answer 400 (malformed or too deep) and 413 (too large)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (ErrorResponse, ServerErrorResponse):
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(model_schema.pop("$defs", {}))
+        components[model.__name__] = model_schema
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[str, Any] = operation["responses"]
+            invalid = responses.get("422")
+            if invalid is not None and "HTTPValidationError" in json.dumps(invalid):
+                responses["422"] = {"description": "Invalid or missing fields"} | _schema_ref(
+                    "ErrorResponse"
+                )
+            if "requestBody" in operation:
+                for code, text in (("400", "Malformed JSON body"), ("413", "Body too large")):
+                    responses.setdefault(code, {"description": text} | _schema_ref("ErrorResponse"))
+            responses.setdefault(
+                "503",
+                {
+                    "description": "A dependency is momentarily unavailable: retry after "
+                    "Retry-After seconds",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                }
+                | _schema_ref("ErrorResponse"),
+            )
+            responses.setdefault(
+                "500",
+                {"description": "Unexpected error (logged under error_id)"}
+                | _schema_ref("ServerErrorResponse"),
+            )
+    if FASTAPI_DEFAULT_SCHEMAS[0] not in json.dumps(schema.get("paths", {})):
+        for name in FASTAPI_DEFAULT_SCHEMAS:
+            components.pop(name, None)
+    return schema

@@ -1,6 +1,6 @@
 """The broker's epoch: tells a broker that came back empty from the one events were sent to.
 
-The embedded broker keeps everything in memory (docs/adr/0013): when it restarts, its records
+The embedded broker keeps everything in memory (docs/adr/0014): when it restarts, its records
 and consumer offsets are gone, yet it answers as if nothing happened. The first record of
 ``eig.broker-epoch.v1`` holds a random id, written by whoever finds the topic empty; as long
 as the same id is read at offset 0, the broker still has what it acknowledged. A different or
@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from libs.config import PlatformSettings
+from libs.kafka_connection import KafkaConnection
 from libs.messages.topics import BROKER_EPOCH, PARTITIONS
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,8 @@ class FixedEpoch:
         return self.epoch
 
 
-async def _ensure_topic(bootstrap_servers: str) -> None:
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, request_timeout_ms=REQUEST_TIMEOUT_MS
-    )
+async def _ensure_topic(kafka: KafkaConnection) -> None:
+    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=REQUEST_TIMEOUT_MS)
     await admin.start()
     try:
         if BROKER_EPOCH not in set(await admin.list_topics()):
@@ -60,10 +59,10 @@ async def _ensure_topic(bootstrap_servers: str) -> None:
         await admin.close()
 
 
-async def _read_marker(bootstrap_servers: str, timeout_ms: int) -> str | None:
+async def _read_marker(kafka: KafkaConnection, timeout_ms: int) -> str | None:
     """The id at offset 0, or None if the topic is empty (or missing)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **kafka.client_options(),
         enable_auto_commit=False,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
     )
@@ -85,9 +84,9 @@ async def _read_marker(bootstrap_servers: str, timeout_ms: int) -> str | None:
     return None
 
 
-async def _write_marker(bootstrap_servers: str, epoch: str) -> None:
+async def _write_marker(kafka: KafkaConnection, epoch: str) -> None:
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", request_timeout_ms=REQUEST_TIMEOUT_MS
+        **kafka.client_options(), acks="all", request_timeout_ms=REQUEST_TIMEOUT_MS
     )
     await producer.start()
     try:
@@ -96,20 +95,20 @@ async def _write_marker(bootstrap_servers: str, epoch: str) -> None:
         await producer.stop()
 
 
-async def read_or_start_epoch(bootstrap_servers: str, timeout_ms: int = 3_000) -> str:
+async def read_or_start_epoch(kafka: KafkaConnection, timeout_ms: int = 3_000) -> str:
     """The broker's epoch; if it has none yet, a new one is written and the first one wins.
 
     Several processes may find the topic empty at once and each write an id: whichever landed
     at offset 0 is the epoch, read back by all of them.
     """
-    epoch = await _read_marker(bootstrap_servers, timeout_ms)
+    epoch = await _read_marker(kafka, timeout_ms)
     if epoch is not None:
         return epoch
-    await _ensure_topic(bootstrap_servers)
+    await _ensure_topic(kafka)
     candidate = uuid.uuid4().hex
-    await _write_marker(bootstrap_servers, candidate)
+    await _write_marker(kafka, candidate)
     # The record just acknowledged is there: a longer wait only covers a slow fetch.
-    epoch = await _read_marker(bootstrap_servers, timeout_ms * 3)
+    epoch = await _read_marker(kafka, timeout_ms * 3)
     if epoch is None:
         raise RuntimeError("the broker acknowledged the epoch marker but does not return it")
     if epoch == candidate:
@@ -126,12 +125,12 @@ class EpochWatcher:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         *,
         interval_seconds: float = 1.0,
         on_change: Callable[[str], None] = lambda epoch: None,
     ) -> None:
-        self.bootstrap_servers = bootstrap_servers
+        self.kafka = kafka
         self.interval_seconds = interval_seconds
         self.on_change = on_change
         self._epoch: str | None = None
@@ -146,7 +145,7 @@ class EpochWatcher:
         return self._epoch
 
     async def check_once(self) -> str:
-        epoch = await read_or_start_epoch(self.bootstrap_servers)
+        epoch = await read_or_start_epoch(self.kafka)
         previous, self._epoch = self._epoch, epoch
         self._read.set()
         if previous is not None and previous != epoch:
@@ -170,7 +169,7 @@ def epoch_watcher(
     if settings.BROKER_EPOCH_CHECK_SECONDS <= 0:
         return None
     return EpochWatcher(
-        settings.KAFKA_BOOTSTRAP_SERVERS,
+        KafkaConnection.from_settings(settings),
         interval_seconds=settings.BROKER_EPOCH_CHECK_SECONDS,
         on_change=on_change,
     )

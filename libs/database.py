@@ -29,9 +29,11 @@ def is_sqlite(database_url: str) -> bool:
 
 def create_engine(database_url: str) -> AsyncEngine:
     url = async_url(database_url)
+    # A statement's parameters are personal data (names, e-mails, notes): they stay out of
+    # the errors the database raises, which end in logs and traces.
     if not is_sqlite(database_url):
-        return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,17 +8,33 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from libs.api_errors import DEFAULT_MAX_BODY_BYTES, BodySizeLimitMiddleware, install_error_handlers
+from libs.api_errors import (
+    DEFAULT_MAX_BODY_BYTES,
+    BodySizeLimitMiddleware,
+    UnexpectedErrorMiddleware,
+    document_error_format,
+    install_error_handlers,
+)
+from libs.auth import document_bearer_auth
+from libs.config import PlatformSettings
 from libs.kafka import keep_starting, try_starting
-from libs.observability import ReadinessCheck, configure_logging, health_router
+from libs.observability import (
+    ReadinessCheck,
+    bind_ids,
+    configure_telemetry,
+    health_router,
+    log_context,
+)
 from libs.readiness import DatabaseProbe, KafkaProbe
+from libs.tracing import FASTAPI_NATIVE_TELEMETRY_OFF, context_from, span
 
 HTTP_REQUEST_DURATION = Histogram(
     "http_request_duration_seconds",
@@ -31,8 +47,13 @@ UNMATCHED_ROUTE = "<unmatched>"
 
 
 class RequestDuration:
-    """Times every HTTP request under its route's template (``/api/v1/dossiers/{dossier_id}``),
-    which the router leaves in the scope once it matched."""
+    """Times and traces every HTTP request under its route's template
+    (``/api/v1/dossiers/{dossier_id}``), which the router leaves in the scope once it matched.
+
+    The request's span continues the caller's ``traceparent`` if it sent one, and is the
+    parent of what the request does (an outbox row, a Temporal update); the request is a log
+    scope, to which handlers bind the ids they learn (libs.observability.bind_ids).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,13 +71,40 @@ class RequestDuration:
                 status = message["status"]
             await send(message)
 
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            HTTP_REQUEST_DURATION.labels(scope["method"], route, str(status)).observe(
-                time.perf_counter() - started
-            )
+        method = scope["method"]
+        headers = {name.decode("latin-1"): value for name, value in scope["headers"]}
+        with (
+            span(
+                method,
+                kind=SpanKind.SERVER,
+                context=context_from(headers),
+                attributes={"http.request.method": method},
+            ) as request_span,
+            log_context(),
+        ):
+            try:
+                await self.app(scope, receive, recording_send)
+            finally:
+                route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
+                HTTP_REQUEST_DURATION.labels(method, route, str(status)).observe(
+                    time.perf_counter() - started
+                )
+                # Named after the template, never the path: it holds ids and private tokens.
+                request_span.update_name(f"{method} {route}")
+                request_span.set_attribute("http.route", route)
+                request_span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    request_span.set_status(Status(StatusCode.ERROR))
+
+
+ID_PATH_PARAMETERS = ("dossier_id", "contract_id")
+"""Path parameters every request's log lines carry as fields (ids, never personal data)."""
+
+
+async def bind_path_ids(request: Request) -> None:
+    """The ids a route's path names, bound to the request's log scope once it matched: every
+    handler's lines (an action on a dossier, a contract's answer) carry them without asking."""
+    bind_ids(**{name: request.path_params.get(name) for name in ID_PATH_PARAMETERS})
 
 
 class ServiceParts(Protocol):
@@ -138,24 +186,50 @@ def create_service_app(
             await parts.stop()
 
     app = FastAPI(
-        title=title, summary=summary, description=description, version=version, lifespan=lifespan
+        title=title,
+        summary=summary,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        telemetry=FASTAPI_NATIVE_TELEMETRY_OFF,
+        dependencies=[Depends(bind_path_ids)],
     )
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(checks, optional=optional_checks))
+    _document_errors(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
+    # Around everything but the timing: a failure anywhere, body limit included, answers JSON.
+    app.add_middleware(UnexpectedErrorMiddleware)
     # Outermost: refused bodies are timed too, and the router's scope is read after the call.
     app.add_middleware(RequestDuration)
     return app
 
 
-def serve(
-    create_app: Callable[[], FastAPI], *, service: str, host: str, port: int, log_level: str
-) -> None:
-    """Serve the app under uvicorn with the JSON logs of :func:`configure_logging`.
+def _document_errors(app: FastAPI) -> None:
+    """The document FastAPI generates, corrected by :func:`document_error_format` (once)."""
+    generate = app.openapi
 
-    Logging is configured before the app is built, so that building it logs as JSON too.
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_bearer_auth(document_error_format(generate()))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def serve(
+    create_app: Callable[[], FastAPI],
+    *,
+    service: str,
+    host: str,
+    port: int,
+    settings: PlatformSettings,
+) -> None:
+    """Serve the app under uvicorn with the JSON logs and traces of :func:`configure_telemetry`.
+
+    Both are configured before the app is built, so that building it logs as JSON too.
     """
-    configure_logging(service, log_level)
+    configure_telemetry(service, settings)
     uvicorn.run(create_app(), host=host, port=port, log_config=None)  # keep the JSON logging

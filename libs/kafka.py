@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream import AckPolicy
@@ -25,12 +26,16 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage as InjectedKafkaMessage
 from faststream.kafka.message import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY, Counter
 from pydantic import BaseModel, ValidationError
 
+from libs.kafka_connection import KafkaConnection
 from libs.messages.envelope import Event
 from libs.messages.topics import PARTITIONS, Headers
+from libs.observability import bind_ids, log_context
 from libs.plain_text import without_nul
+from libs.tracing import context_from, span, trace_headers
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +59,13 @@ DEAD_LETTER_PUBLISH_FAILURES = Counter(
 )
 
 
-def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
+def create_broker(kafka: KafkaConnection, client_id: str) -> KafkaBroker:
     # acks="all": a publish returns only once the broker has the record (the outbox relay
     # marks a row sent on that). No idempotent producer: Tansu does not support it, and
     # consumers dedupe on event_id anyway.
     return KafkaBroker(
-        bootstrap_servers,
+        kafka.bootstrap_servers,
+        security=kafka.security,
         client_id=client_id,
         acks="all",
         graceful_timeout=15.0,
@@ -73,9 +79,9 @@ def create_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
     )
 
 
-async def ensure_topics(bootstrap_servers: str, partitions: dict[str, int] = PARTITIONS) -> None:
+async def ensure_topics(kafka: KafkaConnection, partitions: dict[str, int] = PARTITIONS) -> None:
     """Create the platform's topics if missing (idempotent)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=10_000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -91,7 +97,8 @@ async def ensure_topics(bootstrap_servers: str, partitions: dict[str, int] = PAR
 
 
 async def publish_event(broker: KafkaBroker, topic: str, event: Event) -> None:
-    """Publish an event keyed by dossier id, with its type and schema version as headers."""
+    """Publish an event keyed by dossier id, with its type, schema version and the current
+    trace context as headers."""
     await broker.publish(
         event.model_dump_json().encode(),
         topic=topic,
@@ -99,6 +106,7 @@ async def publish_event(broker: KafkaBroker, topic: str, event: Event) -> None:
         headers={
             Headers.EVENT_TYPE: event.type,
             Headers.SCHEMA_VERSION: str(event.schema_version),
+            **trace_headers(),
         },
     )
 
@@ -284,11 +292,23 @@ class EventRouter:
             logger.info("%s does not handle %s events: skipped", self.consumer, skipped)
             return
         event = handler.event.model_validate_json(body)
+        bind_ids(event_id=event.event_id, dossier_id=event.dossier_id)
         if JSON_NUL in body:
             # Accepted before texts were bounded: no database downstream can store a NUL
             # (PostgreSQL refuses the row, and the consumer would retry it to the end).
             event = handler.event.model_validate(without_nul(event.model_dump(mode="json")))
         await handler.handle(event)
+
+
+def _dossier_id_of(message: KafkaMessage) -> UUID | None:
+    """The record's key when it is a dossier id (every topic's key), else None: a poison
+    message's key is not written into the logs."""
+    raw = message.raw_message
+    key = (raw[0] if isinstance(raw, tuple) else raw).key
+    try:
+        return UUID(key.decode("ascii")) if isinstance(key, bytes) else None
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def subscribe_events(
@@ -313,9 +333,26 @@ def subscribe_events(
     dead_letters = DeadLetters(broker, dlq_topic, consumer, on_dead_letter)
 
     async def consume(message: InjectedKafkaMessage) -> None:
-        await process_then_ack(
-            message, lambda: route(message.body), dead_letters=dead_letters, retry=retry
-        )
+        # One span per message (its retries included), under the context the producer sent;
+        # its log lines carry the consumer, the key (the dossier id) and, once parsed, the
+        # event id.
+        with (
+            span(
+                f"{topic} process",
+                kind=SpanKind.CONSUMER,
+                context=context_from(message.headers),
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": topic,
+                    "messaging.consumer.group.name": group_id,
+                    "eig.consumer": consumer,
+                },
+            ),
+            log_context(consumer=consumer, dossier_id=_dossier_id_of(message)),
+        ):
+            await process_then_ack(
+                message, lambda: route(message.body), dead_letters=dead_letters, retry=retry
+            )
 
     consume.__name__ = consume.__qualname__ = consumer.replace("-", "_")
     broker.subscriber(

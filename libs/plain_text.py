@@ -9,11 +9,16 @@ bodies of the workflows.
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """C0 controls except tab (\\x09), line feed (\\x0a) and carriage return (\\x0d); DEL."""
+ALLOWED_CHARACTER = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]"
+TEXT_PATTERN = f"^{ALLOWED_CHARACTER}*$"
+"""The same rule for OpenAPI documents (ECMA and Python regular expressions alike), so that
+clients and fuzzers know what is refused."""
 
 
 def refuse_control_characters(value: str) -> str:
@@ -23,7 +28,18 @@ def refuse_control_characters(value: str) -> str:
     return value
 
 
-PlainText = Annotated[str, AfterValidator(refuse_control_characters)]
+class DocumentedTextPattern:
+    """Adds :data:`TEXT_PATTERN` to a text field's JSON schema (the validator enforces it)."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.setdefault("pattern", TEXT_PATTERN)
+        return schema
+
+
+PlainText = Annotated[str, AfterValidator(refuse_control_characters), DocumentedTextPattern()]
 """Text without control characters; bound its length where it is used, e.g.
 ``Annotated[PlainText, StringConstraints(max_length=5000)]``."""
 

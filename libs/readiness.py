@@ -73,27 +73,17 @@ class SmtpProbe:
 class TemporalProbe:
     """Ready when the Temporal frontend reports itself serving.
 
-    ``TemporalProbe(address, namespace)`` connects on first use and reuses that client:
-    connecting on every probe would open a new gRPC channel each time the orchestrator asks.
-    A process that already holds a client passes it instead, or a getter for it
-    (``client=lambda: client`` while it may still be None, ``client=connection.client``).
+    It asks through the process's own client (``client=connection.client``, or
+    ``client=lambda: client`` while that may still be None), never a connection of its own:
+    one per probe would open a gRPC channel each time the orchestrator asks, and would have
+    to repeat the process's TLS settings.
     """
 
     def __init__(
-        self,
-        address: str | None = None,
-        namespace: str = "default",
-        *,
-        client: Client | TemporalClientGetter | None = None,
-        rpc_timeout: timedelta | None = None,
+        self, *, client: Client | TemporalClientGetter, rpc_timeout: timedelta | None = None
     ) -> None:
-        if (address is None) == (client is None):
-            raise TypeError("TemporalProbe takes either an address or a client")
-        self.address = address
-        self.namespace = namespace
         self.rpc_timeout = rpc_timeout
         self._client = client
-        self._lock = asyncio.Lock()
 
     async def __call__(self) -> None:
         client = await self._current_client()
@@ -105,11 +95,5 @@ class TemporalProbe:
     async def _current_client(self) -> Client | None:
         if isinstance(self._client, Client):
             return self._client
-        if self._client is not None:
-            found = self._client()
-            return await found if inspect.isawaitable(found) else found
-        async with self._lock:  # concurrent first probes share one connection
-            if self._client is None:
-                assert self.address is not None
-                self._client = await Client.connect(self.address, namespace=self.namespace)
-            return self._client
+        found = self._client()
+        return await found if inspect.isawaitable(found) else found

@@ -42,6 +42,43 @@ ADMINISTRATION_KIND_LABELS: Mapping[str, Label] = {
     AdministrationKind.OPERATOR: Label("Opérateur de l’État", "State operator"),
 }
 
+CRITERION_LABELS: Mapping[str, Label] = {
+    # Projects (the eligibility criteria of the programme's call for projects).
+    "proven_problem": Label("Problème avéré", "Proven problem"),
+    "major_problem": Label("Problème d’ampleur", "Major problem"),
+    "actionable_problem": Label("Problème sur lequel agir", "Actionable problem"),
+    "product_approach_fit": Label("Adapté à l’approche produit", "Fits the product approach"),
+    "sponsorship": Label("Portage à haut niveau", "High-level sponsorship"),
+    "autonomy": Label("Autonomie de l’équipe", "Team autonomy"),
+    "priority_policy": Label("Politique publique prioritaire", "Priority public policy"),
+    "roadmap": Label("Feuille de route et résultats mesurables", "Roadmap and measurable results"),
+    "entrepreneurial_ambition": Label("Ambition entrepreneuriale", "Entrepreneurial ambition"),
+    # Candidates.
+    "entrepreneurial_track_record": Label(
+        "Parcours entrepreneurial", "Entrepreneurial track record"
+    ),
+    "product_or_tech_leadership": Label(
+        "Leadership produit ou technique", "Product or technical leadership"
+    ),
+    "public_interest_motivation": Label(
+        "Motivation pour l’intérêt général", "Public-interest motivation"
+    ),
+}
+
+SCORE_LABELS: Mapping[int, Label] = {
+    0: Label("0 – insuffisant", "0 – insufficient"),
+    1: Label("1 – faible", "1 – weak"),
+    2: Label("2 – satisfaisant", "2 – satisfactory"),
+    3: Label("3 – excellent", "3 – excellent"),
+}
+"""The scorecard's scale (services/selection/scorecards.py: 0 to 3)."""
+
+PAY_BAND_LABELS: Mapping[str, Label] = {
+    "up_to_10_years": Label("Jusqu’à 10 ans d’expérience", "Up to 10 years of experience"),
+    "over_10_years": Label("Plus de 10 ans d’expérience", "Over 10 years of experience"),
+}
+"""The bands of workflows/contract/pay_policies/ (a band not listed shows its code)."""
+
 KIND_LABELS: Mapping[str, Label] = {
     DossierKind.CANDIDATE: Label("Candidature", "Candidate application"),
     DossierKind.PROJECT: Label("Projet", "Project"),
@@ -107,6 +144,10 @@ def role_label(language: Language, role: str, *, in_sentence: bool = False) -> s
     return label(ROLE_LABELS, role).in_(language, in_sentence=in_sentence)
 
 
+def pay_band_label(language: Language, band: str) -> str:
+    return label(PAY_BAND_LABELS, band).in_(language)
+
+
 def administration_kind_label(language: Language, kind: str) -> str:
     return label(ADMINISTRATION_KIND_LABELS, kind).in_(language)
 
@@ -164,6 +205,12 @@ def long_date(language: Language, day: date) -> str:
     if language == Language.FR:
         return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
     return f"{day.day} {month} {day.year}"
+
+
+def month_and_year(language: Language, month: str) -> str:
+    """``mars 2026`` / ``March 2026`` for ``2026-03``."""
+    year, number = month.split("-")
+    return f"{MONTHS[language][int(number) - 1]} {year}"
 
 
 def date_and_time(language: Language, moment: datetime) -> str:

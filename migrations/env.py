@@ -12,7 +12,7 @@ import services.contracts.models
 import services.intake.models
 import services.notifications.models
 import services.selection.models  # noqa: F401 - registers the tables on SQLModel.metadata
-from libs.config import PlatformSettings
+from libs.config import DatabaseSettings
 from libs.database import create_engine, is_sqlite
 
 config = context.config
@@ -23,7 +23,7 @@ target_metadata = SQLModel.metadata
 
 
 def database_url() -> str:
-    return str(config.attributes.get("database_url") or PlatformSettings().DATABASE_URL)
+    return str(config.attributes.get("database_url") or DatabaseSettings().DATABASE_URL)
 
 
 def run_migrations(connection: Connection) -> None:

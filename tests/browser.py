@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import uvicorn
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, ConsoleMessage, Page, Playwright, Response
+from playwright.async_api import Browser, ConsoleMessage, Page, Playwright, Request, Response
 
 from deploy.local.engines import free_port
 from tests.eventually import eventually
@@ -93,7 +93,7 @@ class PageWatch:
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
         page.on("response", self._on_response)
-        page.on("requestfailed", lambda request: self.problems.append(f"failed: {request.url}"))
+        page.on("requestfailed", self._on_request_failed)
 
     def _on_console(self, message: ConsoleMessage) -> None:
         # The document's own error status (a 404 page) is logged too: the response hook
@@ -101,15 +101,23 @@ class PageWatch:
         if message.type == "error" and "Failed to load resource" not in message.text:
             self.problems.append(f"console: {message.text}")
 
+    def _on_request_failed(self, request: Request) -> None:
+        # A page left while its favicon still loads (a sign-in redirecting to the identity
+        # provider) cancels the request: the browser's doing, not a defect of the page.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"failed: {request.url}")
+
     def _on_response(self, response: Response) -> None:
         if response.request.resource_type != "document" and response.status >= 400:
             self.problems.append(f"{response.status}: {response.url}")
 
 
 @asynccontextmanager
-async def served(app: Any) -> AsyncIterator[str]:
-    """``app`` served by uvicorn on a free 127.0.0.1 port; yields its base URL."""
-    port = free_port()
+async def served(app: Any, *, port: int | None = None) -> AsyncIterator[str]:
+    """``app`` served by uvicorn on ``port`` (a free 127.0.0.1 port unless given: an app that
+    must know its own URL, as the console for its OIDC redirect, is given one chosen first
+    with ``free_port``); yields its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     )

@@ -5,7 +5,12 @@ Every engine comes from the repo's own dependencies (PyPI wheels in .venv): noth
 
 import asyncio
 import contextlib
+import logging
 import os
+
+# The code defaults to production behaviour; the suite (and every process it starts) runs as
+# `test` unless the caller chose otherwise. Set before any settings are read.
+os.environ.setdefault("ENVIRONMENT", "test")
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -15,12 +20,15 @@ import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from playwright.async_api import Browser, Page, async_playwright
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
 
 from deploy.local.engines import (
+    PORT_RANGE_VARIABLE,
+    default_port_range,
     free_port,
     register_search_attributes,
     tansu_command,
@@ -29,9 +37,26 @@ from deploy.local.engines import (
     wait_for_port,
 )
 from libs.kafka import ensure_topics
+from libs.kafka_connection import KafkaConnection
+from libs.observability import JsonFormatter
 from tests.browser import launch_chromium
 from tests.own_broker import OwnBroker
+from tests.tracing import span_exporter
 from workflows.search_attributes import SEARCH_ATTRIBUTES
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (``make test`` runs two workers), each worker and every process it
+    starts picks ports in a slice of its own: two workers never probe the same port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1…
+    if not worker:
+        return
+    index, count = int(worker.removeprefix("gw")), int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    first, last = default_port_range()
+    size = (last - first + 1) // count
+    start = first + index * size
+    os.environ[PORT_RANGE_VARIABLE] = f"{start}-{start + size - 1}"
+
 
 # The test server does not advertise a capability the SDK core warns about at every worker
 # start; errors still show.
@@ -40,6 +65,37 @@ QUIET_TEMPORAL_RUNTIME = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig
 POSTGRES_ADMIN_DSN = os.environ.get(
     "TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    """The spans this test ends, in memory (the SDK's provider installed on first use)."""
+    exporter = span_exporter()
+    exporter.clear()
+    return exporter
+
+
+@pytest.fixture
+def json_lines() -> Iterator[list[str]]:
+    """Each line the root logger writes, formatted by the services' JSON formatter as it is
+    emitted (so in the logging code's context, where the log fields are read)."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.setFormatter(JsonFormatter("test"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +110,7 @@ async def kafka_bootstrap() -> AsyncIterator[str]:
     try:
         await wait_for_port("127.0.0.1", port)
         bootstrap = f"127.0.0.1:{port}"
-        await ensure_topics(bootstrap)
+        await ensure_topics(KafkaConnection(bootstrap))
         yield bootstrap
     finally:
         process.terminate()

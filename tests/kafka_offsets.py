@@ -6,6 +6,7 @@ it again) without sleeping, e.g. after publishing a duplicate that must change n
 
 from aiokafka import TopicPartition
 
+from libs.kafka_connection import KafkaConnection
 from libs.messages.topics import PARTITIONS
 from libs.operations.kafka_lag import kafka_reader
 
@@ -17,7 +18,7 @@ async def committed_and_end_offsets(
     # The operations report's reader never joins the group, so the consumer under test is
     # not rebalanced.
     partitions = [TopicPartition(topic, number) for number in range(PARTITIONS[topic])]
-    async with kafka_reader(bootstrap_servers) as reader:
+    async with kafka_reader(KafkaConnection(bootstrap_servers)) as reader:
         committed = await reader.committed(group_id, partitions)
         _, end_offsets = await reader.bounds(partitions)
     return {tp.partition: (committed[tp] or 0, end_offsets[tp]) for tp in partitions}

@@ -10,9 +10,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
+
+import httpx
 
 from deploy.local.engines import free_port
 from deploy.local.launcher import REPO_ROOT
+from libs.dossier_links import LinkKeys, Purpose, parse_secret, status_url
+from tests.email_confirmation import confirm_through_the_email
 from tests.eventually import eventually
 
 PORT_SETTINGS = (
@@ -29,6 +34,8 @@ PORT_SETTINGS = (
 )
 
 StackState = dict[str, Any]
+
+UNLIMITED_INTAKE = {"RATE_LIMIT_PER_ADDRESS": "1000000", "RATE_LIMIT_PER_EMAIL": "1000000"}
 
 
 def is_running(pid: int) -> bool:
@@ -70,6 +77,53 @@ class RunningStack:
     def current_state(self) -> StackState:
         return read_state(self.stack_file) or {}
 
+    def hold_down(self, part: str) -> int:
+        """Kill ``part`` (SIGKILL) and keep it down until :meth:`release`, when the
+        supervisor restarts it (``DATA_DIR/hold/<part>``, deploy/local/launcher.py): an
+        outage that lasts as long as a test observes it. The pid killed."""
+        (Path(self.state["hold_dir"]) / part).touch()
+        pid = int(self.current_state()["pids"][part])
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def release(self, part: str) -> None:
+        (Path(self.state["hold_dir"]) / part).unlink(missing_ok=True)
+
+    async def restarted(self, part: str, old_pid: int, timeout: float = 300) -> int:
+        """Until stack.json lists a new pid for ``part`` (written once it is ready again)."""
+
+        async def new_pid() -> int:
+            pid = self.current_state().get("pids", {}).get(part)
+            return 0 if pid in (None, old_pid) else int(pid)
+
+        return await eventually(new_pid, timeout=timeout, interval=0.2)
+
+    async def apply(
+        self, http: httpx.AsyncClient, kind: str, form: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Apply (``kind``: ``candidates`` or ``projects``) and confirm the e-mail address
+        through the confirmation e-mail's link, as the applicant does; the 202's body with the
+        ``status_url`` the next e-mail carries."""
+        response = await http.post(f"{self.urls['intake']}/api/v1/applications/{kind}", json=form)
+        assert response.status_code == 202, response.text
+        accepted: dict[str, Any] = response.json()
+        address = form["email"] if kind == "candidates" else form["contact_email"]
+        await confirm_through_the_email(Path(self.state["maildir"]), address)
+        keys = self.link_keys()
+        return accepted | {
+            "status_url": status_url(self.urls["intake"], keys, UUID(accepted["dossier_id"]))
+        }
+
+    def link_keys(self) -> LinkKeys:
+        """The keys of the stack's own random secret (kept in its DATA_DIR)."""
+        secret = (Path(self.state["data_dir"]) / "link-secret").read_text()
+        return LinkKeys.single(parse_secret(secret))
+
+    def link_token(self, purpose: Purpose, dossier_id: str | UUID) -> str:
+        """The token of the private link for ``purpose`` that the stack's e-mails carry,
+        made with the stack's own random secret."""
+        return self.link_keys().token(purpose, UUID(str(dossier_id)))
+
 
 @asynccontextmanager
 async def local_stack(
@@ -80,6 +134,9 @@ async def local_stack(
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     environment.update({name: str(port) for name, port in free_ports().items()})
     environment["DATA_DIR"] = str(data_dir)
+    # Suites and load scripts send hundreds of applications from one loopback address; the
+    # limits themselves are tested on intake directly (tests/*/services/intake).
+    environment.update(UNLIMITED_INTAKE)
     environment.update(extra_env or {})
     output = workdir / "launcher.out"
     with output.open("wb") as sink:

@@ -4,6 +4,7 @@ import asyncio
 
 from deploy.local.engines import free_port, tansu_command, wait_for_port
 from libs.kafka import ensure_topics
+from libs.kafka_connection import KafkaConnection
 
 
 class OwnBroker:
@@ -24,7 +25,9 @@ class OwnBroker:
             stderr=asyncio.subprocess.DEVNULL,
         )
         await wait_for_port("127.0.0.1", self.port)
-        await ensure_topics(self.bootstrap)  # memory storage: topics vanish with the process
+        await ensure_topics(
+            KafkaConnection(self.bootstrap)
+        )  # memory storage: topics vanish with the process
 
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:

@@ -7,7 +7,7 @@ import signal
 from prometheus_client import REGISTRY
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime
 
-from libs.observability import configure_logging
+from libs.observability import configure_telemetry
 from libs.temporal_metrics import TemporalSdkMetrics
 from workflows.settings import WorkflowsSettings
 from workflows.worker import run
@@ -28,7 +28,7 @@ def set_temporal_runtime() -> TemporalSdkMetrics:
 
 async def main() -> None:
     settings = WorkflowsSettings()
-    configure_logging("workflows", settings.LOG_LEVEL)
+    configure_telemetry("workflows", settings)
     sdk_metrics = set_temporal_runtime()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, WithJsonSchema
 from temporalio.exceptions import ApplicationError
 
 from libs.plain_text import PlainText
@@ -25,7 +25,13 @@ Body = TypeVar("Body", bound=BaseModel)
 # PostgreSQL in every read model downstream.
 EARLIEST_ACTION_DATE: Final = date(2000, 1, 1)
 LATEST_ACTION_DATE: Final = date(2100, 12, 31)
-ActionDate = Annotated[date, Field(ge=EARLIEST_ACTION_DATE, le=LATEST_ACTION_DATE)]
+ACTION_DATE_PATTERN: Final = r"^(20[0-9]{2}|2100)-"
+"""The bounds above as the OpenAPI document can say them (a JSON schema has no date range)."""
+ActionDate = Annotated[
+    date,
+    Field(ge=EARLIEST_ACTION_DATE, le=LATEST_ACTION_DATE),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": ACTION_DATE_PATTERN}),
+]
 """A date an action names; each rule may bound it closer (a start date within a year)."""
 NOTE_MAX_LENGTH: Final = 5000
 NoteText = Annotated[PlainText, StringConstraints(max_length=NOTE_MAX_LENGTH)]

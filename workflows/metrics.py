@@ -20,4 +20,8 @@ OUTBOX_METRICS = RelayMetrics(
         "workflows_outbox_republished_total",
         "Workflow events published again because the broker lost them (a new broker epoch)",
     ),
+    producer_resets=Counter(
+        "workflows_outbox_producer_resets_total",
+        "Times the outbox relay replaced its Kafka producer after repeated failures",
+    ),
 )

@@ -7,10 +7,11 @@ settings and stops it on SIGINT/SIGTERM, tests call it with their own.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -21,13 +22,17 @@ from temporalio.worker import Worker
 from libs.broker_epoch import EpochWatcher, epoch_watcher
 from libs.database import create_engine, is_sqlite, session_factory
 from libs.kafka import RetryPolicy, create_broker
+from libs.kafka_connection import KafkaConnection
 from libs.observability import ReadinessCheck, health_router
 from libs.outbox.models import OutboxOrigin
 from libs.outbox.relay import KafkaRecordPublisher, OutboxRelay, OutboxSignal
+from libs.outbox.repository import purge_sent
 from libs.outbox.writer import OutboxWriter
+from libs.personal_data import purge_periodically
 from libs.readiness import KafkaProbe, TemporalProbe
-from libs.temporal import connect
+from libs.temporal import TemporalSecurity, connect
 from libs.temporal_metrics import TemporalSdkMetrics
+from libs.tracing import FASTAPI_NATIVE_TELEMETRY_OFF
 from workflows.bridge import DossierDefaults, subscribe_bridge
 from workflows.contract.activities import ContractActivities
 from workflows.contract.workflows import CONTRACT_WORKFLOWS
@@ -72,7 +77,11 @@ def build_worker(
 
 
 async def connect_temporal(settings: WorkflowsSettings) -> Client:
-    return await connect(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    return await connect(
+        settings.TEMPORAL_ADDRESS,
+        settings.TEMPORAL_NAMESPACE,
+        TemporalSecurity.from_settings(settings),
+    )
 
 
 class _HealthServer(uvicorn.Server):
@@ -85,18 +94,22 @@ class _HealthServer(uvicorn.Server):
 
 @dataclass
 class _Outbox:
-    """Where the activities put their events, and the relay that publishes them (ADR 13)."""
+    """Where the activities put their events, and the relay that publishes them (ADR 14)."""
 
     writer: OutboxWriter
     relay: OutboxRelay
     watcher: EpochWatcher | None
     dispose: Callable[[], Awaitable[None]]
     tasks: list[asyncio.Task[None]]
+    purge: Callable[[], Coroutine[Any, Any, None]] | None = None
+    """The retention purge of this process's sent rows (docs/DATA-PROTECTION.md)."""
 
     def start(self) -> None:
         if self.watcher is not None:
             self.tasks.append(asyncio.create_task(self.watcher.run(), name="broker-epoch"))
         self.tasks.append(asyncio.create_task(self.relay.run(), name="workflows-outbox-relay"))
+        if self.purge is not None:
+            self.tasks.append(asyncio.create_task(self.purge(), name="workflows-retention"))
 
     async def stop(self) -> None:
         for task in self.tasks:
@@ -105,14 +118,16 @@ class _Outbox:
         await self.dispose()
 
 
-def _outbox(settings: WorkflowsSettings, broker: KafkaBroker) -> _Outbox:
+def _outbox(settings: WorkflowsSettings) -> _Outbox:
     engine = create_engine(settings.DATABASE_URL)
     sessions = session_factory(engine)
     signal = OutboxSignal()
     watcher = epoch_watcher(settings, on_change=lambda epoch: signal.notify())
+    kafka = KafkaConnection.from_settings(settings)
     relay = OutboxRelay(
         sessions,
-        KafkaRecordPublisher(broker),
+        # A producer of the relay's own, which it replaces when it keeps failing.
+        KafkaRecordPublisher(lambda: create_broker(kafka, "eig-workflows-outbox")),
         signal,
         metrics=OUTBOX_METRICS,
         skip_locked=not is_sqlite(settings.DATABASE_URL),
@@ -121,7 +136,17 @@ def _outbox(settings: WorkflowsSettings, broker: KafkaBroker) -> _Outbox:
         republish_window_seconds=settings.OUTBOX_REPUBLISH_WINDOW_SECONDS,
     )
     writer = OutboxWriter(sessions, signal, OutboxOrigin.WORKFLOWS)
-    return _Outbox(writer, relay, watcher, engine.dispose, [])
+    purge = None
+    if settings.RETENTION_PURGE_INTERVAL_SECONDS:
+        purge = partial(
+            purge_periodically,
+            "workflows",
+            partial(purge_sent, origin=OutboxOrigin.WORKFLOWS),
+            sessions,
+            settings.retention_policy,
+            settings.RETENTION_PURGE_INTERVAL_SECONDS,
+        )
+    return _Outbox(writer, relay, watcher, engine.dispose, [], purge)
 
 
 @dataclass
@@ -153,7 +178,7 @@ async def run(
     events.
     """
     stop = stop or asyncio.Event()
-    broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, client_id="eig-workflows")
+    broker = create_broker(KafkaConnection.from_settings(settings), client_id="eig-workflows")
     parts: _Parts | None = None
 
     def connected_client() -> Client | None:
@@ -167,7 +192,7 @@ async def run(
     http = _health_server(settings, readiness)
     parts = _Parts(
         broker,
-        _outbox(settings, broker),
+        _outbox(settings),
         http,
         asyncio.create_task(http.serve(), name="health-http"),
     )
@@ -200,7 +225,12 @@ async def run(
 def _health_server(
     settings: WorkflowsSettings, readiness: dict[str, ReadinessCheck]
 ) -> _HealthServer:
-    app = FastAPI(title="EIG workflows", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="EIG workflows",
+        docs_url=None,
+        redoc_url=None,
+        telemetry=FASTAPI_NATIVE_TELEMETRY_OFF,
+    )
     app.include_router(health_router(readiness))
     return _HealthServer(
         uvicorn.Config(

@@ -5,7 +5,9 @@ Used by the launcher and by the test fixtures, so both start the engines the sam
 
 import asyncio
 import importlib.resources
+import itertools
 import os
+import random
 import socket
 import stat
 import sys
@@ -121,10 +123,64 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+PORT_RANGE_VARIABLE = "EIG_PORT_RANGE"
+"""``first-last``: where :func:`free_port` picks (and so every process it starts), e.g. one
+slice per parallel test worker so that two workers never probe the same port at once."""
+RANDOM_TRIES = 100
+# Ports already given out by this process, so two servers of one test never get the same one.
+_handed_out: set[int] = set()
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for the local ports of outgoing connections (Linux default if unknown)."""
+    try:
+        low, high = (int(part) for part in EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999
+    return low, high
+
+
+def default_port_range() -> tuple[int, int]:
+    """The ports below the ephemeral range (or above it, when it starts too low)."""
+    low, high = ephemeral_range()
+    return (10000, low - 1) if low > 11000 else (high + 1, 65535)
+
+
+def port_range() -> tuple[int, int]:
+    configured = os.environ.get(PORT_RANGE_VARIABLE)
+    if not configured:
+        return default_port_range()
+    first, _, last = configured.partition("-")
+    return int(first), int(last)
+
+
+def _bindable(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on, chosen outside the kernel's ephemeral range.
+
+    ``bind(0)`` hands out an ephemeral port, the range every outgoing connection also takes its
+    local port from: between this probe and the server's own bind (seconds later on a loaded
+    machine), any client connection may take it, and the server fails with "address in use".
+    Ports below that range are never given to outgoing connections. Random picks first (two
+    processes rarely meet), then every port in turn, so a nearly full range still answers.
+    """
+    first, last = port_range()
+    pick = random.SystemRandom()
+    randomly = (pick.randint(first, last) for _ in range(RANDOM_TRIES))
+    for port in itertools.chain(randomly, range(first, last + 1)):
+        if port not in _handed_out and _bindable(host, port):
+            _handed_out.add(port)
+            return port
+    raise RuntimeError(f"no free port on {host} between {first} and {last}")
 
 
 async def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:

@@ -20,8 +20,9 @@ from deploy.local.engines import (
     wait_for_port,
 )
 from deploy.local.probes import http_probe, smtp_probe, temporal_probe
-from deploy.local.settings import LocalStackSettings, child_environment
+from deploy.local.settings import LocalStackSettings, child_environment, save_link_secret
 from deploy.local.supervisor import (
+    HeldCheck,
     PortClaim,
     ProcessSpec,
     Reporter,
@@ -32,6 +33,7 @@ from deploy.local.supervisor import (
 )
 from libs.auth import write_dev_tokens
 from libs.kafka import ensure_topics
+from libs.kafka_connection import KafkaConnection
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_APPLICATION = Path(__file__).with_name("examples") / "candidate-application.json"
@@ -85,7 +87,7 @@ def kafka_broker(settings: LocalStackSettings) -> ProcessSpec:
     async def topics_exist() -> None:
         # The broker keeps topics in memory only: after each (re)start they are created again.
         await wait_for_port(host, port, timeout=1.0)
-        await ensure_topics(settings.kafka_bootstrap_servers)
+        await ensure_topics(KafkaConnection(settings.kafka_bootstrap_servers))
 
     return ProcessSpec(
         name="kafka",
@@ -182,6 +184,12 @@ def build_stack(
     return steps
 
 
+def held_parts(hold_dir: Path) -> HeldCheck:
+    """A part is held down while ``hold_dir/<part>`` exists: a drill kills it, observes the
+    outage for as long as it needs, then removes the file and the supervisor restarts it."""
+    return lambda name: (hold_dir / name).exists()
+
+
 def port_conflicts(host: str, steps: list[Step]) -> list[str]:
     """One message per port that is taken, or claimed twice by the configuration."""
     claims = [claim for step in steps if isinstance(step, ProcessSpec) for claim in step.ports]
@@ -228,7 +236,7 @@ def write_stack_file(settings: LocalStackSettings, supervisor: Supervisor) -> No
     """``DATA_DIR/stack.json``, for tests and tools; removed when the stack stops.
 
     Keys: ``launcher_pid``, ``data_dir``, ``database_url``, ``maildir``, ``logs_dir``,
-    ``smtp_refusal_file`` (deploy/local/smtp.py),
+    ``smtp_refusal_file`` (deploy/local/smtp.py), ``hold_dir`` (:func:`held_parts`),
     ``urls`` (``kafka``, ``temporal`` as host:port; ``temporal_ui``, ``smtp`` (host:port),
     one base URL per running service, ``workflows_health``) and ``pids`` (name → pid,
     rewritten after every restart).
@@ -241,6 +249,7 @@ def write_stack_file(settings: LocalStackSettings, supervisor: Supervisor) -> No
         "maildir": str(settings.maildir),
         "logs_dir": str(settings.logs_dir),
         "smtp_refusal_file": str(settings.smtp_refusal_file),
+        "hold_dir": str(settings.hold_dir),
         "urls": stack_urls(settings, running_names(supervisor)),
         "pids": pids,
     }
@@ -306,10 +315,14 @@ def prepare_data_dir(settings: LocalStackSettings) -> None:
     # A Maildir is valid only with its three folders; aiosmtpd creates them only when the
     # Maildir itself does not exist yet.
     maildir_folders = [settings.maildir / folder for folder in ("tmp", "new", "cur")]
-    for directory in (settings.data_dir, settings.logs_dir, *maildir_folders):
+    for directory in (settings.data_dir, settings.logs_dir, settings.hold_dir, *maildir_folders):
         directory.mkdir(parents=True, exist_ok=True)
+    # A hold left by an interrupted drill must not keep a part of this run down.
+    for stale in settings.hold_dir.iterdir():
+        stale.unlink()
     # Staff APIs accept these bearer tokens on the embedded stack (AUTH_MODE=dev).
     write_dev_tokens(settings.dev_tokens_file)
+    save_link_secret(settings)
 
 
 async def run(settings: LocalStackSettings, environ: Mapping[str, str]) -> int:
@@ -326,6 +339,7 @@ async def run(settings: LocalStackSettings, environ: Mapping[str, str]) -> int:
         stop_timeout=settings.STOP_TIMEOUT_SECONDS,
         report=report,
         on_restart=lambda _name: write_stack_file(settings, supervisor),
+        held=held_parts(settings.hold_dir),
     )
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,9 +4,11 @@ Every address and port reads the environment variable of the same name, so a sec
 run beside the first on other ports with another ``DATA_DIR`` (the end-to-end suite does).
 """
 
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+from pydantic import PrivateAttr
 from sqlalchemy.engine import make_url
 
 from libs.config import Environment, PlatformSettings
@@ -17,6 +19,8 @@ SMTP_CREDENTIALS = ("SMTP_USERNAME", "SMTP_PASSWORD")
 
 
 class LocalStackSettings(PlatformSettings):
+    ENVIRONMENT: Environment = Environment.DEVELOPMENT
+    """The embedded stack is a development stack, whatever the shared default."""
     BIND_HOST: str = "127.0.0.1"
     KAFKA_PORT: int = 9092
     TEMPORAL_PORT: int = 7233
@@ -32,6 +36,9 @@ class LocalStackSettings(PlatformSettings):
     """How long one part may take to become healthy before the launcher gives up."""
     STOP_TIMEOUT_SECONDS: float = 10.0
     """How long a part may take to exit after SIGTERM before it is killed."""
+
+    _new_link_secret: str | None = PrivateAttr(default=None)
+    """A link secret made for a first start, written to DATA_DIR once the stack starts."""
 
     @property
     def data_dir(self) -> Path:
@@ -51,8 +58,17 @@ class LocalStackSettings(PlatformSettings):
         return self.data_dir / "smtp-refuse-until"
 
     @property
+    def hold_dir(self) -> Path:
+        """A file named after a part here keeps that part down once it dies (fault drills)."""
+        return self.data_dir / "hold"
+
+    @property
     def temporal_db_file(self) -> Path:
         return self.data_dir / "temporal.db"
+
+    @property
+    def link_secret_file(self) -> Path:
+        return self.data_dir / "link-secret"
 
     @property
     def stack_file(self) -> Path:
@@ -101,6 +117,7 @@ def child_environment(settings: LocalStackSettings, base: Mapping[str, str]) -> 
     environment.update(
         {
             "ENVIRONMENT": Environment.DEVELOPMENT.value,
+            "DOSSIER_LINK_SECRET": base.get("DOSSIER_LINK_SECRET") or stack_link_secret(settings),
             "DATA_DIR": str(settings.data_dir),
             "DATABASE_URL": settings.database_url,
             "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
@@ -135,3 +152,22 @@ def child_environment(settings: LocalStackSettings, base: Mapping[str, str]) -> 
         }
     )
     return environment
+
+
+def stack_link_secret(settings: LocalStackSettings) -> str:
+    """This stack's own random link secret (no secret is written in the repository): the one
+    in ``DATA_DIR`` if the stack ran before, so links sent before a restart still open, else a
+    new one that :func:`save_link_secret` keeps once the stack starts."""
+    path = settings.link_secret_file
+    if path.is_file():
+        return path.read_text().strip()
+    if settings._new_link_secret is None:
+        settings._new_link_secret = secrets.token_hex(32)
+    return settings._new_link_secret
+
+
+def save_link_secret(settings: LocalStackSettings) -> None:
+    """Keep the secret :func:`stack_link_secret` made (the data directory exists by now)."""
+    if settings._new_link_secret is not None and not settings.link_secret_file.is_file():
+        settings.link_secret_file.write_text(settings._new_link_secret + "\n")
+        settings.link_secret_file.chmod(0o600)

@@ -21,6 +21,11 @@ ReadinessProbe = Callable[[], Awaitable[object]]
 
 Reporter = Callable[[str], None]
 
+HeldCheck = Callable[[str], bool]
+"""Whether the named part must stay down for now (a fault drill holds it)."""
+
+HOLD_POLL_SECONDS = 0.2
+
 
 @dataclass(frozen=True)
 class PortClaim:
@@ -114,6 +119,7 @@ class Supervisor:
         stop_timeout: float = 10.0,
         report: Reporter = logger.info,
         on_restart: Callable[[str], None] | None = None,
+        held: HeldCheck | None = None,
     ) -> None:
         names = [step.name for step in steps]
         if len(set(names)) != len(names):
@@ -125,6 +131,7 @@ class Supervisor:
         self.stop_timeout = stop_timeout
         self.report = report
         self.on_restart = on_restart
+        self.held = held
         self._children: list[_Child] = []  # in start order; stopped in reverse
         self._stopping = False
 
@@ -277,6 +284,7 @@ class Supervisor:
                 f"restarting in {delay:.1f}s. Last lines of {child.log_file}:\n{tail}"
             )
             await asyncio.sleep(delay)
+            await self._while_held(child.spec.name)
             child.restarts += 1
             try:
                 await self._launch(child)
@@ -288,6 +296,16 @@ class Supervisor:
             self.report(f"{child.spec.name} restarted (pid {self._pid(child)})")
             if self.on_restart is not None:
                 self.on_restart(child.spec.name)
+
+    async def _while_held(self, name: str) -> None:
+        """Keep a crashed part down while ``held`` says so: a drill's outage then lasts as
+        long as the drill needs to observe it, not just the restart's backoff."""
+        if self.held is None or not self.held(name):
+            return
+        self.report(f"{name} is held down: not restarted until released")
+        while self.held(name):  # noqa: ASYNC110 - a file the drill removes: nothing to await
+            await asyncio.sleep(HOLD_POLL_SECONDS)
+        self.report(f"{name} released: restarting")
 
     async def _terminate(self, child: _Child, *, announce: bool) -> None:
         process = child.process

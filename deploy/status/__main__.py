@@ -22,7 +22,8 @@ from collections.abc import Sequence
 
 from deploy.status.render import render
 from libs.operations.collect import collect_report, database
-from libs.operations.dead_letters import DeadLetterBox, DeadLetterError, MessageRef
+from libs.operations.dead_letters import DeadLetterError, MessageRef
+from libs.operations.desk import LiveOperationsDesk
 from libs.operations.report import Thresholds
 from libs.operations.sources import OperationsSettings, Sources
 
@@ -91,12 +92,12 @@ async def report_command(args: argparse.Namespace, sources: Sources) -> int:
     return STUCK if report.stuck else OK
 
 
-async def dead_letters_command(args: argparse.Namespace, sources: Sources) -> int:
-    async with database(sources.database_url) as sessions:
-        box = DeadLetterBox(sources.kafka_bootstrap_servers, sessions)
+async def dead_letters_command(args: argparse.Namespace, settings: OperationsSettings) -> int:
+    async with database(Sources.from_settings(settings).database_url) as sessions:
+        desk = LiveOperationsDesk(settings, sessions)
         try:
             if args.action == "list":
-                letters = await box.inspect(newest=args.newest)
+                letters = await desk.dead_letters(newest=args.newest)
                 if args.json:
                     print(letters.model_dump_json(indent=2))
                 for topic in [] if args.json else letters.topics:
@@ -109,14 +110,14 @@ async def dead_letters_command(args: argparse.Namespace, sources: Sources) -> in
                         )
                 return OK
             if args.action == "history":
-                for action in await box.actions():
+                for action in await desk.history(limit=50):
                     print(
                         f"{action.acted_at:%F %T} {action.actor} {action.decision} "
                         f"{action.topic} {action.partition}:{action.offset} {action.reason}"
                     )
                 return OK
             ref = message_ref(args.topic, args.position)
-            handle = box.replay if args.action == "replay" else box.discard
+            handle = desk.replay if args.action == "replay" else desk.discard
             done = await handle(ref, actor=args.actor, reason=args.reason)
         except DeadLetterError as error:
             print(f"refused: {error}", file=sys.stderr)
@@ -130,10 +131,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
     # The report says which source is unreachable; the clients' own retries need not.
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    sources = Sources.from_settings(OperationsSettings())
+    settings = OperationsSettings()
     if args.command == "dead-letters":
-        return await dead_letters_command(args, sources)
-    return await report_command(args, sources)
+        return await dead_letters_command(args, settings)
+    return await report_command(args, Sources.from_settings(settings))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Application forms (project and candidate) and the event that carries them."""
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -89,8 +90,23 @@ class ProjectApplication(BaseModel):
         return self.project_title
 
 
+class ApplicationReceived(Event):
+    """Intake stored an application, unconfirmed: its contact must confirm the e-mail address
+    (the link notifications sends) before ``confirm_by``, or the application is deleted.
+
+    Only what the confirmation e-mail needs; the application itself travels once confirmed,
+    as ``*ApplicationSubmitted`` (docs/adr/0024)."""
+
+    type: Literal["ApplicationReceived"] = "ApplicationReceived"
+    kind: DossierKind
+    title: str = Field(description="Project title, or the candidate's role")
+    contact: Contact
+    confirm_by: datetime = Field(description="Deadline of the confirmation (UTC)")
+
+
 class CandidateApplicationSubmitted(Event):
-    """A candidate application was accepted by intake."""
+    """A candidate application was accepted by intake and its e-mail address confirmed: the
+    dossier starts (its workflow, its round)."""
 
     type: Literal["CandidateApplicationSubmitted"] = "CandidateApplicationSubmitted"
     kind: Literal[DossierKind.CANDIDATE] = DossierKind.CANDIDATE
@@ -98,7 +114,7 @@ class CandidateApplicationSubmitted(Event):
 
 
 class ProjectApplicationSubmitted(Event):
-    """A project application was accepted by intake."""
+    """A project application was accepted by intake and its e-mail address confirmed."""
 
     type: Literal["ProjectApplicationSubmitted"] = "ProjectApplicationSubmitted"
     kind: Literal[DossierKind.PROJECT] = DossierKind.PROJECT
@@ -108,4 +124,11 @@ class ProjectApplicationSubmitted(Event):
 ApplicationSubmitted = Annotated[
     CandidateApplicationSubmitted | ProjectApplicationSubmitted, Field(discriminator="type")
 ]
-"""What travels on ``eig.applications.v1``."""
+"""What starts a dossier on ``eig.applications.v1`` (which also carries
+:class:`ApplicationReceived`, before it, under the same key)."""
+
+ApplicationEvent = Annotated[
+    ApplicationReceived | CandidateApplicationSubmitted | ProjectApplicationSubmitted,
+    Field(discriminator="type"),
+]
+"""Everything that travels on ``eig.applications.v1``."""

@@ -11,7 +11,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from libs.messages import topics
-from libs.messages.applications import ApplicationSubmitted
+from libs.messages.applications import ApplicationEvent
 from libs.messages.contract_events import ContractEvent
 from libs.messages.dossier_events import DossierEvent
 
@@ -22,17 +22,20 @@ def build_specification() -> AsyncAPI:
     broker.publisher(
         topics.APPLICATIONS,
         title="applications",
-        description="Accepted applications, relayed from intake's outbox. Key: dossier id. "
-        "Consumed by the workflows bridge (group workflows-bridge) and the staff read model "
-        "(group selection-read-model).",
-        schema=ApplicationSubmitted,
+        description="Applications, relayed from intake's outbox. Key: dossier id. "
+        "ApplicationReceived when intake stores one (consumed by notifications, group "
+        "notifications-applications: the e-mail address confirmation request), then "
+        "*ApplicationSubmitted once the address is confirmed (consumed by the workflows bridge, "
+        "group workflows-bridge, and the staff read model, group "
+        "selection-read-model-applications).",
+        schema=ApplicationEvent,
     )
     broker.publisher(
         topics.DOSSIER_EVENTS,
         title="dossier-events",
         description="Every dossier status change, published by the dossier workflows. "
-        "Key: dossier id. Consumed by notifications, the applicant status view and the staff "
-        "read model (selection).",
+        "Key: dossier id. Consumed by notifications, the applicant status view, the public "
+        "results (intake) and the staff read model (selection).",
         schema=DossierEvent,
     )
     broker.publisher(
@@ -40,14 +43,19 @@ def build_specification() -> AsyncAPI:
         title="contract-events",
         description="Every contract status change, offer reminder and renewal decision, "
         "published by the contract workflows. Key: the candidate's dossier id. Consumed by "
-        "notifications (group notifications-contracts) and the contracts read model "
-        "(group contracts-read-model).",
+        "notifications (group notifications-contracts), the contracts read model "
+        "(group contracts-read-model) and the public results (group "
+        "intake-public-results-contracts).",
         schema=ContractEvent,
     )
     for dlq, source in (
-        (topics.NOTIFICATIONS_DLQ, f"{topics.DOSSIER_EVENTS} and {topics.CONTRACT_EVENTS}"),
+        (
+            topics.NOTIFICATIONS_DLQ,
+            f"{topics.APPLICATIONS}, {topics.DOSSIER_EVENTS} and {topics.CONTRACT_EVENTS}",
+        ),
         (topics.CONTRACTS_READ_MODEL_DLQ, topics.CONTRACT_EVENTS),
         (topics.INTAKE_STATUS_VIEW_DLQ, topics.DOSSIER_EVENTS),
+        (topics.PUBLIC_RESULTS_DLQ, f"{topics.DOSSIER_EVENTS} and {topics.CONTRACT_EVENTS}"),
         (topics.SELECTION_READ_MODEL_DLQ, f"{topics.APPLICATIONS} and {topics.DOSSIER_EVENTS}"),
         (topics.WORKFLOWS_BRIDGE_DLQ, topics.APPLICATIONS),
     ):

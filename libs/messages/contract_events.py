@@ -70,6 +70,9 @@ class ContractStatusChanged(Event):
     """A contract moved to a new status (the contract workflow is the authority on it)."""
 
     type: Literal["ContractStatusChanged"] = "ContractStatusChanged"
+    schema_version: int = Field(
+        default=2, description="2: adds actor_name (version 1 events read with it empty)"
+    )
     contract_id: UUID = Field(description="The contract (stable across versions)")
     status: ContractStatus = Field(description="The new status")
     previous_status: ContractStatus | None = Field(default=None, description="Status before")
@@ -80,6 +83,9 @@ class ContractStatusChanged(Event):
     )
     action: str = Field(default="", description="The action that caused it; empty if automatic")
     actor: str = Field(default="system", description="Staff id, applicant or system")
+    actor_name: str = Field(
+        default="", description="The staff member's display name (empty for others)"
+    )
     note: str = Field(default="", description="Note shown to the EIG, if any")
     offer_expires_at: datetime | None = Field(
         default=None, description="offer_sent only: when the offer lapses"
@@ -105,6 +111,9 @@ class ContractRenewalDecided(Event):
     """Staff decided whether the contract is renewed; the EIG is told either way."""
 
     type: Literal["ContractRenewalDecided"] = "ContractRenewalDecided"
+    schema_version: int = Field(
+        default=2, description="2: adds actor_name (version 1 events read with it empty)"
+    )
     contract_id: UUID
     renew: bool = Field(description="True: a new term follows; False: it ends on end_on")
     terms: ContractTerms = Field(description="The current (ending) version's terms")
@@ -113,6 +122,7 @@ class ContractRenewalDecided(Event):
     )
     contact: Contact
     actor: str = Field(default="system")
+    actor_name: str = Field(default="", description="The staff member's display name")
     note: str = Field(default="")
 
 

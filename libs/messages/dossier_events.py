@@ -97,6 +97,8 @@ class DossierStatusChanged(Event):
     """A dossier moved to a new status (the workflow is the authority on it)."""
 
     type: Literal["DossierStatusChanged"] = "DossierStatusChanged"
+    # 2: promotion_number and administration_name added (the public results read them).
+    schema_version: int = Field(default=2, description="Version of this event type's schema")
     kind: DossierKind = Field(description="Candidate or project dossier")
     status: DossierStatus = Field(description="The new status")
     previous_status: DossierStatus | None = Field(default=None, description="Status before")
@@ -119,6 +121,16 @@ class DossierStatusChanged(Event):
     details: dict[str, str] = Field(
         default_factory=dict,
         description="Facts the applicant is told (e.g. round_id, defence_date, project_title)",
+    )
+    promotion_number: int | None = Field(
+        default=None,
+        ge=1,
+        description="The promotion the dossier joins (schema version 2; absent before)",
+    )
+    administration_name: str = Field(
+        default="",
+        description="Project only: the administration that submitted it, public once its "
+        "partnership is signed (schema version 2; empty before)",
     )
 
 

@@ -48,6 +48,8 @@ async def _guarded(kind: type[S], work: Callable[[], Awaitable[S]], timeout: flo
     except Exception as error:  # noqa: BLE001 - an unreadable source is part of the report
         reason = "timed out" if isinstance(error, TimeoutError) else type(error).__name__
         detail = str(error).splitlines()[0][:200] if str(error) else ""
+        if detail.startswith(reason):
+            detail = detail[len(reason) :].lstrip(": ")  # aiokafka's messages name their type
         return kind(error=f"{reason}: {detail}" if detail else reason)
 
 
@@ -61,14 +63,34 @@ async def database(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
 
 
 async def collect_report(
-    sources: Sources, limits: Thresholds | None = None, *, now: datetime | None = None
+    sources: Sources,
+    limits: Thresholds | None = None,
+    *,
+    now: datetime | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> StatusReport:
+    """Every source at once; ``sessions`` reuses a service's own pool (the staff API's),
+    otherwise a short-lived engine on ``sources.database_url`` is opened (the CLI)."""
     limits = limits or Thresholds()
     now = now or datetime.now(UTC)
+    if sessions is None:
+        async with database(sources.database_url) as own:
+            return await _collect(sources, limits, now, own)
+    return await _collect(sources, limits, now, sessions)
+
+
+async def _collect(
+    sources: Sources,
+    limits: Thresholds,
+    now: datetime,
+    sessions: async_sessionmaker[AsyncSession],
+) -> StatusReport:
     timeout = sources.timeout_seconds
 
     async def workflows() -> Workflows:
-        client = await connect(sources.temporal_address, sources.temporal_namespace)
+        client = await connect(
+            sources.temporal_address, sources.temporal_namespace, sources.temporal_security
+        )
         return await collect_workflows(
             client,
             ui_url=sources.temporal_ui_url,
@@ -76,37 +98,36 @@ async def collect_report(
             max_described=sources.max_described_workflows,
         )
 
-    async with database(sources.database_url) as sessions:
-        box = DeadLetterBox(sources.kafka_bootstrap_servers, sessions)
-        smtp = SmtpProbe(sources.smtp_host, sources.smtp_port)
-        horizon = timedelta(hours=limits.offer_lapse_hours)
-        (
-            outbox,
-            lag,
-            dead_letters,
-            flows,
-            deadlines,
-            emails,
-            reconciler,
-            readiness,
-        ) = await asyncio.gather(
-            _guarded(OutboxStatus, lambda: collect_outbox(sessions), timeout),
-            _guarded(
-                ConsumerLag,
-                lambda: collect_consumer_lag(sources.kafka_bootstrap_servers),
-                timeout,
-            ),
-            _guarded(DeadLetters, box.inspect, timeout),
-            _guarded(Workflows, workflows, timeout),
-            _guarded(
-                Deadlines,
-                lambda: collect_deadlines(sessions, now=now, offer_horizon=horizon),
-                timeout,
-            ),
-            _guarded(Emails, lambda: collect_emails(sessions, now=now, smtp_check=smtp), timeout),
-            _guarded(ReconcilerStatus, lambda: collect_reconciler(sessions), timeout),
-            _guarded(Readiness, lambda: collect_readiness(sources.service_urls), timeout),
-        )
+    box = DeadLetterBox(sources.kafka, sessions)
+    smtp = SmtpProbe(sources.smtp_host, sources.smtp_port)
+    horizon = timedelta(hours=limits.offer_lapse_hours)
+    (
+        outbox,
+        lag,
+        dead_letters,
+        flows,
+        deadlines,
+        emails,
+        reconciler,
+        readiness,
+    ) = await asyncio.gather(
+        _guarded(OutboxStatus, lambda: collect_outbox(sessions), timeout),
+        _guarded(
+            ConsumerLag,
+            lambda: collect_consumer_lag(sources.kafka),
+            timeout,
+        ),
+        _guarded(DeadLetters, box.inspect, timeout),
+        _guarded(Workflows, workflows, timeout),
+        _guarded(
+            Deadlines,
+            lambda: collect_deadlines(sessions, now=now, offer_horizon=horizon),
+            timeout,
+        ),
+        _guarded(Emails, lambda: collect_emails(sessions, now=now, smtp_check=smtp), timeout),
+        _guarded(ReconcilerStatus, lambda: collect_reconciler(sessions), timeout),
+        _guarded(Readiness, lambda: collect_readiness(sources.service_urls), timeout),
+    )
     return StatusReport(
         generated_at=now,
         thresholds=limits,

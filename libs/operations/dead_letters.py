@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import transaction
+from libs.kafka_connection import KafkaConnection
 from libs.messages.topics import DEAD_LETTER_TOPICS, PARTITIONS, ConsumerGroups, Headers
 from libs.observability import EMAIL_PATTERN, REDACTED_EMAIL
 from libs.operations.kafka_lag import REQUEST_TIMEOUT_MS, KafkaReader, kafka_reader, record_time
@@ -109,19 +110,19 @@ class DeadLetterBox:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         sessions: async_sessionmaker[AsyncSession],
         topics: Sequence[str] = DEAD_LETTER_TOPICS,
         source_topics: Collection[str] = SOURCE_TOPICS,
     ) -> None:
-        self.bootstrap_servers = bootstrap_servers
+        self.kafka = kafka
         self.sessions = sessions
         self.topics = tuple(topics)
         self.source_topics = frozenset(source_topics)
 
     async def inspect(self, newest: int = 10) -> DeadLetters:
         """Per topic: the unhandled depth, the oldest's time and the ``newest`` messages."""
-        async with kafka_reader(self.bootstrap_servers) as reader:
+        async with kafka_reader(self.kafka) as reader:
             partitions = await reader.existing_partitions(self.topics)
             topics: dict[str, DeadLetterTopic] = {
                 topic: DeadLetterTopic(topic=topic, depth=0, oldest_at=None, newest=[])
@@ -143,14 +144,14 @@ class DeadLetterBox:
     async def replay(self, ref: MessageRef, *, actor: str, reason: str = "") -> DeadLetterAction:
         """Publish the message to its source topic again, then record it handled."""
         self._check_topic(ref)
-        async with kafka_reader(self.bootstrap_servers) as reader:
+        async with kafka_reader(self.kafka) as reader:
             record = await self._unhandled_record(reader, ref)
             headers = _headers(record)
             source = headers.get(Headers.DLQ_SOURCE_TOPIC)
             if source not in self.source_topics:
                 raise DeadLetterError(f"{ref.topic} {ref.partition}:{ref.offset}: no source topic")
             producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap_servers,
+                **self.kafka.client_options(),
                 acks="all",
                 request_timeout_ms=REQUEST_TIMEOUT_MS,
             )
@@ -172,7 +173,7 @@ class DeadLetterBox:
     async def discard(self, ref: MessageRef, *, actor: str, reason: str = "") -> DeadLetterAction:
         """Record the message handled without publishing it anywhere."""
         self._check_topic(ref)
-        async with kafka_reader(self.bootstrap_servers) as reader:
+        async with kafka_reader(self.kafka) as reader:
             record = await self._unhandled_record(reader, ref)
             return await self._record(reader, record, DeadLetterDecision.DISCARD, actor, reason)
 
@@ -279,7 +280,7 @@ class DeadLetterBox:
         if position == start:
             return
         committer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
+            **self.kafka.client_options(),
             group_id=ConsumerGroups.OPS_DEAD_LETTERS,
             enable_auto_commit=False,
             request_timeout_ms=REQUEST_TIMEOUT_MS,

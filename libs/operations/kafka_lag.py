@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
+from libs.kafka_connection import KafkaConnection
 from libs.messages.topics import CONSUMED_TOPICS
 from libs.operations.report import ConsumerLag, GroupLag, PartitionLag
 
@@ -97,12 +98,10 @@ def record_time(record: ConsumerRecord) -> datetime:
 
 
 @contextlib.asynccontextmanager
-async def kafka_reader(bootstrap_servers: str) -> AsyncIterator[KafkaReader]:
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, request_timeout_ms=REQUEST_TIMEOUT_MS
-    )
+async def kafka_reader(kafka: KafkaConnection) -> AsyncIterator[KafkaReader]:
+    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=REQUEST_TIMEOUT_MS)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **kafka.client_options(),
         group_id=None,
         enable_auto_commit=False,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
@@ -136,7 +135,7 @@ async def group_states(reader: KafkaReader, groups: Sequence[str]) -> dict[str, 
 
 
 async def collect_consumer_lag(
-    bootstrap_servers: str,
+    kafka: KafkaConnection,
     groups: Mapping[str, Sequence[str]] = CONSUMED_TOPICS,
     *,
     with_oldest: bool = True,
@@ -147,7 +146,7 @@ async def collect_consumer_lag(
     consumers use ``auto_offset_reset="earliest"``). ``with_oldest`` also reads the first
     unconsumed record of each lagging partition for its timestamp (the age of the backlog).
     """
-    async with kafka_reader(bootstrap_servers) as reader:
+    async with kafka_reader(kafka) as reader:
         topics = [topic for topic_list in groups.values() for topic in topic_list]
         partitions = await reader.existing_partitions(topics)
         beginning, end = await reader.bounds(partitions)
@@ -201,7 +200,7 @@ CONSUMER_GROUP_LAG_UP = Gauge(
 
 
 async def export_consumer_lag(
-    bootstrap_servers: str,
+    kafka: KafkaConnection,
     interval_seconds: float,
     groups: Mapping[str, Sequence[str]] = CONSUMED_TOPICS,
 ) -> None:
@@ -211,7 +210,7 @@ async def export_consumer_lag(
     """
     while True:
         try:
-            lag = await collect_consumer_lag(bootstrap_servers, groups, with_oldest=False)
+            lag = await collect_consumer_lag(kafka, groups, with_oldest=False)
         except Exception as error:  # noqa: BLE001 - Kafka unreachable: keep the last values
             CONSUMER_GROUP_LAG_UP.set(0)
             logger.warning("consumer lag not collected: %s", type(error).__name__)

@@ -15,4 +15,5 @@ async def collect_outbox(sessions: async_sessionmaker[AsyncSession]) -> OutboxSt
         oldest_pending_at=backlog.oldest_created_at,
         failing=backlog.failing,
         last_error=backlog.last_error,
+        pending_by_origin=backlog.pending_by_origin,
     )

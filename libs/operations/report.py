@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar, Self
+from uuid import UUID
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -126,6 +127,18 @@ class OutboxStatus(Section):
     oldest_pending_at: datetime | None = None
     failing: int = Field(default=0, description="Pending rows whose last publish attempt failed")
     last_error: str | None = Field(default=None, description="The newest row's publish error")
+    pending_by_origin: dict[str, int] = Field(
+        default_factory=dict,
+        description="Pending rows per relaying process (intake, workflows…): where they wait",
+    )
+
+    def _where(self) -> str:
+        if not self.pending_by_origin:
+            return ""
+        parts = ", ".join(
+            f"{origin} {rows}" for origin, rows in sorted(self.pending_by_origin.items())
+        )
+        return f" ({parts})"
 
     def assess(self, limits: Thresholds, now: datetime) -> list[Problem]:
         age = age_seconds(self.oldest_pending_at, now)
@@ -133,12 +146,23 @@ class OutboxStatus(Section):
             return [
                 Problem(
                     level=Level.STUCK,
-                    message=f"{self.pending} rows pending, the oldest for {duration(age)}"
+                    message=f"{self.pending} rows pending{self._where()}, the oldest for "
+                    f"{duration(age)}"
                     + (f" (last error: {self.last_error})" if self.last_error else ""),
                 )
             ]
         if self.failing:
-            return [Problem(level=Level.WARNING, message=f"{self.failing} rows failed to publish")]
+            # The relay stops a round at its first failure: ``failing`` counts the rows tried,
+            # the whole backlog waits behind them.
+            return [
+                Problem(
+                    level=Level.WARNING,
+                    message=f"{self.pending} rows pending{self._where()}, the oldest for "
+                    f"{duration(age)}; "
+                    f"publishing fails ({self.failing} tried"
+                    + (f", last error: {self.last_error})" if self.last_error else ")"),
+                )
+            ]
         return []
 
 
@@ -422,9 +446,25 @@ class ReconcilerStatus(Section):
     republished_total: int = 0
     unconfirmed: int = Field(default=0, description="Accepted dossiers not yet seen in Temporal")
     oldest_unconfirmed_at: datetime | None = None
+    given_up: int = Field(
+        default=0,
+        description="Dossiers republished RECONCILE_MAX_REPUBLISHES times, still without a "
+        "workflow: the reconciler no longer republishes them",
+    )
+    given_up_dossiers: list[UUID] = Field(
+        default_factory=list, description="The most recent of them (ids only)"
+    )
 
     def assess(self, limits: Thresholds, now: datetime) -> list[Problem]:
         problems: list[Problem] = []
+        if self.given_up:
+            problems.append(
+                Problem(
+                    level=Level.STUCK,
+                    message=f"{self.given_up} dossiers given up on after every republish, "
+                    f"still without a workflow: {', '.join(map(str, self.given_up_dossiers))}",
+                )
+            )
         idle = age_seconds(self.last_run_at, now)
         if idle is None:
             problems.append(Problem(level=Level.WARNING, message="no reconciler round recorded"))

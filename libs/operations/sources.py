@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import Field
 
 from libs.config import PlatformSettings
+from libs.kafka_connection import KafkaConnection
+from libs.temporal import TemporalSecurity
 
 DEFAULT_SERVICE_URLS = {
     "intake": "http://127.0.0.1:8000",
@@ -17,6 +19,7 @@ DEFAULT_SERVICE_URLS = {
     "contracts": "http://127.0.0.1:8002",
     "notifications": "http://127.0.0.1:8003",
     "workflows": "http://127.0.0.1:8004",
+    "console": "http://127.0.0.1:8005",
 }
 
 
@@ -34,7 +37,7 @@ class OperationsSettings(PlatformSettings):
 @dataclass(frozen=True)
 class Sources:
     database_url: str
-    kafka_bootstrap_servers: str
+    kafka: KafkaConnection
     temporal_address: str
     temporal_namespace: str
     temporal_task_queue: str
@@ -42,6 +45,7 @@ class Sources:
     smtp_host: str
     smtp_port: int
     service_urls: Mapping[str, str] = field(default_factory=dict)
+    temporal_security: TemporalSecurity = field(default_factory=TemporalSecurity)
     timeout_seconds: float = 20.0
     max_described_workflows: int = 1000
 
@@ -63,7 +67,9 @@ class Sources:
         stack_services = {name: str(urls[name]) for name in DEFAULT_SERVICE_URLS if name in urls}
         return cls(
             database_url=pick("DATABASE_URL", stack.get("database_url")),
-            kafka_bootstrap_servers=pick("KAFKA_BOOTSTRAP_SERVERS", urls.get("kafka")),
+            kafka=KafkaConnection.from_settings(settings).with_servers(
+                pick("KAFKA_BOOTSTRAP_SERVERS", urls.get("kafka"))
+            ),
             temporal_address=pick("TEMPORAL_ADDRESS", urls.get("temporal")),
             temporal_namespace=settings.TEMPORAL_NAMESPACE,
             temporal_task_queue=settings.TEMPORAL_TASK_QUEUE,
@@ -71,6 +77,7 @@ class Sources:
             smtp_host=smtp_host,
             smtp_port=smtp_port,
             service_urls=pick("SERVICE_URLS", stack_services),
+            temporal_security=TemporalSecurity.from_settings(settings),
             timeout_seconds=settings.STATUS_TIMEOUT_SECONDS,
             max_described_workflows=settings.STATUS_MAX_DESCRIBED_WORKFLOWS,
         )

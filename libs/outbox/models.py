@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from libs.database import UtcDateTime
+from libs.tracing import TRACEPARENT_MAX_LENGTH
 
 
 class OutboxOrigin:
@@ -48,6 +49,12 @@ class OutboxMessage(SQLModel, table=True):
         default=None,
         max_length=64,
         description="The broker epoch the row was acknowledged under (libs.broker_epoch)",
+    )
+    traceparent: str | None = Field(
+        default=None,
+        max_length=TRACEPARENT_MAX_LENGTH,
+        description="The W3C trace context of the work that wrote the row (libs.tracing): the "
+        "relay publishes under it, so the record continues that trace",
     )
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_type=Text)

@@ -11,12 +11,13 @@ changes nothing downstream.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from faststream.kafka import KafkaBroker
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,8 +27,16 @@ from libs.database import transaction
 from libs.kafka import RetryPolicy
 from libs.messages.envelope import Event
 from libs.messages.topics import Headers
+from libs.observability import log_context
 from libs.outbox.models import OutboxMessage, OutboxOrigin
 from libs.outbox.repository import OutboxRepository
+from libs.tracing import (
+    context_of_traceparent,
+    current_traceparent,
+    mark_failed,
+    span,
+    trace_headers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +75,8 @@ def outbox_message(
         payload=record.value.decode(),
         headers=record.headers,
         created_at=created_at,
+        # The request's or activity's span: the relay publishes the row under it.
+        traceparent=current_traceparent(),
     )
 
 
@@ -73,14 +84,50 @@ class RecordPublisher(Protocol):
     async def __call__(self, topic: str, record: EventRecord) -> None:
         """Return once the broker acknowledged the record; raise otherwise."""
 
+    async def reset(self) -> None:
+        """Drop the connection to the broker: the next publish opens a new one."""
+
 
 class KafkaRecordPublisher:
-    def __init__(self, broker: KafkaBroker) -> None:
-        self.broker = broker
+    """Publishes through a producer of its own (a FastStream broker without subscribers,
+    connected at the first publish), which :meth:`reset` throws away.
+
+    After a broker restart under load, aiokafka's producer was seen failing every send with
+    ``UnknownError [Error -1]`` for good while a new producer worked at once: the relay resets
+    its publisher after repeated failures rather than trusting the old connection to heal.
+    """
+
+    def __init__(self, new_broker: Callable[[], KafkaBroker]) -> None:
+        self._new_broker = new_broker
+        self._broker: KafkaBroker | None = None
 
     async def __call__(self, topic: str, record: EventRecord) -> None:
+        broker = await self._connected()
         # The broker is built with acks="all": publish returns after the in-sync replicas have it.
-        await self.broker.publish(record.value, topic=topic, key=record.key, headers=record.headers)
+        await broker.publish(record.value, topic=topic, key=record.key, headers=record.headers)
+
+    async def _connected(self) -> KafkaBroker:
+        if self._broker is None:
+            broker = self._new_broker()
+            try:
+                await broker.connect()
+            except BaseException:
+                await _stop_quietly(broker)  # a producer half started holds sockets
+                raise
+            self._broker = broker
+        return self._broker
+
+    async def reset(self) -> None:
+        broker, self._broker = self._broker, None
+        if broker is not None:
+            await _stop_quietly(broker)
+
+
+async def _stop_quietly(broker: KafkaBroker) -> None:
+    try:
+        await broker.stop()
+    except Exception as error:  # noqa: BLE001 - a broken producer may fail to close: drop it
+        logger.debug("outbox relay: closing the old producer failed: %s", type(error).__name__)
 
 
 class OutboxSignal:
@@ -108,6 +155,8 @@ class RelayMetrics:
     failures: Counter
     republished: Counter
     """Rows published again because the broker lost them (a new epoch)."""
+    producer_resets: Counter
+    """Times the relay threw its producer away after repeated failures."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +167,11 @@ class RelayRound:
 
 
 def _stored_record(message: OutboxMessage) -> EventRecord:
+    """The row as a record, with the trace context of the current span (the relay's publish)."""
     return EventRecord(
-        value=message.payload.encode(), key=message.key.encode(), headers=dict(message.headers)
+        value=message.payload.encode(),
+        key=message.key.encode(),
+        headers=dict(message.headers) | trace_headers(),
     )
 
 
@@ -144,6 +196,7 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 30.0,
+        reset_after_failures: int = 3,
     ) -> None:
         self.sessions = sessions
         self.publish = publish
@@ -156,7 +209,7 @@ class OutboxRelay:
         # PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED inside the publishing
         # transaction, so several replicas can relay without sending a row twice. Replicas may
         # interleave batches: intake writes a single row per dossier, and consumers of workflow
-        # events tolerate reordering (ADR 13).
+        # events tolerate reordering (ADR 14).
         # SQLite has no row locks, and holding its single write lock while talking to the broker
         # would stall every application: there rows are read, published, then marked sent in
         # one short transaction per batch, which is safe because SQLite means one process per
@@ -167,6 +220,9 @@ class OutboxRelay:
         self.backoff = RetryPolicy(
             initial_delay=min(0.5, max_backoff_seconds), max_delay=max_backoff_seconds
         )
+        # From this many failed rounds in a row, each next round starts on a new producer: a
+        # broker back after a restart is then reached within one (capped) backoff.
+        self.reset_after_failures = max(1, reset_after_failures)
 
     async def requeue_if_new_epoch(self) -> int:
         """On a new epoch, queue again what was acknowledged under another one (in the window).
@@ -217,16 +273,32 @@ class OutboxRelay:
         failure: tuple[int, str] | None = None
         for row in rows:
             assert row.id is not None
-            try:
-                await self.publish(row.topic, _stored_record(row))
-            except Exception as error:  # noqa: BLE001 - any broker failure: keep the row pending
-                self.metrics.failures.inc()
-                reason = f"{type(error).__name__}: {error}"[:500]
-                logger.warning(
-                    "outbox relay: publish failed, row %d stays pending: %s", row.id, reason
-                )
-                failure = (row.id, reason)
-                break
+            # Under the context of the work that wrote the row, not the relay's own.
+            with (
+                span(
+                    f"{row.topic} publish",
+                    kind=SpanKind.PRODUCER,
+                    context=context_of_traceparent(row.traceparent),
+                    attributes={
+                        "messaging.system": "kafka",
+                        "messaging.destination.name": row.topic,
+                        "messaging.message.id": str(row.event_id),
+                        "eig.dossier_id": row.key,
+                    },
+                ) as publishing,
+                log_context(event_id=row.event_id, dossier_id=row.key),
+            ):
+                try:
+                    await self.publish(row.topic, _stored_record(row))
+                except Exception as error:  # noqa: BLE001 - any broker failure: row stays pending
+                    mark_failed(publishing, error)
+                    self.metrics.failures.inc()
+                    reason = f"{type(error).__name__}: {error}"[:500]
+                    logger.warning(
+                        "outbox relay: publish failed, row %d stays pending: %s", row.id, reason
+                    )
+                    failure = (row.id, reason)
+                    break
             sent.append(row.id)
         # One write for the whole batch: on SQLite every write takes the database's single
         # lock, and applications being submitted wait for it. A crash before this write only
@@ -264,19 +336,33 @@ class OutboxRelay:
     async def run(self) -> None:
         """Relay until cancelled: at once when signalled, else every ``poll_seconds``."""
         failures = 0
-        while True:
-            try:
-                outcome = await self.relay_once()
-                await self.refresh_pending_gauge()
-            except Exception as error:  # noqa: BLE001 - database unreachable: retry later
-                logger.warning("outbox relay round failed: %s", type(error).__name__)
-                outcome = RelayRound(published=0, failed=True, batch_full=False)
-            if outcome.failed:
-                failures += 1
-                # Wake-ups are ignored while backing off: each new application would otherwise
-                # trigger another doomed attempt against a broker that is down.
-                await asyncio.sleep(self.backoff.delay(failures))
-                continue
-            failures = 0
-            if not outcome.batch_full:
-                await self.signal.wait(self.poll_seconds)
+        try:
+            while True:
+                try:
+                    outcome = await self.relay_once()
+                    await self.refresh_pending_gauge()
+                except Exception as error:  # noqa: BLE001 - database unreachable: retry later
+                    logger.warning("outbox relay round failed: %s", type(error).__name__)
+                    outcome = RelayRound(published=0, failed=True, batch_full=False)
+                if outcome.failed:
+                    failures += 1
+                    if failures >= self.reset_after_failures:
+                        await self._reset_publisher(failures)
+                    # Wake-ups are ignored while backing off: each new application would
+                    # otherwise trigger another doomed attempt against a broker that is down.
+                    await asyncio.sleep(self.backoff.delay(failures))
+                    continue
+                failures = 0
+                if not outcome.batch_full:
+                    await self.signal.wait(self.poll_seconds)
+        finally:
+            await self.publish.reset()  # closes the producer when the relay stops
+
+    async def _reset_publisher(self, failures: int) -> None:
+        self.metrics.producer_resets.inc()
+        logger.warning(
+            "outbox relay (%s): %d failed rounds in a row, the next one on a new producer",
+            self.origin,
+            failures,
+        )
+        await self.publish.reset()

@@ -1,14 +1,16 @@
 """Database access to the outbox; every method runs inside the caller's transaction."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, delete, func, or_, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.outbox.models import OutboxMessage
+from libs.personal_data import DELETED, PurgeReport, RetentionPolicy, in_batches
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class OutboxBacklog:
     """Pending rows whose last publish attempt failed."""
     last_error: str | None
     """The most recent pending row's error, if any."""
+    pending_by_origin: dict[str, int] = field(default_factory=dict)
+    """Pending rows per relaying process: a process that is down holds its own back."""
 
 
 class OutboxRepository:
@@ -55,6 +59,12 @@ class OutboxRepository:
             func.count(col(OutboxMessage.last_error)),
         ).where(pending, *self._scoped())
         count, oldest, failing = (await self.session.exec(statement)).one()
+        per_origin = (
+            select(OutboxMessage.origin, func.count())
+            .where(pending, *self._scoped())
+            .group_by(col(OutboxMessage.origin))
+        )
+        by_origin = {origin: int(rows) for origin, rows in await self.session.exec(per_origin)}
         last_error = None
         if failing:
             newest_failure = (
@@ -64,7 +74,7 @@ class OutboxRepository:
                 .limit(1)
             )
             last_error = (await self.session.exec(newest_failure)).first()
-        return OutboxBacklog(int(count), oldest, int(failing), last_error)
+        return OutboxBacklog(int(count), oldest, int(failing), last_error, by_origin)
 
     async def mark_sent(
         self, message_ids: Sequence[int], at: datetime, epoch: str | None = None
@@ -104,3 +114,62 @@ class OutboxRepository:
             .values(sent_at=None, sent_epoch=None)
         )
         return int(result.rowcount)
+
+    async def delete_sent_before(
+        self, before: datetime, limit: int, *, keep_keys: Sequence[str] = ()
+    ) -> int:
+        """Delete at most ``limit`` rows sent before ``before`` (never an unsent one), but those
+        keyed by ``keep_keys``; returns how many went (the retention purge)."""
+        expired = (
+            select(OutboxMessage.id)
+            .where(
+                col(OutboxMessage.sent_at).is_not(None),
+                col(OutboxMessage.sent_at) < before,
+                col(OutboxMessage.key).not_in(keep_keys),
+                *self._scoped(),
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        result = await self.session.exec(
+            delete(OutboxMessage).where(col(OutboxMessage.id).in_(expired.scalar_subquery()))
+        )
+        return int(result.rowcount)
+
+    async def delete_sent_keyed(self, key: str) -> int:
+        """Delete the rows of one key that were sent (an erasure: their payloads name the
+        applicant); unsent ones stay, so that nothing accepted is lost."""
+        result = await self.session.exec(
+            delete(OutboxMessage).where(
+                col(OutboxMessage.key) == key,
+                col(OutboxMessage.sent_at).is_not(None),
+                *self._scoped(),
+            )
+        )
+        return int(result.rowcount)
+
+
+async def purge_sent(
+    sessions: async_sessionmaker[AsyncSession],
+    policy: RetentionPolicy,
+    now: datetime,
+    *,
+    origin: str,
+    keep_keys: Sequence[str] = (),
+) -> PurgeReport:
+    """Delete ``origin``'s rows sent more than ``sent_outbox_days`` ago (the retention purge;
+    their payloads name applicants). Unsent rows always stay."""
+    cutoff = policy.cutoff(now, policy.sent_outbox_days)
+    report = PurgeReport()
+    report.add(
+        "outbox_messages",
+        DELETED,
+        await in_batches(
+            sessions,
+            lambda session, limit: OutboxRepository(session, origin).delete_sent_before(
+                cutoff, limit, keep_keys=keep_keys
+            ),
+            policy.batch_size,
+        ),
+    )
+    return report

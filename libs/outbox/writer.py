@@ -1,6 +1,6 @@
 """Writes an event into the outbox, for producers without a transaction of their own to join.
 
-The workflow activities publish this way (ADR 13): the row is committed, the relay of their
+The workflow activities publish this way (ADR 14): the row is committed, the relay of their
 process publishes it. An activity retried after its row was committed writes nothing more
 (same event id), so the event is relayed once per attempt that matters.
 """

@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 CSRF_COOKIE: Final = "eig_csrf"
+"""The applicant pages' cookie (intake and contracts share its key, ADR 19). A browser keeps
+cookies per host, not per port: a service with another key names its own cookie."""
 CSRF_FIELD: Final = "csrf_token"
 CSRF_HEADER: Final = "X-CSRF-Token"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -45,12 +47,14 @@ class CsrfTokens:
     """Issues and checks the tokens; ``secret`` is the service's secret (see :meth:`derived`)."""
 
     key: bytes
+    cookie: str = CSRF_COOKIE
+    """The cookie's name: one per key, or two services on one host overwrite each other's."""
 
     @classmethod
-    def derived(cls, secret: str) -> "CsrfTokens":
+    def derived(cls, secret: str, *, cookie: str = CSRF_COOKIE) -> "CsrfTokens":
         """A key of its own, derived from a secret the service already has, so that no token
         of one purpose (e.g. dossier links) can pass for another."""
-        return cls(hmac.new(secret.encode(), _KEY_LABEL, hashlib.sha256).digest())
+        return cls(hmac.new(secret.encode(), _KEY_LABEL, hashlib.sha256).digest(), cookie)
 
     def new(self) -> str:
         nonce = secrets.token_urlsafe(24)
@@ -64,28 +68,22 @@ class CsrfTokens:
 
     def current(self, request: Request) -> str | None:
         """The browser's valid token from its cookie, if it has one."""
-        token = request.cookies.get(CSRF_COOKIE)
+        token = request.cookies.get(self.cookie)
         return token if self.is_valid(token) else None
+
+    def set_cookie(self, response: Response, token: str, *, secure: bool) -> None:
+        # A session cookie: it goes when the browser closes, and a form page sets a new one.
+        response.set_cookie(self.cookie, token, httponly=True, samesite="lax", secure=secure)
 
     def _signature(self, nonce: str) -> str:
         return hmac.new(self.key, nonce.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def set_token_cookie(response: Response, token: str, *, secure: bool) -> None:
-    # A session cookie: it goes when the browser closes, and a form page sets a new one.
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure)
 
 
 async def check_request(request: Request, tokens: CsrfTokens) -> None:
     """Raise :class:`CsrfRejected` unless a state-changing request is from our own page."""
     if request.method in SAFE_METHODS:
         return
-    fetch_site = request.headers.get("sec-fetch-site", "").lower()
-    if fetch_site in FOREIGN_FETCH_SITES:
-        raise CsrfRejected(f"request sent from another site (Sec-Fetch-Site: {fetch_site})")
-    origin = request.headers.get("origin")
-    if origin is not None and not _is_own_origin(origin, request.headers.get("host", "")):
-        raise CsrfRejected("request sent from another origin (Origin header)")
+    check_origin(request)
     cookie = tokens.current(request)
     if cookie is None:
         raise CsrfRejected("no valid CSRF cookie (cookies blocked, or the page is too old)")
@@ -95,6 +93,25 @@ async def check_request(request: Request, tokens: CsrfTokens) -> None:
         submitted = value if isinstance(value, str) else None
     if submitted is None or not hmac.compare_digest(submitted, cookie):
         raise CsrfRejected(f"missing or wrong {CSRF_FIELD}")
+
+
+def check_origin(request: Request) -> None:
+    """Raise :class:`CsrfRejected` when the browser says the request comes from another site.
+
+    Programs send neither ``Sec-Fetch-Site`` nor ``Origin``, so a route that also serves them
+    (e.g. a private link's action, JSON or form) can refuse every cross-site request with it
+    and ask the token of form posts alone (:func:`check_request`)."""
+    fetch_site = request.headers.get("sec-fetch-site", "").lower()
+    if fetch_site in FOREIGN_FETCH_SITES:
+        raise CsrfRejected(f"request sent from another site (Sec-Fetch-Site: {fetch_site})")
+    origin = request.headers.get("origin")
+    if origin == "null" and fetch_site == "same-origin":
+        # A page served with Referrer-Policy: no-referrer (the private pages) makes the
+        # browser send "Origin: null" with its own forms; its Sec-Fetch-Site, which no page
+        # can forge, still says where the request comes from.
+        return
+    if origin is not None and not _is_own_origin(origin, request.headers.get("host", "")):
+        raise CsrfRejected("request sent from another origin (Origin header)")
 
 
 def _is_own_origin(origin: str, host: str) -> bool:

@@ -6,6 +6,7 @@ the request prefers HTML, keeping the status and headers. Unhandled exceptions g
 :func:`server_error_response`: a 500 with an error id to quote, logged with the traceback.
 """
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -150,6 +151,15 @@ def render_error_page(
     )
 
 
+def _error_id(body: bytes | bytearray) -> str | None:
+    """The ``error_id`` of a JSON 500 (``libs.api_errors.ServerErrorResponse``), to show it."""
+    try:
+        value = json.loads(body).get("error_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 class HtmlErrorPages:
     """Replaces a JSON error answer by its page when the request prefers HTML."""
 
@@ -162,6 +172,7 @@ class HtmlErrorPages:
             await self.app(scope, receive, send)
             return
         replaced: Message | None = None
+        body = bytearray()
 
         async def send_page_for_errors(message: Message) -> None:
             nonlocal replaced
@@ -171,15 +182,20 @@ class HtmlErrorPages:
                     replaced = message
                     return
             elif replaced is not None:
+                body.extend(message.get("body", b""))
                 if not message.get("more_body", False):
-                    await self._send_page(scope, receive, send, replaced)
-                return  # the JSON body is dropped
+                    await self._send_page(scope, receive, send, replaced, _error_id(body))
+                return  # the JSON body is dropped (but for a 500's error id)
             await send(message)
 
         await self.app(scope, receive, send_page_for_errors)
 
-    async def _send_page(self, scope: Scope, receive: Receive, send: Send, start: Message) -> None:
-        response = render_error_page(self.renderer, Request(scope, receive), start["status"])
+    async def _send_page(
+        self, scope: Scope, receive: Receive, send: Send, start: Message, error_id: str | None
+    ) -> None:
+        response = render_error_page(
+            self.renderer, Request(scope, receive), start["status"], error_id=error_id
+        )
         for name, value in start.get("headers", []):
             if name.lower() not in (b"content-type", b"content-length"):
                 response.headers.append(name.decode("latin-1"), value.decode("latin-1"))

@@ -10,13 +10,15 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
 from libs.messages.common import Language
-from libs.web.csrf import CsrfTokens, set_token_cookie
+from libs.web.csrf import CsrfTokens
 from libs.web.language import page_language, remember_language, switch_url
 
 ACCESSIBILITY_PATH = "/accessibilite"
 LEGAL_NOTICE_PATH = "/mentions-legales"
 PERSONAL_DATA_PATH = "/donnees-personnelles"
 """Intake's routes for the pages every State site links from its footer."""
+RESULTS_PATH = "/resultats"
+"""Intake's public results, linked from the footer too (the programme's transparency)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class SiteLinks:
     @property
     def personal_data(self) -> str:
         return f"{self.base_url}{PERSONAL_DATA_PATH}"
+
+    @property
+    def results(self) -> str:
+        return f"{self.base_url}{RESULTS_PATH}"
 
 
 class PageRenderer:
@@ -91,5 +97,5 @@ class PageRenderer:
         response = HTMLResponse(page, status_code=status_code, headers=headers)
         remember_language(request, response, secure=self.secure_cookies)
         if new_token:
-            set_token_cookie(response, token, secure=self.secure_cookies)
+            self.csrf.set_cookie(response, token, secure=self.secure_cookies)
         return response

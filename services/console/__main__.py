@@ -14,7 +14,7 @@ def main() -> None:
         service="console",
         host=settings.CONSOLE_HOST,
         port=settings.CONSOLE_PORT,
-        log_level=settings.LOG_LEVEL,
+        settings=settings,
     )
 
 

@@ -4,7 +4,7 @@ staff APIs (a bad value is the form again with the field's error, never a 500)."
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from libs.auth import StaffRole
 from libs.messages.applications import AdministrationKind
@@ -45,7 +45,8 @@ class DossierListFilters(BaseModel):
     role: Role | None = None
     administration_kind: AdministrationKind | None = None
     sort: DossierSort = DossierSort.UPDATED_DESC
-    page: Annotated[int, Field(ge=1, le=10_000)] = 1
+    curseur: Annotated[str | None, StringConstraints(max_length=1000)] = None
+    """The page: a cursor of the staff API (its next or previous page), none for the first."""
 
 
 class CommentForm(BaseModel):

@@ -23,8 +23,12 @@ from libs.auth import StaffRole
 SESSION_COOKIE: Final = "eig_console"
 PENDING_COOKIE: Final = "eig_console_signin"
 """The OIDC sign-in's state, nonce and PKCE verifier between the redirect and the callback."""
+PENDING_SECONDS: Final = 600
+"""A sign-in at the provider takes minutes at most: an older pending cookie is refused."""
 SESSION_STATE_KEY: Final = "console_session"
 _KEY_LABEL: Final = b"eig-console-session-v1"
+MAX_COOKIE_VALUE: Final = 3800
+"""Below the 4096 bytes browsers keep per cookie, its name and attributes included."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class ConsoleSession:
     subject: str
     name: str
     roles: tuple[str, ...]
+    id_token: str = ""
+    """The provider's ID token (``AUTH_MODE=oidc``): the hint of its end-session request."""
 
     @property
     def role_set(self) -> frozenset[StaffRole]:
@@ -71,21 +77,28 @@ class SessionCookies:
                 subject=str(data["subject"]),
                 name=str(data["name"]),
                 roles=tuple(str(role) for role in data["roles"]),
+                id_token=str(data.get("id_token") or ""),
             )
         except (KeyError, TypeError):
             return None
 
     def write(self, response: Response, session: ConsoleSession) -> None:
-        self._set(response, SESSION_COOKIE, asdict(session))
+        data = asdict(session)
+        if len(self._seal(data)) > MAX_COOKIE_VALUE and session.id_token:
+            # Browsers drop a cookie past 4 kB: the ID token is only the sign-out's hint.
+            data["id_token"] = ""
+        self._set(response, SESSION_COOKIE, data)
 
     def clear(self, response: Response) -> None:
         response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=self.secure)
 
     def read_pending(self, connection: HTTPConnection) -> Mapping[str, Any] | None:
-        return self._open(connection.cookies.get(PENDING_COOKIE))
+        return self._open(
+            connection.cookies.get(PENDING_COOKIE), ttl=min(self.idle_seconds, PENDING_SECONDS)
+        )
 
     def write_pending(self, response: Response, data: Mapping[str, Any]) -> None:
-        self._set(response, PENDING_COOKIE, data)
+        self._set(response, PENDING_COOKIE, data, max_age=min(self.idle_seconds, PENDING_SECONDS))
 
     def clear_pending(self, response: Response) -> None:
         response.delete_cookie(PENDING_COOKIE, httponly=True, samesite="lax", secure=self.secure)
@@ -96,22 +109,26 @@ class SessionCookies:
         self.write(response, session)
         return response.headers["set-cookie"]
 
-    def _open(self, cookie: str | None) -> dict[str, Any] | None:
+    def _open(self, cookie: str | None, *, ttl: int | None = None) -> dict[str, Any] | None:
         if not cookie:
             return None
         try:
             # ttl: a cookie older than the idle period is refused, whatever its Max-Age said.
-            data = json.loads(self.fernet.decrypt(cookie.encode(), ttl=self.idle_seconds))
+            data = json.loads(self.fernet.decrypt(cookie.encode(), ttl=ttl or self.idle_seconds))
         except (InvalidToken, ValueError):
             return None
         return data if isinstance(data, dict) else None
 
-    def _set(self, response: Response, name: str, data: Mapping[str, Any]) -> None:
-        value = self.fernet.encrypt(json.dumps(dict(data)).encode()).decode()
+    def _seal(self, data: Mapping[str, Any]) -> str:
+        return self.fernet.encrypt(json.dumps(dict(data)).encode()).decode()
+
+    def _set(
+        self, response: Response, name: str, data: Mapping[str, Any], *, max_age: int | None = None
+    ) -> None:
         response.set_cookie(
             name,
-            value,
-            max_age=self.idle_seconds,
+            self._seal(data),
+            max_age=max_age or self.idle_seconds,
             httponly=True,
             samesite="lax",
             secure=self.secure,

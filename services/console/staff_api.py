@@ -7,21 +7,41 @@ Unit tests use the in-memory fake under ``tests/unit/services/console``.
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 from uuid import UUID
 
 import httpx
 from pydantic import BaseModel
 
+from libs.messages.contract_events import ContractStatus
+from libs.operations.dead_letters import MessageRef
+from libs.operations.models import DeadLetterDecision
+from libs.operations.report import StatusReport
+from services.contracts.schemas import ActionOutcome as ContractOutcome
+from services.contracts.schemas import ContractDetail, ContractPage, PayReport
+from services.selection.api.rounds import (
+    DecisionPublic,
+    PromotionPublic,
+    RoundDetailPublic,
+    RoundPublic,
+)
 from services.selection.schemas import (
     ActionOutcome,
     CommentList,
     CommentPublic,
+    DeadLetterActionList,
+    DeadLetterActionPublic,
     DossierCounts,
     DossierDetail,
     DossierPage,
+    EvaluationList,
+    EvaluationPublic,
 )
 
 Model = TypeVar("Model", bound=BaseModel)
+
+OPERATIONS_TIMEOUT_SECONDS = 45.0
+"""The operations report reads every source within its own limit (``STATUS_TIMEOUT_SECONDS``)."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +57,12 @@ class DossierQuery:
     followed: bool | None = None
     role: str | None = None
     administration_kind: str | None = None
+    awaiting_my_evaluation: bool | None = None
     sort: str = "updated_desc"
     limit: int = 50
-    offset: int = 0
+    """0: the total alone."""
+    cursor: str | None = None
+    """A page's ``next_cursor`` or ``previous_cursor`` (keyset pages, ADR 20)."""
 
     def params(self) -> dict[str, str | int]:
         values: dict[str, Any] = {
@@ -52,9 +75,10 @@ class DossierQuery:
             "followed": "true" if self.followed else None,
             "role": self.role,
             "administration_kind": self.administration_kind,
+            "awaiting_my_evaluation": "true" if self.awaiting_my_evaluation else None,
             "sort": self.sort,
             "limit": self.limit,
-            "offset": self.offset,
+            "cursor": self.cursor,
         }
         return {name: value for name, value in values.items() if value not in (None, "")}
 
@@ -90,6 +114,15 @@ class ApiUnavailable(Exception):
     """The API could not be reached or failed (5xx): the page says to retry."""
 
 
+@dataclass(frozen=True)
+class Document:
+    """A contract document as the API served it (HTML or PDF)."""
+
+    content: bytes
+    media_type: str
+    disposition: str | None
+
+
 class StaffApi(Protocol):
     async def count_dossiers(self, token: str) -> DossierCounts: ...
 
@@ -106,6 +139,58 @@ class StaffApi(Protocol):
     async def list_comments(self, token: str, dossier_id: UUID) -> CommentList: ...
 
     async def add_comment(self, token: str, dossier_id: UUID, body: str) -> CommentPublic: ...
+
+    async def list_evaluations(self, token: str, dossier_id: UUID) -> EvaluationList: ...
+
+    async def save_evaluation(
+        self,
+        token: str,
+        dossier_id: UUID,
+        scorecard: dict[str, Any],
+        *,
+        evaluation_id: int | None,
+    ) -> EvaluationPublic:
+        """Create the caller's scorecard, or change it (``evaluation_id``)."""
+        ...
+
+    async def declare_conflict(self, token: str, dossier_id: UUID, reason: str) -> None: ...
+
+    async def erase_personal_data(self, token: str, dossier_id: UUID, reason: str) -> None: ...
+
+    async def list_rounds(self, token: str) -> list[RoundPublic]: ...
+
+    async def get_round(self, token: str, round_id: str) -> RoundDetailPublic: ...
+
+    async def create_round(self, token: str, body: dict[str, Any]) -> RoundPublic: ...
+
+    async def record_round_decision(
+        self, token: str, round_id: str, body: dict[str, Any]
+    ) -> DecisionPublic: ...
+    async def operations_status(self, token: str) -> StatusReport: ...
+
+    async def dead_letter_history(self, token: str) -> DeadLetterActionList: ...
+
+    async def handle_dead_letter(
+        self, token: str, ref: MessageRef, decision: DeadLetterDecision, reason: str
+    ) -> DeadLetterActionPublic: ...
+
+    async def list_promotions(self, token: str) -> list[PromotionPublic]: ...
+
+    async def list_contracts(
+        self, token: str, *, status: ContractStatus | None, limit: int, offset: int = 0
+    ) -> ContractPage: ...
+
+    async def get_contract(self, token: str, contract_id: UUID) -> ContractDetail: ...
+
+    async def apply_contract_action(
+        self, token: str, contract_id: UUID, action: str, body: dict[str, Any]
+    ) -> ContractOutcome: ...
+
+    async def contract_document(self, token: str, contract_id: UUID, fmt: str) -> Document:
+        """``fmt``: ``html`` or ``pdf``."""
+        ...
+
+    async def pay_report(self, token: str) -> PayReport: ...
 
 
 def refusal_from(response: httpx.Response) -> ApiRefused:
@@ -166,7 +251,7 @@ class HttpStaffApi:
         self, token: str, dossier_id: UUID, action: str, body: dict[str, Any]
     ) -> ActionOutcome:
         url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/actions/{action}"
-        return ActionOutcome.model_validate(await self._send(token, "POST", url, json=body))
+        return await self._post(token, url, ActionOutcome, body)
 
     async def follow(self, token: str, dossier_id: UUID, *, on: bool) -> None:
         url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/follow"
@@ -178,14 +263,117 @@ class HttpStaffApi:
 
     async def add_comment(self, token: str, dossier_id: UUID, body: str) -> CommentPublic:
         url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/comments"
-        return CommentPublic.model_validate(
-            await self._send(token, "POST", url, json={"body": body})
+        return await self._post(token, url, CommentPublic, {"body": body})
+
+    async def list_evaluations(self, token: str, dossier_id: UUID) -> EvaluationList:
+        url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/evaluations"
+        return await self._get(token, url, EvaluationList)
+
+    async def save_evaluation(
+        self,
+        token: str,
+        dossier_id: UUID,
+        scorecard: dict[str, Any],
+        *,
+        evaluation_id: int | None,
+    ) -> EvaluationPublic:
+        if evaluation_id is None:
+            url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/evaluations"
+            answer = await self._send(token, "POST", url, json=scorecard)
+        else:
+            url = f"{self.selection_url}/api/v1/evaluations/{evaluation_id}"
+            answer = await self._send(token, "PUT", url, json=scorecard)
+        return EvaluationPublic.model_validate(answer)
+
+    async def declare_conflict(self, token: str, dossier_id: UUID, reason: str) -> None:
+        url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/conflicts-of-interest"
+        await self._send(token, "POST", url, json={"reason": reason})
+
+    async def erase_personal_data(self, token: str, dossier_id: UUID, reason: str) -> None:
+        url = f"{self.selection_url}/api/v1/dossiers/{dossier_id}/personal-data/erase"
+        await self._send(token, "POST", url, json={"reason": reason})
+
+    async def list_rounds(self, token: str) -> list[RoundPublic]:
+        answer = await self._send(token, "GET", f"{self.selection_url}/api/v1/rounds")
+        return [RoundPublic.model_validate(item) for item in answer]
+
+    async def get_round(self, token: str, round_id: str) -> RoundDetailPublic:
+        url = f"{self.selection_url}/api/v1/rounds/{quote(round_id, safe='')}"
+        return await self._get(token, url, RoundDetailPublic)
+
+    async def create_round(self, token: str, body: dict[str, Any]) -> RoundPublic:
+        url = f"{self.selection_url}/api/v1/rounds"
+        return await self._post(token, url, RoundPublic, body)
+
+    async def record_round_decision(
+        self, token: str, round_id: str, body: dict[str, Any]
+    ) -> DecisionPublic:
+        url = f"{self.selection_url}/api/v1/rounds/{quote(round_id, safe='')}/decisions"
+        return await self._post(token, url, DecisionPublic, body)
+
+    async def list_promotions(self, token: str) -> list[PromotionPublic]:
+        answer = await self._send(token, "GET", f"{self.selection_url}/api/v1/promotions")
+        return [PromotionPublic.model_validate(item) for item in answer]
+
+    async def list_contracts(
+        self, token: str, *, status: ContractStatus | None, limit: int, offset: int = 0
+    ) -> ContractPage:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if status is not None:
+            params["status"] = status.value
+        url = f"{self.contracts_url}/api/v1/contracts"
+        return await self._get(token, url, ContractPage, params=params)
+
+    async def get_contract(self, token: str, contract_id: UUID) -> ContractDetail:
+        url = f"{self.contracts_url}/api/v1/contracts/{contract_id}"
+        return await self._get(token, url, ContractDetail)
+
+    async def apply_contract_action(
+        self, token: str, contract_id: UUID, action: str, body: dict[str, Any]
+    ) -> ContractOutcome:
+        url = f"{self.contracts_url}/api/v1/contracts/{contract_id}/actions/{quote(action)}"
+        return await self._post(token, url, ContractOutcome, body)
+
+    async def contract_document(self, token: str, contract_id: UUID, fmt: str) -> Document:
+        url = f"{self.contracts_url}/api/v1/contracts/{contract_id}/document.{fmt}"
+        response = await self._request(token, "GET", url)
+        return Document(
+            response.content,
+            response.headers.get("content-type", "application/octet-stream"),
+            response.headers.get("content-disposition"),
         )
+
+    async def pay_report(self, token: str) -> PayReport:
+        return await self._get(token, f"{self.contracts_url}/api/v1/reports/pay", PayReport)
+
+    async def operations_status(self, token: str) -> StatusReport:
+        url = f"{self.selection_url}/api/v1/operations/status"
+        # Each source has its own time limit there (20 s by default, an unreadable one is
+        # reported): during an outage, the page must wait for that rather than give up first.
+        return StatusReport.model_validate(
+            await self._send(token, "GET", url, timeout=OPERATIONS_TIMEOUT_SECONDS)
+        )
+
+    async def dead_letter_history(self, token: str) -> DeadLetterActionList:
+        url = f"{self.selection_url}/api/v1/operations/dead-letters/actions"
+        return await self._get(token, url, DeadLetterActionList)
+
+    async def handle_dead_letter(
+        self, token: str, ref: MessageRef, decision: DeadLetterDecision, reason: str
+    ) -> DeadLetterActionPublic:
+        url = (
+            f"{self.selection_url}/api/v1/operations/dead-letters/"
+            f"{ref.topic}/{ref.partition}/{ref.offset}/{decision.value}"
+        )
+        return await self._post(token, url, DeadLetterActionPublic, {"reason": reason})
 
     async def _get(
         self, token: str, url: str, model: type[Model], params: dict[str, Any] | None = None
     ) -> Model:
         return model.model_validate(await self._send(token, "GET", url, params=params))
+
+    async def _post(self, token: str, url: str, model: type[Model], body: Any) -> Model:
+        return model.model_validate(await self._send(token, "POST", url, json=body))
 
     async def _send(
         self,
@@ -195,13 +383,30 @@ class HttpStaffApi:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        timeout: float | None = None,
     ) -> Any:
+        response = await self._request(
+            token, method, url, params=params, json=json, timeout=timeout
+        )
+        return response.json() if response.content else None
+
+    async def _request(
+        self,
+        token: str,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
         try:
             response = await self.client.request(
                 method,
                 url,
                 params=params,
                 json=json,
+                timeout=timeout if timeout is not None else self.timeout_seconds,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             )
         except httpx.HTTPError as error:
@@ -210,4 +415,4 @@ class HttpStaffApi:
             raise ApiUnavailable(f"HTTP {response.status_code}")
         if response.status_code >= 400:
             raise refusal_from(response)
-        return response.json() if response.content else None
+        return response

@@ -14,7 +14,7 @@ def main() -> None:
         service="contracts",
         host=settings.CONTRACTS_HOST,
         port=settings.CONTRACTS_PORT,
-        log_level=settings.LOG_LEVEL,
+        settings=settings,
     )
 
 

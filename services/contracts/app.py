@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from libs.http_service import create_service_app
 from services.contracts.api import answers, contracts, reports
 from services.contracts.bootstrap import Contracts, bootstrap
-from services.contracts.pages import offer
+from services.contracts.pages import install_contracts_pages, offer
 from services.contracts.settings import ContractsSettings
 
 DESCRIPTION = """
@@ -27,11 +27,13 @@ def create_app(
         summary="Project contracts: pay band, dates, document, signature, renewal.",
         description=DESCRIPTION,
         parts=contracts_service,
-        routers=[contracts.router, answers.router, reports.router, offer.router],
+        routers=[contracts.router, answers.router, reports.router],
         checks=contracts_service.readiness_checks(),
         # Lists, details and documents answer from the database alone; actions need Temporal.
         optional_checks=frozenset({"kafka"}),
     )
     app.state.contracts = contracts_service
+    # After the body limit, so that its 413 gets a page too.
+    install_contracts_pages(app, contracts_service.settings, routers=[offer.router])
     app.state.token_verifier = contracts_service.token_verifier
     return app

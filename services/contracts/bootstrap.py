@@ -9,12 +9,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.auth import TokenVerifier, token_verifier
 from libs.database import create_engine, session_factory
+from libs.dossier_links import LinkKeys
 from libs.http_service import BrokeredParts
 from libs.kafka import create_broker
+from libs.kafka_connection import KafkaConnection
 from libs.observability import ReadinessCheck
+from libs.personal_data import purge_periodically
 from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
-from services.contracts import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from services.contracts import (
+    models,  # noqa: F401 - registers the tables on SQLModel.metadata
+    service_layer,
+)
 from services.contracts.consumers import subscribe_read_model
 from services.contracts.settings import ContractsSettings
 from workflows.client_errors import QUERY_RPC_TIMEOUT
@@ -38,14 +44,23 @@ class Contracts(BrokeredParts):
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
-    def link_secret(self) -> str:
-        """Key of the applicants' private links (the dossier link of the contract's dossier)."""
-        return self.settings.DOSSIER_LINK_SECRET.get_secret_value()
+    def link_keys(self) -> LinkKeys:
+        """Keys of the applicants' private links (the contract's dossier is in the token)."""
+        return self.settings.link_keys
 
     async def start(self) -> None:
         await self.start_parts(
             name=KAFKA_CLIENT_ID, create_tables=self.settings.CONTRACTS_CREATE_TABLES
         )
+        if self.settings.RETENTION_PURGE_INTERVAL_SECONDS:
+            purge = purge_periodically(
+                "contracts",
+                service_layer.purge_expired,
+                self.sessions,
+                self.settings.retention_policy,
+                self.settings.RETENTION_PURGE_INTERVAL_SECONDS,
+            )
+            self.spawn(purge, "contracts-retention")
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         return self.parts_checks(
@@ -61,10 +76,10 @@ def bootstrap(
     tokens are checked as ``AUTH_MODE`` says."""
     engine = create_engine(settings.DATABASE_URL)
     sessions = session_factory(engine)
-    temporal = TemporalConnection(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    temporal = TemporalConnection.from_settings(settings)
     broker = None
     if settings.CONTRACTS_READ_MODEL_ENABLED:
-        broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, KAFKA_CLIENT_ID)
+        broker = create_broker(KafkaConnection.from_settings(settings), KAFKA_CLIENT_ID)
         subscribe_read_model(
             broker, sessions, group_id=settings.CONTRACTS_READ_MODEL_CONSUMER_GROUP
         )

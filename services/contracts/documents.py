@@ -17,7 +17,15 @@ from fpdf.fonts import FontFace
 
 from libs.messages.common import Language
 from libs.messages.contract_events import ContractTerms
-from libs.wording import amount_in_euros, contract_status_label, long_date, months, role_label
+from libs.wording import (
+    PAY_BAND_LABELS,
+    amount_in_euros,
+    contract_status_label,
+    label,
+    long_date,
+    months,
+    role_label,
+)
 from libs.wording import percent as percent_in_words
 from services.contracts.pages import TEMPLATES
 
@@ -104,6 +112,7 @@ def _section(language: Language, terms: ContractTerms, status: str) -> DocumentS
     variable = euros(language, terms.max_annual_variable_eur)
     share = percent(language, terms.variable_percent)
     years = terms.years_of_experience
+    band = label(PAY_BAND_LABELS, terms.band).in_(language, in_sentence=True)
     lines = [
         ("Numéro du contrat" if fr else "Contract number", terms.contract_number),
         ("Version", str(terms.version)),
@@ -138,7 +147,8 @@ def _section(language: Language, terms: ContractTerms, status: str) -> DocumentS
                 if fr
                 else f"{years} year{'s' if years != 1 else ''}"
             )
-            + f" ({terms.band})",
+            # The band by its name: its code (up_to_10_years) means nothing to the EIG.
+            + f" ({'tranche : ' if fr else 'band: '}{band})",
         ),
         ("Grille de rémunération" if fr else "Pay policy", f"{terms.pay_policy_version}"),
         ("Statut" if fr else "Status", contract_status_label(language, status)),

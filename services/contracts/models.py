@@ -45,6 +45,11 @@ class ContractRecord(SQLModel, table=True):
     updated_at: datetime = Field(
         sa_type=UtcDateTime, index=True, description="When the status event shown happened"
     )
+    personal_data_erased_at: datetime | None = Field(
+        default=None,
+        sa_type=UtcDateTime,
+        description="When the EIG's name and e-mail were erased (retention or an erasure)",
+    )
 
 
 class ContractTimelineRecord(SQLModel, table=True):
@@ -60,6 +65,7 @@ class ContractTimelineRecord(SQLModel, table=True):
     status: str = Field(max_length=32, description="The status it moved to, or was in")
     action: str = Field(default="", max_length=64)
     actor: str = Field(default="system", max_length=255)
+    actor_name: str = Field(default="", max_length=200, description="The actor's display name")
     note: str = Field(default="", sa_type=Text)
     version: int = Field(description="The contract version it concerns")
     renew: bool | None = Field(default=None, description="Renewal decisions only")

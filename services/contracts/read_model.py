@@ -23,6 +23,7 @@ from libs.messages.contract_events import (
     ContractStatusChanged,
     ContractTerms,
 )
+from libs.personal_data import ERASED, erased_text
 from services.contracts.models import ContractRecord, ContractTimelineRecord
 
 ContractEventModel = ContractStatusChanged | ContractOfferReminderDue | ContractRenewalDecided
@@ -36,7 +37,10 @@ async def record_contract_event(
         if await session.get(ContractTimelineRecord, event.event_id) is not None:
             return False
         record = await session.get(ContractRecord, event.contract_id)
-        session.add(_timeline_entry(event, record))
+        entry = _timeline_entry(event, record)
+        if record is not None and record.personal_data_erased_at is not None:
+            entry.note = erased_text(entry.note)
+        session.add(entry)
         if isinstance(event, ContractStatusChanged):
             record = _project(
                 record,
@@ -68,6 +72,9 @@ async def record_contract_event(
                 record.next_terms = (
                     event.next_terms.model_dump(mode="json") if event.next_terms else None
                 )
+        if record.personal_data_erased_at is not None:
+            # An event read after the erasure (in flight at the time) brings the name back.
+            erase_contract_contact(record)
         session.add(record)
         return True
 
@@ -141,9 +148,21 @@ def _timeline_entry(
     if isinstance(event, ContractStatusChanged):
         entry.status = event.status.value
         entry.action, entry.actor, entry.note = event.action, event.actor, event.note
+        entry.actor_name = event.actor_name
     elif isinstance(event, ContractRenewalDecided):
         # Decided in whatever status the contract was in (signed, active or renewal_due).
         entry.status = record.status if record is not None else ContractStatus.RENEWAL_DUE.value
         entry.action, entry.actor, entry.note = "decide_renewal", event.actor, event.note
+        entry.actor_name = event.actor_name
         entry.renew = event.renew
     return entry
+
+
+def erase_contract_contact(contract: ContractRecord) -> None:
+    """The row without the EIG's name and address (the read model calls it again on an event
+    that arrives after the erasure)."""
+    contract.eig_name = ERASED
+    contract.contact_email = ERASED
+    contract.terms = {**contract.terms, "eig_name": ERASED}
+    if contract.next_terms is not None:
+        contract.next_terms = {**contract.next_terms, "eig_name": ERASED}

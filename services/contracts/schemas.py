@@ -44,6 +44,7 @@ class TimelineItem(BaseModel):
     at: datetime = Field(description="When it happened (UTC)")
     action: str = Field(description="The action that caused it; empty if automatic")
     actor: str = Field(description="Staff id, applicant or system")
+    actor_name: str = Field(default="", description="The staff member's display name, if known")
     note: str
     version: int = Field(description="The contract version it concerns")
     renew: bool | None = Field(default=None, description="renewal_decided: the decision")

@@ -13,13 +13,21 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from libs.messages.contract_events import ContractStatus, ContractTerms
+from libs.messages.contract_events import FINAL_CONTRACT_STATUSES, ContractStatus, ContractTerms
+from libs.personal_data import (
+    ANONYMISED,
+    ERASED,
+    PurgeReport,
+    RetentionPolicy,
+    erase_final_records,
+)
 from services.contracts.models import ContractRecord, ContractTimelineRecord
+from services.contracts.read_model import erase_contract_contact
 from services.contracts.schemas import (
     BandLine,
     PayCheck,
@@ -163,6 +171,7 @@ def _from_snapshot(
                 at=entry.at,
                 action=entry.action,
                 actor=entry.actor,
+                actor_name=entry.actor_name,
                 note=entry.note,
                 version=entry.version,
             )
@@ -192,6 +201,7 @@ def _timeline_item(entry: ContractTimelineRecord) -> TimelineItem:
         at=entry.occurred_at,
         action=entry.action,
         actor=entry.actor,
+        actor_name=entry.actor_name,
         note=entry.note,
         version=entry.version,
         renew=entry.renew,
@@ -205,11 +215,14 @@ async def apply_action(
     payload: dict[str, Any],
     *,
     actor: str,
+    actor_name: str = "",
     update_id: str,
 ) -> ContractActionResult:
     """Ask the contract's workflow to take ``action`` (staff's or the EIG's answer); raises the
     client's refusals (:data:`services.action_refusals.REFUSALS`)."""
-    request = ContractActionRequest(action=action.value, actor=actor, payload=payload)
+    request = ContractActionRequest(
+        action=action.value, actor=actor, actor_name=actor_name, payload=payload
+    )
     return await workflows.apply_action(contract_id, request, update_id=update_id)
 
 
@@ -276,3 +289,53 @@ def _band_line(band: str, contracts: list[ContractTerms]) -> BandLine:
             pay_policy_versions=sorted({terms.pay_policy_version for terms in contracts}),
         ),
     )
+
+
+async def purge_expired(
+    sessions: async_sessionmaker[AsyncSession], policy: RetentionPolicy, now: datetime
+) -> PurgeReport:
+    """Apply the retention policy to the contracts' tables (docs/DATA-PROTECTION.md):
+    contracts final (ended, declined, lapsed) for longer than ``final_dossier_days`` lose the
+    EIG's name, address and notes; terms and pay stay (the pay report counts them)."""
+    return await erase_final_records(
+        sessions,
+        policy,
+        now,
+        record=ContractRecord,
+        final_statuses=[status.value for status in FINAL_CONTRACT_STATUSES],
+        erase_in=erase_in,
+    )
+
+
+async def erase_in(session: AsyncSession, dossier_ids: list[UUID], at: datetime) -> PurgeReport:
+    """Blank the EIG's name and address (also inside the terms) and the timeline's notes of
+    these candidates' contracts, in the caller's transaction."""
+    report = PurgeReport()
+    if not dossier_ids:
+        return report
+    rows = await session.exec(
+        select(ContractRecord)
+        .where(col(ContractRecord.dossier_id).in_(dossier_ids))
+        .where(col(ContractRecord.personal_data_erased_at).is_(None))
+    )
+    contracts = list(rows.all())
+    for contract in contracts:
+        erase_contract_contact(contract)
+        contract.personal_data_erased_at = at
+        session.add(contract)
+    report.add("contracts", ANONYMISED, len(contracts))
+    if contracts:
+        notes = await session.exec(
+            update(ContractTimelineRecord)
+            .where(
+                col(ContractTimelineRecord.contract_id).in_(
+                    [contract.contract_id for contract in contracts]
+                )
+            )
+            .where(
+                col(ContractTimelineRecord.note) != "", col(ContractTimelineRecord.note) != ERASED
+            )
+            .values(note=ERASED)
+        )
+        report.add("contract_timeline_entries", ANONYMISED, int(notes.rowcount))
+    return report

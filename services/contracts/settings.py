@@ -1,10 +1,15 @@
 """Contracts service settings: the shared connection settings plus what only contracts reads."""
 
+from typing import ClassVar
+
 from libs.config import PlatformSettings
 from libs.messages.topics import ConsumerGroups
 
 
 class ContractsSettings(PlatformSettings):
+    LINKS_SIGNED: ClassVar[bool] = True
+    LISTEN_HOST_SETTING: ClassVar[str | None] = "CONTRACTS_HOST"
+
     CONTRACTS_HOST: str = "127.0.0.1"
     CONTRACTS_PORT: int = 8002
     CONTRACTS_CREATE_TABLES: bool = False

@@ -14,7 +14,7 @@ def main() -> None:
         service="intake",
         host=settings.INTAKE_HOST,
         port=settings.INTAKE_PORT,
-        log_level=settings.LOG_LEVEL,
+        settings=settings,
     )
 
 

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from libs.http_service import create_service_app
-from services.intake.api import applications, dossiers
+from services.intake.api import applications, dossiers, results
 from services.intake.api.applications import CountRejectedApplications
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.pages import install_intake_pages
@@ -26,7 +26,7 @@ def create_app(settings: IntakeSettings | None = None, *, intake: Intake | None 
         summary="Applications to the Entrepreneurs d'intérêt général programme",
         description=DESCRIPTION,
         parts=intake,
-        routers=[applications.router, dossiers.router],
+        routers=[applications.router, dossiers.router, results.router],
         checks=intake.readiness_checks(),
         # Applications are accepted with the database alone (the outbox waits for Kafka), so
         # Kafka and Temporal being down degrades intake without taking it out of service.

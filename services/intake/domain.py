@@ -4,9 +4,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from libs.messages.applications import (
+    ApplicationReceived,
     CandidateApplication,
     CandidateApplicationSubmitted,
     ProjectApplication,
@@ -26,6 +28,8 @@ class IdempotencyKeyReused(Exception):
 class AcceptedApplication:
     dossier_id: UUID
     kind: DossierKind
+    confirm_by: datetime
+    """Until when the e-mail address can be confirmed; past it, the application is purged."""
     replayed: bool = False
     """True when this is the stored answer to an earlier identical request."""
 
@@ -42,6 +46,27 @@ def submission_event(
             dossier_id=dossier_id, occurred_at=occurred_at, payload=form
         )
     return ProjectApplicationSubmitted(dossier_id=dossier_id, occurred_at=occurred_at, payload=form)
+
+
+def received_event(
+    dossier_id: UUID, form: ApplicationForm, occurred_at: datetime, confirm_by: datetime
+) -> ApplicationReceived:
+    """What the confirmation e-mail needs, and nothing more of the form."""
+    return ApplicationReceived(
+        dossier_id=dossier_id,
+        occurred_at=occurred_at,
+        kind=dossier_kind(form),
+        title=form.title,
+        contact=form.contact,
+        confirm_by=confirm_by,
+    )
+
+
+def stored_form(kind: DossierKind, payload: dict[str, Any]) -> ApplicationForm:
+    """The form as stored in ``applications.payload``."""
+    if kind == DossierKind.CANDIDATE:
+        return CandidateApplication.model_validate(payload)
+    return ProjectApplication.model_validate(payload)
 
 
 def request_sha256(form: ApplicationForm) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from libs.messages.common import DossierKind
 from workflows.client_errors import WorkflowNotFound, WorkflowsUnavailable
 from workflows.promotion.client import PromotionDirectory
 from workflows.promotion.models import RoundRef, RoundState, SeatsSummary
@@ -81,3 +82,16 @@ class DirectoryPromotionCalendar:
         outlook = PromotionOutlook(number=self._number, seats=seats, rounds=rounds)
         self._cached = (self._clock() + self._cache_seconds, outlook)
         return outlook
+
+
+async def next_round(
+    calendar: PromotionCalendar, kind: DossierKind, now: datetime
+) -> RoundRef | None:
+    """The next round a dossier of ``kind`` can join; None when none is open or the promotion
+    does not answer (pages then say rounds take place every two months)."""
+    try:
+        outlook = await calendar.outlook()
+    except PromotionUnavailable:
+        return None
+    upcoming = [ref for ref in outlook.upcoming_rounds(now) if ref.kind == kind]
+    return upcoming[0] if upcoming else None

@@ -4,7 +4,10 @@ The outbox guarantees the submission reaches Kafka; this closes the remaining ga
 lost the message, a topic was recreated, a workflow was never started): each dossier not yet
 confirmed, once past a grace period, is looked up in Temporal. Found: confirmed for good.
 Not found: its outbox row is marked unsent, so the relay republishes the *same* event (same
-event_id) and the bridge's idempotent start creates the workflow.
+event_id) and the bridge's idempotent start creates the workflow. After ``max_republishes``
+republishes still without a workflow, the dossier is given up on: no longer looked up nor
+republished, counted (``intake_reconciler_given_up_total``) and listed by ``make status`` for
+an operator (the bridge refuses it, or it is dead-lettered: republishing cannot help).
 """
 
 import asyncio
@@ -76,6 +79,8 @@ class ReconcileReport:
     """Without a workflow: their submission was queued for publishing again."""
     awaiting_delivery: int = 0
     """Without a workflow, but their submission is still pending or was sent only just now."""
+    given_up: int = 0
+    """Republished ``max_republishes`` times and still without a workflow: left to operators."""
     temporal_unreachable: bool = False
     """The round stopped early because Temporal could not be asked."""
 
@@ -101,6 +106,7 @@ async def reconcile_once(
     *,
     grace: timedelta,
     batch_size: int = 1000,
+    max_republishes: int = 5,
     now: datetime | None = None,
     on_republished: Callable[[], None] = lambda: None,
 ) -> ReconcileReport:
@@ -112,6 +118,7 @@ async def reconcile_once(
     if not pending:
         return ReconcileReport()
     dossier_ids = [application.dossier_id for application in pending]
+    exhausted = {a.dossier_id for a in pending if a.republish_count >= max_republishes}
     try:
         found = await workflows.existing([dossier_workflow_id(id_) for id_ in dossier_ids])
     except Exception as error:  # noqa: BLE001 - Temporal down: nothing decided, next round
@@ -120,13 +127,28 @@ async def reconcile_once(
         return ReconcileReport(temporal_unreachable=True)
     with_workflow = [id_ for id_ in dossier_ids if dossier_workflow_id(id_) in found]
     without = [id_ for id_ in dossier_ids if dossier_workflow_id(id_) not in found]
+    retried = [id_ for id_ in without if id_ not in exhausted]
     # One transaction for the whole batch: on SQLite each write takes the database's lock.
     async with transaction(sessions) as session:
-        await ApplicationRepository(session).confirm_workflows(with_workflow, now)
-        requeued = await OutboxRepository(session).requeue_submissions(without, sent_before=cutoff)
+        applications, outbox = ApplicationRepository(session), OutboxRepository(session)
+        await applications.confirm_workflows(with_workflow, now)
+        requeued = await outbox.requeue_submissions(retried, sent_before=cutoff)
+        await applications.count_republished(requeued)
+        # Given up once the last republish had its grace period too.
+        given_up = await outbox.sent_submissions(
+            [id_ for id_ in without if id_ in exhausted], sent_before=cutoff
+        )
+        await applications.give_up_reconciling(given_up, now)
     for dossier_id in requeued:
         logger.warning("reconciler: dossier %s has no workflow, submission republished", dossier_id)
+    for dossier_id in given_up:
+        logger.error(
+            "reconciler: dossier %s still has no workflow after %s republishes, given up",
+            dossier_id,
+            max_republishes,
+        )
     metrics.RECONCILER_REPUBLISHED.inc(len(requeued))
+    metrics.RECONCILER_GIVEN_UP.inc(len(given_up))
     metrics.RECONCILER_CONFIRMED.inc(len(with_workflow))
     if requeued:
         on_republished()
@@ -134,7 +156,8 @@ async def reconcile_once(
         checked=len(dossier_ids),
         confirmed=len(with_workflow),
         republished=len(requeued),
-        awaiting_delivery=len(without) - len(requeued),
+        awaiting_delivery=len(without) - len(requeued) - len(given_up),
+        given_up=len(given_up),
     )
 
 
@@ -147,9 +170,11 @@ class Reconciler:
         interval_seconds: float,
         grace_seconds: float,
         batch_size: int = 1000,
+        max_republishes: int = 5,
         on_republished: Callable[[], None] = lambda: None,
     ) -> None:
         self.sessions = sessions
+        self.max_republishes = max_republishes
         self.workflows = workflows
         self.interval_seconds = interval_seconds
         self.grace = timedelta(seconds=grace_seconds)
@@ -167,6 +192,7 @@ class Reconciler:
                     self.workflows,
                     grace=self.grace,
                     batch_size=self.batch_size,
+                    max_republishes=self.max_republishes,
                     on_republished=self.on_republished,
                 )
                 await record_round(self.sessions, report, datetime.now(UTC))

@@ -14,7 +14,7 @@ def main() -> None:
         service="notifications",
         host=settings.NOTIFICATIONS_HOST,
         port=settings.NOTIFICATIONS_PORT,
-        log_level=settings.LOG_LEVEL,
+        settings=settings,
     )
 
 

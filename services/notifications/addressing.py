@@ -1,6 +1,7 @@
 """Domain: who each dossier event's e-mail goes to, and the link it carries.
 
-Status changes go to the dossier's contact with their private status link; deadline reminders
+Status changes go to the dossier's contact with their private status link (and the withdraw
+link, a token of its own); deadline reminders
 go to the programme team with the dossier's staff page, never to the applicant. Contract links
 carry the candidate dossier's token too (the contracts service checks it like intake does).
 """
@@ -11,7 +12,7 @@ from enum import StrEnum
 from typing import assert_never
 from uuid import UUID
 
-from libs import dossier_links
+from libs.dossier_links import LinkKeys, Purpose
 from libs.messages.common import Contact, Language
 from libs.messages.contract_events import ContractEvent, ContractStatusChanged
 from libs.messages.dossier_events import DossierDeadlinePassed, DossierEvent, DossierStatusChanged
@@ -29,12 +30,16 @@ STAFF_NAME = "Équipe du programme EIG"
 class Recipient:
     contact: Contact
     link: str
+    withdraw_link: str = ""
+    """The applicant's withdraw link (status changes only: staff reminders have none)."""
 
 
 @dataclass(frozen=True)
 class Addressing:
     status_url_for: DossierUrlFor
-    """The applicant's private status link (it carries the dossier's token)."""
+    """The applicant's private status link (it carries the dossier's read token)."""
+    withdraw_url_for: DossierUrlFor
+    """The applicant's withdraw link (the withdraw token: the read link cannot withdraw)."""
     staff_email: str
     staff_dossier_url_for: DossierUrlFor
     """The dossier's page in the staff selection API."""
@@ -42,7 +47,11 @@ class Addressing:
     def recipient_of(self, event: DossierEvent) -> Recipient:
         match event:
             case DossierStatusChanged():
-                return Recipient(event.contact, self.status_url_for(event.dossier_id))
+                return Recipient(
+                    event.contact,
+                    self.status_url_for(event.dossier_id),
+                    self.withdraw_url_for(event.dossier_id),
+                )
             case DossierDeadlinePassed():
                 return Recipient(
                     staff_contact(self.staff_email), self.staff_dossier_url_for(event.dossier_id)
@@ -100,13 +109,16 @@ def host_contact_of(event: ContractEvent) -> Contact | None:
     return event.host_contact if isinstance(event, ContractStatusChanged) else None
 
 
-def contract_offer_url(base_url: str, secret: str, contract_id: UUID, dossier_id: UUID) -> str:
-    token = dossier_links.access_token(secret, dossier_id)
+def contract_offer_url(base_url: str, keys: LinkKeys, contract_id: UUID, dossier_id: UUID) -> str:
+    """The offer page with the token that may answer (accept or decline) the offer."""
+    token = keys.token(Purpose.ANSWER_OFFER, dossier_id)
     return f"{base_url.rstrip('/')}/contracts/{contract_id}?token={token}"
 
 
-def contract_document_url(base_url: str, secret: str, contract_id: UUID, dossier_id: UUID) -> str:
-    token = dossier_links.access_token(secret, dossier_id)
+def contract_document_url(
+    base_url: str, keys: LinkKeys, contract_id: UUID, dossier_id: UUID
+) -> str:
+    token = keys.token(Purpose.READ, dossier_id)
     return f"{base_url.rstrip('/')}/api/v1/contracts/{contract_id}/document.pdf?token={token}"
 
 

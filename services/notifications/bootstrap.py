@@ -1,17 +1,22 @@
 """Wires the service's dependencies from settings; tests pass their own mailer or renderer."""
 
 import asyncio
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 from functools import partial
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs import dossier_links
 from libs.database import create_engine, session_factory
 from libs.kafka import RetryPolicy, create_broker
+from libs.kafka_connection import KafkaConnection
+from libs.personal_data import purge_periodically
+from services.notifications import service_layer
 from services.notifications.addressing import (
     Addressing,
     ContractAddressing,
@@ -20,7 +25,9 @@ from services.notifications.addressing import (
     staff_contract_url,
     staff_dossier_url,
 )
+from services.notifications.application_emails import ApplicationEmailRenderer
 from services.notifications.consumers import (
+    subscribe_to_applications,
     subscribe_to_contract_events,
     subscribe_to_dossier_events,
 )
@@ -43,13 +50,29 @@ class Notifications:
     broker: KafkaBroker
     mailer: Mailer
     sent_notifications: SentNotifications
+    sessions: async_sessionmaker[AsyncSession]
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         if self.settings.NOTIFICATIONS_CREATE_TABLES:
             await create_tables(self)
         await start_subscribers_together(self.broker)
+        if self.settings.RETENTION_PURGE_INTERVAL_SECONDS:
+            purge = purge_periodically(
+                "notifications",
+                service_layer.purge_expired,
+                self.sessions,
+                self.settings.retention_policy,
+                self.settings.RETENTION_PURGE_INTERVAL_SECONDS,
+            )
+            self._tasks.append(asyncio.create_task(purge, name="notifications-retention"))
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
         await self.broker.stop()
         await self.engine.dispose()
 
@@ -71,9 +94,9 @@ async def start_subscribers_together(broker: KafkaBroker) -> None:
     """``broker.start()``, but the consumers join their groups at the same time.
 
     Each consumer's start waits for its group assignment (about 3 s of rebalance delay, on
-    Tansu as on Kafka), and FastStream starts them one after the other: with the dossier and
-    the contract consumers, startup (and every test that starts the service) would take twice
-    that. Same steps as ``KafkaBroker.start`` otherwise.
+    Tansu as on Kafka), and FastStream starts them one after the other: with the applications,
+    dossier and contract consumers, startup (and every test that starts the service) would take
+    three times that. Same steps as ``KafkaBroker.start`` otherwise.
     """
     await broker.connect()
     await asyncio.gather(*(subscriber.start() for subscriber in broker.subscribers))
@@ -97,9 +120,10 @@ def smtp_mailer(settings: NotificationsSettings) -> SmtpMailer:
 def addressing(settings: NotificationsSettings) -> Addressing:
     return Addressing(
         status_url_for=partial(
-            dossier_links.status_url,
-            settings.PUBLIC_INTAKE_URL,
-            settings.DOSSIER_LINK_SECRET.get_secret_value(),
+            dossier_links.status_url, settings.PUBLIC_INTAKE_URL, settings.link_keys
+        ),
+        withdraw_url_for=partial(
+            dossier_links.withdraw_url, settings.PUBLIC_INTAKE_URL, settings.link_keys
         ),
         staff_email=settings.STAFF_EMAIL,
         staff_dossier_url_for=partial(staff_dossier_url, settings.PUBLIC_SELECTION_URL),
@@ -107,11 +131,11 @@ def addressing(settings: NotificationsSettings) -> Addressing:
 
 
 def contract_addressing(settings: NotificationsSettings) -> ContractAddressing:
-    secret = settings.DOSSIER_LINK_SECRET.get_secret_value()
+    keys = settings.link_keys
     return ContractAddressing(
-        offer_url_for=partial(contract_offer_url, settings.PUBLIC_CONTRACTS_URL, secret),
-        document_url_for=partial(contract_document_url, settings.PUBLIC_CONTRACTS_URL, secret),
-        status_url_for=partial(dossier_links.status_url, settings.PUBLIC_INTAKE_URL, secret),
+        offer_url_for=partial(contract_offer_url, settings.PUBLIC_CONTRACTS_URL, keys),
+        document_url_for=partial(contract_document_url, settings.PUBLIC_CONTRACTS_URL, keys),
+        status_url_for=partial(dossier_links.status_url, settings.PUBLIC_INTAKE_URL, keys),
         staff_email=settings.STAFF_EMAIL,
         staff_contract_url_for=partial(staff_contract_url, settings.PUBLIC_CONTRACTS_URL),
     )
@@ -125,9 +149,10 @@ def bootstrap(
     contract_renderer: ContractEmailRenderer | None = None,
 ) -> Notifications:
     engine = create_engine(settings.DATABASE_URL)
-    broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, client_id=CLIENT_ID)
+    broker = create_broker(KafkaConnection.from_settings(settings), client_id=CLIENT_ID)
     mailer = mailer or smtp_mailer(settings)
-    sent_notifications = SentNotifications(session_factory(engine))
+    sessions = session_factory(engine)
+    sent_notifications = SentNotifications(sessions)
     retry = RetryPolicy(
         max_attempts=settings.SMTP_MAX_ATTEMPTS,
         initial_delay=settings.SMTP_RETRY_INITIAL_DELAY,
@@ -153,4 +178,16 @@ def bootstrap(
         renderer=contract_renderer or ContractEmailRenderer(),
         addressing=contract_addressing(settings),
     )
-    return Notifications(settings, engine, broker, mailer, sent_notifications)
+    # The applications topic's own group too: a confirmation request never waits behind the
+    # dossier events (it is what lets a dossier start).
+    subscribe_to_applications(
+        broker,
+        group_id=settings.NOTIFICATIONS_APPLICATIONS_CONSUMER_GROUP,
+        retry=retry,
+        sent_notifications=sent_notifications,
+        mailer=mailer,
+        renderer=ApplicationEmailRenderer(
+            partial(dossier_links.confirm_url, settings.PUBLIC_INTAKE_URL, settings.link_keys)
+        ),
+    )
+    return Notifications(settings, engine, broker, mailer, sent_notifications, sessions)

@@ -1,11 +1,12 @@
-"""Entrypoint: the Kafka subscribers on dossier and contract events; they only translate them
-to the service."""
+"""Entrypoint: the Kafka subscribers on received applications, dossier and contract events;
+they only translate them to the service."""
 
 import logging
 
 from faststream.kafka import KafkaBroker
 
 from libs.kafka import Handler, RetryPolicy, subscribe_events
+from libs.messages.applications import ApplicationReceived
 from libs.messages.contract_events import (
     ContractEvent,
     ContractOfferReminderDue,
@@ -13,9 +14,10 @@ from libs.messages.contract_events import (
     ContractStatusChanged,
 )
 from libs.messages.dossier_events import DossierDeadlinePassed, DossierEvent, DossierStatusChanged
-from libs.messages.topics import CONTRACT_EVENTS, DOSSIER_EVENTS, NOTIFICATIONS_DLQ
+from libs.messages.topics import APPLICATIONS, CONTRACT_EVENTS, DOSSIER_EVENTS, NOTIFICATIONS_DLQ
 from services.notifications import metrics
 from services.notifications.addressing import Addressing, ContractAddressing
+from services.notifications.application_emails import ApplicationEmailRenderer
 from services.notifications.contract_emails import ContractEmailRenderer
 from services.notifications.mailer import MailDeliveryError, Mailer
 from services.notifications.rendering import EmailRenderer
@@ -24,11 +26,51 @@ from services.notifications.service_layer import (
     ContractEmailsNotSent,
     Delivery,
     Outcome,
+    handle_application_received,
     handle_contract_event,
     handle_dossier_event,
 )
 
 logger = logging.getLogger(__name__)
+
+
+def subscribe_to_applications(
+    broker: KafkaBroker,
+    *,
+    group_id: str,
+    retry: RetryPolicy,
+    sent_notifications: SentNotifications,
+    mailer: Mailer,
+    renderer: ApplicationEmailRenderer,
+) -> None:
+    """Register the consumer of received applications (the e-mail address confirmation
+    requests); the submissions on the same topic are skipped (the bridge starts them)."""
+
+    async def on_application_received(event: ApplicationReceived) -> None:
+        try:
+            outcome = await handle_application_received(
+                event, sent_notifications=sent_notifications, mailer=mailer, renderer=renderer
+            )
+        except MailDeliveryError as error:
+            metrics.SMTP_FAILURES.inc()
+            logger.warning("e-mail for event %s not sent: %s", event.event_id, error)
+            raise
+        if outcome.delivery is Delivery.EXPIRED:
+            metrics.CONFIRMATIONS_EXPIRED.inc()
+        else:
+            _count(outcome)
+
+    subscribe_events(
+        broker,
+        APPLICATIONS,
+        [Handler(ApplicationReceived, on_application_received)],
+        consumer="notifications-applications",
+        group_id=group_id,
+        dlq_topic=NOTIFICATIONS_DLQ,
+        retry=retry,
+        on_dead_letter=lambda _error: metrics.DEAD_LETTERED.inc(),
+        description="E-mail address confirmation requests of received applications",
+    )
 
 
 def subscribe_to_dossier_events(

@@ -8,10 +8,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from opentelemetry.trace import SpanKind
 from pydantic import SecretStr
 
 from libs.kafka import PermanentError
 from libs.messages.envelope import utc_now
+from libs.tracing import mark_failed, span
 from services.notifications.rendering import SECOND_LANGUAGE, OutgoingEmail, one_line
 
 
@@ -98,12 +100,24 @@ class SmtpMailer(Mailer):
 
     async def send(self, email: OutgoingEmail) -> None:
         message = build_message(email, self.mail_from)
-        try:
-            await asyncio.to_thread(self._send, message)
-        except (smtplib.SMTPException, OSError) as error:
-            permanent = isinstance(error, smtplib.SMTPException) and is_permanent(error)
-            failure = PermanentDeliveryError if permanent else MailDeliveryError
-            raise failure(f"SMTP {self.host}:{self.port}: {type(error).__name__}") from error
+        # The last hop of the event's trace; ids and the template only, never the address.
+        with span(
+            "smtp send",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "eig.template": email.template,
+                "eig.notification_id": str(email.notification_id),
+                "server.address": self.host,
+                "server.port": self.port,
+            },
+        ) as sending:
+            try:
+                await asyncio.to_thread(self._send, message)
+            except (smtplib.SMTPException, OSError) as error:
+                mark_failed(sending, error)
+                permanent = isinstance(error, smtplib.SMTPException) and is_permanent(error)
+                failure = PermanentDeliveryError if permanent else MailDeliveryError
+                raise failure(f"SMTP {self.host}:{self.port}: {type(error).__name__}") from error
 
     async def check(self) -> None:
         await asyncio.to_thread(self._noop)

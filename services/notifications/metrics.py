@@ -11,6 +11,10 @@ SKIPPED_DUPLICATES = Counter(
 WITHOUT_TEMPLATE = Counter(
     "eig_notifications_without_template", "Events whose status is not e-mailed", ["status"]
 )
+CONFIRMATIONS_EXPIRED = Counter(
+    "eig_notifications_confirmations_expired",
+    "Confirmation requests read after their deadline, so not e-mailed",
+)
 SMTP_FAILURES = Counter("eig_notifications_smtp_failures", "Failed attempts to send an e-mail")
 DEAD_LETTERED = Counter(
     "eig_notifications_dead_lettered", "Events sent to the notifications dead-letter topic"

@@ -304,6 +304,7 @@ def template_context(
                 "name": one_line(recipient.contact.name),
                 "title": title,
                 "status_url": recipient.link,
+                "withdraw_url": recipient.withdraw_link,
                 "note": event.note.strip(),
                 "kind": event.kind.value,
                 "status": event.status.value,

@@ -1,10 +1,13 @@
 """Adapter: the record of e-mails already sent, which makes redelivered events harmless, and
 of failed attempts, which the operations report counts."""
 
+from datetime import datetime
 from uuid import UUID
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import transaction
@@ -32,3 +35,35 @@ class SentNotifications:
     async def record_failure(self, failure: NotificationFailure) -> None:
         async with transaction(self._sessions) as session:
             session.add(failure)
+
+
+async def delete_sent_before(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete at most ``limit`` dedupe records of e-mails sent before ``before``."""
+    expired = (
+        select(SentNotification.event_id)
+        .where(col(SentNotification.sent_at) < before)
+        .order_by(col(SentNotification.sent_at))
+        .limit(limit)
+    )
+    result = await session.exec(
+        delete(SentNotification).where(
+            col(SentNotification.event_id).in_(expired.scalar_subquery())
+        )
+    )
+    return int(result.rowcount)
+
+
+async def delete_failures_before(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete at most ``limit`` failed attempts recorded before ``before``."""
+    expired = (
+        select(NotificationFailure.id)
+        .where(col(NotificationFailure.failed_at) < before)
+        .order_by(col(NotificationFailure.failed_at))
+        .limit(limit)
+    )
+    result = await session.exec(
+        delete(NotificationFailure).where(
+            col(NotificationFailure.id).in_(expired.scalar_subquery())
+        )
+    )
+    return int(result.rowcount)

@@ -1,17 +1,25 @@
 """Service layer: one dossier event in, at most one e-mail out; one contract event in, each
-of its e-mails out once."""
+of its e-mails out once; one received application in, its confirmation request out once."""
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from libs.kafka import PermanentError, RetryPolicy
+from libs.messages.applications import ApplicationReceived
 from libs.messages.contract_events import ContractEvent
 from libs.messages.dossier_events import DossierEvent
 from libs.messages.envelope import Event, utc_now
+from libs.personal_data import DELETED, PurgeReport, RetentionPolicy, in_batches
+from services.notifications import repository
 from services.notifications.addressing import Addressing, ContractAddressing
+from services.notifications.application_emails import CONFIRM_EMAILS, ApplicationEmailRenderer
 from services.notifications.contract_emails import ContractEmailRenderer, templates_for
 from services.notifications.mailer import MailDeliveryError, Mailer, PermanentDeliveryError
 from services.notifications.models import NotificationFailure, SentNotification
@@ -28,6 +36,8 @@ class Delivery(StrEnum):
     SENT = "sent"
     DUPLICATE = "duplicate"
     NO_TEMPLATE = "no_template"
+    EXPIRED = "expired"
+    """A confirmation request read after its deadline: its link no longer works."""
 
 
 @dataclass(frozen=True)
@@ -215,3 +225,66 @@ async def handle_contract_event(
             raise ContractEmailsRefused(failures)
         raise ContractEmailsNotSent(failures)
     return tuple(outcomes)
+
+
+async def purge_expired(
+    sessions: async_sessionmaker[AsyncSession], policy: RetentionPolicy, now: datetime
+) -> PurgeReport:
+    """Apply the retention policy to the service's tables (docs/DATA-PROTECTION.md): dedupe
+    records and failures older than ``sent_notification_days`` go. They hold ids and template
+    names only, but an event redelivered after its record went would be e-mailed again, so the
+    delay outlasts every way an event can come back (broker retention, dead-letter replay)."""
+    report = PurgeReport()
+    cutoff = policy.cutoff(now, policy.sent_notification_days)
+    report.add(
+        "sent_notifications",
+        DELETED,
+        await in_batches(
+            sessions,
+            lambda session, limit: repository.delete_sent_before(session, cutoff, limit),
+            policy.batch_size,
+        ),
+    )
+    report.add(
+        "notification_failures",
+        DELETED,
+        await in_batches(
+            sessions,
+            lambda session, limit: repository.delete_failures_before(session, cutoff, limit),
+            policy.batch_size,
+        ),
+    )
+    return report
+
+
+async def handle_application_received(
+    event: ApplicationReceived,
+    *,
+    sent_notifications: SentNotifications,
+    mailer: Mailer,
+    renderer: ApplicationEmailRenderer,
+    record_retry: RetryPolicy = RECORD_RETRY,
+) -> Outcome:
+    """Send the e-mail address confirmation request of a received application, once (its
+    key is the event's id); none once the deadline has passed (the link would only say it
+    expired). Raises MailDeliveryError when SMTP refuses, so the caller retries."""
+    key = notification_id(event.event_id)
+    template = CONFIRM_EMAILS[event.kind].name
+    if await sent_notifications.contains(key):
+        logger.info("event %s already e-mailed, skipped", event.event_id)
+        return Outcome(Delivery.DUPLICATE, template)
+    if event.confirm_by <= utc_now():
+        logger.info("confirmation request %s read after its deadline, not sent", event.event_id)
+        return Outcome(Delivery.EXPIRED, template)
+    email = renderer.render(event)
+    outcome = await _send_and_record(
+        event,
+        key,
+        email.template,
+        email,
+        sent_notifications=sent_notifications,
+        mailer=mailer,
+        record_retry=record_retry,
+    )
+    logger.info("e-mail %s sent for application %s", email.template, event.dossier_id)
+    return outcome

@@ -1,5 +1,7 @@
 """Settings of the notifications service (environment variables of the same name)."""
 
+from typing import ClassVar
+
 from pydantic import EmailStr
 
 from libs.config import PlatformSettings
@@ -7,12 +9,18 @@ from libs.messages.topics import ConsumerGroups
 
 
 class NotificationsSettings(PlatformSettings):
+    LINKS_SIGNED: ClassVar[bool] = True
+    LISTEN_HOST_SETTING: ClassVar[str | None] = "NOTIFICATIONS_HOST"
+
     NOTIFICATIONS_HOST: str = "127.0.0.1"
     NOTIFICATIONS_PORT: int = 8003
     NOTIFICATIONS_CONSUMER_GROUP: str = ConsumerGroups.NOTIFICATIONS
     """Overridable so that tests sharing one broker each keep their own offsets."""
     NOTIFICATIONS_CONTRACTS_CONSUMER_GROUP: str = ConsumerGroups.NOTIFICATIONS_CONTRACTS
     """The contract-event consumer's group (overridable for the same reason)."""
+    NOTIFICATIONS_APPLICATIONS_CONSUMER_GROUP: str = ConsumerGroups.NOTIFICATIONS_APPLICATIONS
+    """The received applications' consumer group (the confirmation requests; overridable for
+    the same reason)."""
     NOTIFICATIONS_CREATE_TABLES: bool = False
     """Create the table at startup (tests, throwaway setups); Alembic owns it otherwise."""
 

@@ -14,7 +14,7 @@ def main() -> None:
         service="selection",
         host=settings.SELECTION_HOST,
         port=settings.SELECTION_PORT,
-        log_level=settings.LOG_LEVEL,
+        settings=settings,
     )
 
 

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from libs.auth import token_verifier
 from libs.http_service import create_service_app
-from services.selection.api import rounds
+from services.selection.api import operations, personal_data, rounds
 from services.selection.api.dossiers import router as dossiers_router
 from services.selection.bootstrap import Selection, bootstrap
 from services.selection.settings import SelectionSettings
@@ -26,7 +26,7 @@ def create_app(
         summary="Investigations, evaluations, selection rounds and committee decisions.",
         description=DESCRIPTION,
         parts=selection,
-        routers=[dossiers_router, rounds.router],
+        routers=[dossiers_router, rounds.router, operations.router, personal_data.router],
         checks=selection.readiness_checks(),
         # Lists and details answer from the database alone; actions need Temporal.
         optional_checks=frozenset({"kafka"}),
@@ -34,5 +34,6 @@ def create_app(
     app.state.selection = selection
     app.state.dossier_workflows = selection.dossier_workflows
     app.state.promotions = selection.promotions
+    app.state.round_members = selection.round_members
     app.state.token_verifier = token_verifier(selection.settings)
     return app

@@ -11,11 +11,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.database import create_engine, session_factory
 from libs.http_service import BrokeredParts
 from libs.kafka import create_broker
+from libs.kafka_connection import KafkaConnection
 from libs.observability import ReadinessCheck
+from libs.operations.desk import LiveOperationsDesk, OperationsDesk
+from libs.personal_data import purge_periodically
 from libs.readiness import TemporalProbe
 from libs.temporal import TemporalConnection
-from services.selection import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from services.selection import (
+    models,  # noqa: F401 - registers the tables on SQLModel.metadata
+    service_layer,
+)
 from services.selection.consumers import subscribe_read_model
+from services.selection.service_layer import ReadModelRoundMembers, RoundMembers
 from services.selection.settings import SelectionSettings
 from workflows.client_errors import QUERY_RPC_TIMEOUT
 from workflows.dossier.client import DossierWorkflows, TemporalDossierWorkflows
@@ -37,12 +44,23 @@ class Selection(BrokeredParts):
     temporal: TemporalConnection
     dossier_workflows: DossierWorkflows
     promotions: PromotionDirectory
+    round_members: RoundMembers
+    operations: OperationsDesk
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         await self.start_parts(
             name=KAFKA_CLIENT_ID, create_tables=self.settings.SELECTION_CREATE_TABLES
         )
+        if self.settings.RETENTION_PURGE_INTERVAL_SECONDS:
+            purge = purge_periodically(
+                "selection",
+                service_layer.purge_expired,
+                self.sessions,
+                self.settings.retention_policy,
+                self.settings.RETENTION_PURGE_INTERVAL_SECONDS,
+            )
+            self.spawn(purge, "selection-retention")
 
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         return self.parts_checks(
@@ -55,15 +73,17 @@ def bootstrap(
     *,
     dossier_workflows: DossierWorkflows | None = None,
     promotions: PromotionDirectory | None = None,
+    operations: OperationsDesk | None = None,
 ) -> Selection:
     """Build selection from ``settings``; ``dossier_workflows`` and ``promotions`` replace the
-    Temporal adapters. The Temporal client connects on first use (and again after a failure)."""
+    Temporal adapters, ``operations`` the operations report's sources. The Temporal client
+    connects on first use (and again after a failure)."""
     engine = create_engine(settings.DATABASE_URL)
     sessions = session_factory(engine)
-    temporal = TemporalConnection(settings.TEMPORAL_ADDRESS, settings.TEMPORAL_NAMESPACE)
+    temporal = TemporalConnection.from_settings(settings)
     broker = None
     if settings.SELECTION_READ_MODEL_ENABLED:
-        broker = create_broker(settings.KAFKA_BOOTSTRAP_SERVERS, KAFKA_CLIENT_ID)
+        broker = create_broker(KafkaConnection.from_settings(settings), KAFKA_CLIENT_ID)
         subscribe_read_model(
             broker, sessions, group_id=settings.SELECTION_READ_MODEL_CONSUMER_GROUP
         )
@@ -75,4 +95,6 @@ def bootstrap(
         temporal=temporal,
         dossier_workflows=dossier_workflows or TemporalDossierWorkflows(temporal),
         promotions=promotions or TemporalPromotionDirectory(temporal, settings.TEMPORAL_TASK_QUEUE),
+        round_members=ReadModelRoundMembers(sessions),
+        operations=operations or LiveOperationsDesk(settings, sessions),
     )

@@ -4,14 +4,18 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, JsonValue, StringConstraints
 
 from libs.api_errors import ErrorResponse
+from libs.api_params import JsonInt
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
+from libs.operations.models import DeadLetterAction
+from libs.plain_text import DocumentedTextPattern, PlainText, refuse_control_characters
 from services.selection.scorecards import CRITERIA, MAX_SCORE, MIN_SCORE
 
-Score = Annotated[int, Field(ge=MIN_SCORE, le=MAX_SCORE)]
+Score = Annotated[JsonInt, Field(ge=MIN_SCORE, le=MAX_SCORE)]
+ALL_CRITERIA: list[JsonValue] = [*sorted({name for names in CRITERIA.values() for name in names})]
 
 
 class DossierSummary(BaseModel):
@@ -29,7 +33,22 @@ class DossierSummary(BaseModel):
 
 class DossierPage(BaseModel):
     items: list[DossierSummary]
-    total: int = Field(description="Dossiers matching the filters, all pages together")
+    total: int = Field(
+        description="Dossiers matching the filters, all pages together (at least that many "
+        "when total_exact is false)"
+    )
+    total_exact: bool = Field(
+        default=True,
+        description="false: a count no counter serves (round, followed, search) stopped at "
+        "1,000; there are more (shown as 1 000+)",
+    )
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page"
+    )
+    previous_cursor: str | None = Field(
+        default=None,
+        description="Pass as `cursor` for the previous page; null on the first page",
+    )
 
 
 class CommentCreate(BaseModel):
@@ -130,6 +149,8 @@ class EvaluationCreate(BaseModel):
         f"{_criteria_text(DossierKind.PROJECT)}. Candidate dossiers: "
         f"{_criteria_text(DossierKind.CANDIDATE)}.",
         examples=[dict.fromkeys(CRITERIA[DossierKind.CANDIDATE], 2)],
+        # The criteria of both kinds: which ones apply depends on the dossier (422 otherwise).
+        json_schema_extra={"propertyNames": {"enum": ALL_CRITERIA}},
     )
     comment: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
@@ -165,3 +186,77 @@ class ConflictPublic(BaseModel):
     evaluator: str
     reason: str
     declared_at: datetime
+
+
+# --- operations (admins) ---
+
+
+class DeadLetterDecisionBody(BaseModel):
+    reason: Annotated[PlainText, StringConstraints(strip_whitespace=True, max_length=500)] = Field(
+        default="", description="Why, in the operator's words (required to discard)"
+    )
+
+
+class DeadLetterDiscardBody(BaseModel):
+    # The bounds before the text check: after an AfterValidator, pydantic would apply
+    # min_length to the unstripped text ("  " would pass).
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+        AfterValidator(refuse_control_characters),
+        DocumentedTextPattern(),
+    ] = Field(description="Why the message is left out for good, in the operator's words")
+
+
+class DeadLetterActionPublic(BaseModel):
+    """One handled dead letter: who did what to which message, and why."""
+
+    topic: str
+    partition: int
+    offset: int
+    source_topic: str | None
+    decision: str = Field(description="replay or discard")
+    actor: str
+    acted_at: datetime
+    reason: str
+
+    @classmethod
+    def of(cls, action: DeadLetterAction) -> "DeadLetterActionPublic":
+        return cls.model_validate(action, from_attributes=True)
+
+
+class DeadLetterActionList(BaseModel):
+    items: list[DeadLetterActionPublic]
+
+
+class ErasureBody(BaseModel):
+    # The bounds before the text check, as DeadLetterDiscardBody's.
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+        AfterValidator(refuse_control_characters),
+        DocumentedTextPattern(),
+    ] = Field(description="Why the applicant's data is erased (their request, its reference)")
+
+
+class ErasurePublic(BaseModel):
+    """An erasure on request: who, why, when; ``erased`` counts the rows changed per table
+    by this call (empty when the dossier was already erased)."""
+
+    dossier_id: UUID
+    erased_by: str
+    reason: str
+    erased_at: datetime
+    erased: dict[str, int] = Field(default_factory=dict, description="Rows per table.action")
+
+
+class PersonalDataExport(BaseModel):
+    """Everything the platform's tables hold about one applicant, by service and table."""
+
+    dossier_id: UUID
+    personal_data_erased_at: datetime | None = Field(
+        description="When it was erased (retention or a request); None while it is held"
+    )
+    tables: dict[str, list[dict[str, JsonValue]]] = Field(
+        description="Rows per `service.table`, each as stored (dates in ISO 8601)"
+    )

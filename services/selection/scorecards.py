@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from libs.messages.common import DossierKind
+from libs.messages.dossier_events import DossierStatus
 
 MIN_SCORE: Final = 0
 MAX_SCORE: Final = 3
@@ -26,6 +27,20 @@ CRITERIA: Final[dict[DossierKind, tuple[str, ...]]] = {
         "public_interest_motivation",
     ),
 }
+
+
+SCORED_STATUSES: Final = frozenset(
+    {
+        DossierStatus.IN_EVALUATION,
+        DossierStatus.ELIGIBLE,
+        DossierStatus.SCHEDULED,
+        DossierStatus.DEFENDED,
+        DossierStatus.IN_REVIEW,
+        DossierStatus.INTERVIEW,
+    }
+)
+"""Where a dossier waits for evaluators' scorecards: from evaluation to the jury (projects),
+from review to the interview's outcome (candidates)."""
 
 
 def scorecard_errors(kind: DossierKind, scores: dict[str, int]) -> dict[str, str]:

@@ -3,11 +3,10 @@ HTTP, no Temporal types)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any
+from typing import Protocol
 from uuid import UUID
 
-from sqlalchemy import UnaryExpression, func
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -16,6 +15,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from libs.database import transaction
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import FINAL_STATUSES
+from libs.personal_data import (
+    ANONYMISED,
+    DELETED,
+    ERASED,
+    PurgeReport,
+    RetentionPolicy,
+    anonymised_application,
+    erase_final_records,
+)
 from services.selection.models import (
     ConflictDeclaration,
     DossierFollow,
@@ -24,12 +32,17 @@ from services.selection.models import (
     StaffDossier,
     StaffTimelineEntry,
 )
-from services.selection.scorecards import CRITERIA, criterion_means, scorecard_errors
+from services.selection.read_model import search_text
+from services.selection.scorecards import (
+    CRITERIA,
+    criterion_means,
+    scorecard_errors,
+)
 from workflows.client_errors import ActionRefused
 from workflows.dossier.client import DossierWorkflows
 from workflows.dossier.models import Action, ActionRequest, ActionResult, RecordDecision
 from workflows.promotion import rules as promotion_rules
-from workflows.promotion.models import RoundDetail, RoundRef, RoundState
+from workflows.promotion.models import RoundRef, RoundState
 
 
 class DossierUnknown(Exception):
@@ -81,46 +94,6 @@ class NotInRound(ActionRefused):
         )
 
 
-class DossierSort(StrEnum):
-    UPDATED_DESC = "updated_desc"
-    """Latest change first (the default)."""
-    UPDATED_ASC = "updated_asc"
-    """Oldest change first: the dossiers waiting longest."""
-    SUBMITTED_DESC = "submitted_desc"
-    TITLE = "title"
-
-
-_ORDER: dict[DossierSort, UnaryExpression[Any]] = {
-    DossierSort.UPDATED_DESC: col(StaffDossier.updated_at).desc(),
-    DossierSort.UPDATED_ASC: col(StaffDossier.updated_at).asc(),
-    DossierSort.SUBMITTED_DESC: col(StaffDossier.submitted_at).desc(),
-    DossierSort.TITLE: col(StaffDossier.title).asc(),
-}
-
-
-@dataclass(frozen=True)
-class DossierFilters:
-    kind: DossierKind | None = None
-    status: str | None = None
-    round_id: str | None = None
-    overdue: bool | None = None
-    q: str | None = None
-    final: bool | None = None
-    """True: decided dossiers (a final status); False: those still to handle."""
-    followed_by: str | None = None
-    """Only the dossiers this staff member follows."""
-    role: str | None = None
-    """Candidates of this role, and projects that want it."""
-    administration_kind: str | None = None
-
-
-@dataclass(frozen=True)
-class DossierCounts:
-    by_kind: dict[str, dict[str, int]]
-    """Kind → status → dossiers."""
-    overdue: int
-
-
 @dataclass(frozen=True)
 class EvaluationTotals:
     count: int
@@ -160,68 +133,43 @@ class DossierRecord:
     """Evaluators who declared a conflict of interest on the dossier."""
 
 
-async def list_dossiers(
-    sessions: async_sessionmaker[AsyncSession],
-    filters: DossierFilters,
-    *,
-    limit: int,
-    offset: int,
-    sort: DossierSort = DossierSort.UPDATED_DESC,
-) -> tuple[list[StaffDossier], int]:
-    conditions = []
-    if filters.kind is not None:
-        conditions.append(col(StaffDossier.kind) == filters.kind.value)
-    if filters.status is not None:
-        conditions.append(col(StaffDossier.status) == filters.status)
-    if filters.round_id is not None:
-        conditions.append(col(StaffDossier.round_id) == filters.round_id)
-    if filters.overdue is not None:
-        conditions.append(col(StaffDossier.overdue) == filters.overdue)
-    if filters.final is not None:
-        final = col(StaffDossier.status).in_(sorted(FINAL_STATUSES))
-        conditions.append(final if filters.final else ~final)
-    if filters.followed_by is not None:
-        followed = select(DossierFollow.dossier_id).where(
-            col(DossierFollow.staff_id) == filters.followed_by
-        )
-        conditions.append(col(StaffDossier.dossier_id).in_(followed))
-    if filters.role is not None:
-        conditions.append(col(StaffDossier.roles).contains(filters.role))
-    if filters.administration_kind is not None:
-        conditions.append(col(StaffDossier.administration_kind) == filters.administration_kind)
-    if filters.q:
-        # The search text is stored lower-cased; LIKE's wildcards in the query are literal.
-        escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(col(StaffDossier.search_text).like(f"%{escaped}%", escape="\\"))
-    async with sessions() as session:
-        total = (
-            await session.exec(select(func.count()).select_from(StaffDossier).where(*conditions))
-        ).one()
-        rows = await session.exec(
-            select(StaffDossier)
-            .where(*conditions)
-            .order_by(_ORDER[sort], col(StaffDossier.dossier_id))
-            .limit(limit)
-            .offset(offset)
-        )
-        return list(rows.all()), int(total)
+class RoundMembers(Protocol):
+    """Who is in a round. Membership is a property of the dossier (its workflow holds its
+    round, its events name it), not a list in the promotion (ADR 15)."""
+
+    async def members(self, round_id: str) -> list[UUID]:
+        """The dossiers in the round and not final, by dossier id."""
+
+    async def is_member(self, dossier_id: UUID, round_id: str) -> bool: ...
 
 
-async def count_dossiers(sessions: async_sessionmaker[AsyncSession]) -> DossierCounts:
-    """Dossiers per kind and status, and how many are overdue (indexed columns only)."""
-    async with sessions() as session:
-        grouped = await session.exec(
-            select(StaffDossier.kind, StaffDossier.status, func.count()).group_by(
-                col(StaffDossier.kind), col(StaffDossier.status)
+class ReadModelRoundMembers:
+    """:class:`RoundMembers` from the read model: a dossier whose latest status names the
+    round (``round_id``, indexed) and is not final."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def members(self, round_id: str) -> list[UUID]:
+        async with self._sessions() as session:
+            rows = await session.exec(
+                select(StaffDossier.dossier_id)
+                .where(
+                    col(StaffDossier.round_id) == round_id,
+                    col(StaffDossier.status).not_in([status.value for status in FINAL_STATUSES]),
+                )
+                .order_by(col(StaffDossier.dossier_id))
             )
+            return list(rows.all())
+
+    async def is_member(self, dossier_id: UUID, round_id: str) -> bool:
+        async with self._sessions() as session:
+            dossier = await session.get(StaffDossier, dossier_id)
+        return (
+            dossier is not None
+            and dossier.round_id == round_id
+            and dossier.status not in {status.value for status in FINAL_STATUSES}
         )
-        overdue = await session.exec(
-            select(func.count()).select_from(StaffDossier).where(col(StaffDossier.overdue))
-        )
-        by_kind: dict[str, dict[str, int]] = {}
-        for kind, status, count in grouped.all():
-            by_kind.setdefault(kind, {})[status] = int(count)
-        return DossierCounts(by_kind=by_kind, overdue=int(overdue.one()))
 
 
 async def find_dossier(
@@ -390,22 +338,25 @@ async def record_decision(
     actor: str,
     actor_name: str = "",
     update_id: str,
-    round: RoundDetail | None = None,
+    round: RoundRef | None = None,
 ) -> ActionResult:
     """The jury's decision on a defended project, behind both of its routes (the dossier's
     action, and the round's decisions).
 
     Given the ``round`` it is recorded in (as the promotion reports it), the decision is
     refused first unless the round's cut-off has passed (:class:`RoundStillOpen`) and the
-    dossier is enrolled in it (:class:`NotInRound`), so that the refusal names the round.
-    Either way the dossier workflow applies the same cut-off rule on its own clock and stays
-    the authority. Raises the dossier client's errors too (``workflows.client_errors``).
+    dossier's workflow holds that round (:class:`NotInRound`: membership is the dossier's,
+    ADR 15), so that the refusal names the round. Either way the dossier workflow applies the
+    same cut-off rule on its own clock and stays the authority. Raises the dossier client's
+    errors too (``workflows.client_errors``).
     """
     if round is not None:
-        if promotion_rules.decisions_refusal(round.round) is not None:
-            raise RoundStillOpen(round.round)
-        if dossier_id not in round.dossier_ids:
-            raise NotInRound(dossier_id, round.round.round_id)
+        if promotion_rules.decisions_refusal(round) is not None:
+            raise RoundStillOpen(round)
+        snapshot = await workflows.snapshot(dossier_id)
+        joined = snapshot.round if snapshot is not None else None
+        if joined is None or joined.round_id != round.round_id:
+            raise NotInRound(dossier_id, round.round_id)
     request = ActionRequest(
         action=Action.RECORD_DECISION.value,
         actor=actor,
@@ -477,3 +428,68 @@ async def add_comment(
         await session.flush()
         await session.refresh(comment)
         return comment
+
+
+async def purge_expired(
+    sessions: async_sessionmaker[AsyncSession], policy: RetentionPolicy, now: datetime
+) -> PurgeReport:
+    """Apply the retention policy to selection's tables (docs/DATA-PROTECTION.md): dossiers
+    final for longer than ``final_dossier_days`` lose their personal data. Idempotent."""
+    return await erase_final_records(
+        sessions,
+        policy,
+        now,
+        record=StaffDossier,
+        final_statuses=[status.value for status in FINAL_STATUSES],
+        erase_in=erase_in,
+    )
+
+
+async def erase_in(session: AsyncSession, dossier_ids: list[UUID], at: datetime) -> PurgeReport:
+    """Erase what selection holds about these applicants, in the caller's transaction: the
+    application keeps its non-personal facts; notes, comments and free texts about them go;
+    statuses, dates and scores (what the results count) stay."""
+    report = PurgeReport()
+    if not dossier_ids:
+        return report
+    rows = await session.exec(
+        select(StaffDossier)
+        .where(col(StaffDossier.dossier_id).in_(dossier_ids))
+        .where(col(StaffDossier.personal_data_erased_at).is_(None))
+    )
+    dossiers = list(rows.all())
+    for dossier in dossiers:
+        dossier.application = anonymised_application(dossier.kind, dossier.application)
+        dossier.search_text = search_text(dossier.title, dossier.application)
+        dossier.personal_data_erased_at = at
+        session.add(dossier)
+    report.add("staff_dossiers", ANONYMISED, len(dossiers))
+    for table, statement in (
+        (
+            "staff_timeline_entries",
+            update(StaffTimelineEntry)
+            .where(col(StaffTimelineEntry.dossier_id).in_(dossier_ids))
+            .where(col(StaffTimelineEntry.note) != "", col(StaffTimelineEntry.note) != ERASED)
+            .values(note=ERASED),
+        ),
+        (
+            "evaluations",
+            update(Evaluation)
+            .where(col(Evaluation.dossier_id).in_(dossier_ids))
+            .where(col(Evaluation.comment) != "", col(Evaluation.comment) != ERASED)
+            .values(comment=ERASED),
+        ),
+        (
+            "conflict_declarations",
+            update(ConflictDeclaration)
+            .where(col(ConflictDeclaration.dossier_id).in_(dossier_ids))
+            .where(col(ConflictDeclaration.reason) != "", col(ConflictDeclaration.reason) != ERASED)
+            .values(reason=ERASED),
+        ),
+    ):
+        report.add(table, ANONYMISED, int((await session.exec(statement)).rowcount))
+    comments = await session.exec(
+        delete(InternalComment).where(col(InternalComment.dossier_id).in_(dossier_ids))
+    )
+    report.add("internal_comments", DELETED, int(comments.rowcount))
+    return report

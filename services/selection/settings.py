@@ -1,10 +1,13 @@
-"""Selection service settings: the shared connection settings plus what only selection reads."""
+"""Selection service settings: the shared connection settings, the operations report's sources,
+and what only selection reads."""
 
-from libs.config import PlatformSettings
 from libs.messages.topics import ConsumerGroups
+from libs.operations.sources import OperationsSettings
 
 
-class SelectionSettings(PlatformSettings):
+class SelectionSettings(OperationsSettings):
+    """Also the operations sources: the staff API serves the operations report (admins)."""
+
     SELECTION_HOST: str = "127.0.0.1"
     SELECTION_PORT: int = 8001
     SELECTION_CREATE_TABLES: bool = False

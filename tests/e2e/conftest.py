@@ -1,11 +1,14 @@
 """One whole local stack for every end-to-end module (starting it takes about 20 s)."""
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.local_stack import RunningStack, local_stack
+
+E2E_DIR = Path(__file__).parent
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +24,11 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runni
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=30) as client:
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist every end-to-end test runs on one worker (``--dist loadgroup``), so
+    the session's one stack is started once, while the other worker takes the rest."""
+    for item in items:
+        if item.path.is_relative_to(E2E_DIR):
+            item.add_marker(pytest.mark.xdist_group("e2e-stack"))

@@ -1,22 +1,28 @@
 """A candidate selected through the selection flow is taken to a signed, renewed contract with
-the documented requests alone; another one declines and gives the seat back.
+the documented requests alone (the EIG accepting in Chromium, on the offer page the offer's
+e-mail links to); another one declines and gives the seat back.
 
 Runs against the whole local stack (``python -m deploy.local``): staff tokens from
-``dev-tokens.json``, the EIG's private link from the submission's status URL, e-mails in the
+``dev-tokens.json``, the EIG's private links as the stack's e-mails carry them, e-mails in the
 Maildir (the offer, the signed confirmation, the host's mission letter, the renewal decision).
 """
 
+import email
+import email.policy
 import io
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pypdf
 import pytest
+from playwright.async_api import Page
 
+from libs.dossier_links import Purpose
+from tests.browser import PageWatch, assert_accessible, screenshot
 from tests.e2e.test_selection_journey import (
     Staff,
     candidate_form,
@@ -85,10 +91,9 @@ class Contracts:
 async def apply(
     http: httpx.AsyncClient, stack: RunningStack, path: str, form: dict[str, Any]
 ) -> Applicant:
-    response = await http.post(stack.urls["intake"] + "/api/v1/applications/" + path, json=form)
-    assert response.status_code == 202, response.text
-    body = response.json()
-    [token] = parse_qs(urlsplit(body["status_url"]).query)["token"]
+    body = await stack.apply(http, path, form)  # confirmed through the e-mail's link
+    # The offer e-mail's link: the token that may answer the offer.
+    token = stack.link_token(Purpose.ANSWER_OFFER, body["dossier_id"])
     return Applicant(body["dossier_id"], form.get("email") or form["contact_email"], token)
 
 
@@ -141,6 +146,34 @@ async def mails_with(maildir: Path, address: str, expected: str) -> list[str]:
     return subjects
 
 
+def offer_link(maildir: Path, address: str) -> str:
+    """The offer page's link in the offer e-mail to ``address`` (its plain-text part)."""
+    for path in (maildir / "new").glob("*"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"].addresses[0].addr_spec != address:
+            continue
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None
+        found = re.search(r"https?://\S+/contracts/[0-9a-f-]{36}\?token=\S+", body.get_content())
+        if found:
+            return found.group(0)
+    raise AssertionError(f"no offer link in the e-mails to {address}")
+
+
+async def accept_on_the_offer_page(page: Page, link: str) -> None:
+    """What the EIG does: open the e-mail's link, read, open the confirmation step, confirm."""
+    watch = PageWatch(page)
+    response = await page.goto(link)
+    assert response is not None and response.status == 200
+    await page.get_by_text("5 000,00 €").first.wait_for()
+    await assert_accessible(page)
+    await page.get_by_text("Accepter l’offre…").click()
+    await page.get_by_role("button", name="Confirmer l’acceptation").click()
+    await page.get_by_text("Votre acceptation est enregistrée").wait_for()
+    await screenshot(page, "e2e-contract-offer-accepted")
+    assert watch.problems == []
+
+
 @pytest.fixture
 def staff(stack: RunningStack, http: httpx.AsyncClient) -> Staff:
     return Staff(stack, http)
@@ -148,7 +181,7 @@ def staff(stack: RunningStack, http: httpx.AsyncClient) -> Staff:
 
 class TestContractJourney:
     async def test_a_selected_candidate_signs_a_contract_then_it_is_renewed(
-        self, stack: RunningStack, http: httpx.AsyncClient, staff: Staff
+        self, stack: RunningStack, http: httpx.AsyncClient, staff: Staff, page: Page
     ) -> None:
         maildir = Path(stack.state["maildir"])
         contracts = Contracts(stack, http, staff)
@@ -172,11 +205,8 @@ class TestContractJourney:
         assert offer.status_code == 200, offer.text
         assert offer.json()["status"] == "offer_sent"
         await mails_with(maildir, candidate.address, subject("contract_offer/candidate"))
-        page = await http.get(
-            f"{contracts.root}/contracts/{contract_id}", params={"token": candidate.token}
-        )
-        assert page.status_code == 200
-        assert "5 000,00" in page.text
+        link = offer_link(maildir, candidate.address)
+        assert link == f"{contracts.root}/contracts/{contract_id}?token={candidate.token}"
         wrong = await http.get(
             f"{contracts.root}/contracts/{contract_id}", params={"token": "x" * 43}
         )
@@ -191,11 +221,17 @@ class TestContractJourney:
         )
         assert summary["contract_number"] in text
         assert "5 000,00" in text and "60 000,00" in text and "6 000,00" in text
-        accepted = await http.post(
-            f"{contracts.base}/{contract_id}/accept", params={"token": candidate.token}
-        )
-        assert accepted.status_code == 200, accepted.text
-        assert accepted.json()["status"] == "accepted"
+        await accept_on_the_offer_page(page, link)
+
+        async def answer_recorded() -> dict[str, Any] | None:
+            detail = await contracts.detail(contract_id)
+            return detail if detail["timeline"][-1]["status"] == "accepted" else None
+
+        accepted = await eventually(answer_recorded, timeout=30)
+        assert accepted is not None
+        assert accepted["status"] == "accepted"
+        answer = accepted["timeline"][-1]
+        assert (answer["action"], answer["actor"]) == ("accept", "applicant")
 
         # DINUM countersigns (admin only): the EIG is told, the host gets the mission letter.
         by_staff = await contracts.act(contract_id, "countersign", {})

@@ -1,5 +1,6 @@
 """Operations on the running stack: ``python -m deploy.status`` reads every source, a poison
-message shows in its dead-letter topics and is discarded from the CLI (audited), and a real
+message shows in its dead-letter topics, is replayed from the console's ops page and discarded
+from the CLI (audited), and a real
 Prometheus scrapes every process with the alert rules loaded and the dashboard's series there."""
 
 import asyncio
@@ -14,30 +15,34 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from playwright.async_api import Page
 
 from deploy.local.engines import free_port
 from deploy.local.launcher import REPO_ROOT
 from deploy.status.__main__ import main as status_main
+from libs.dossier_links import Purpose
 from libs.messages.topics import (
     CONSUMED_TOPICS,
     DOSSIER_EVENTS,
     INTAKE_STATUS_VIEW_DLQ,
     NOTIFICATIONS_DLQ,
+    PUBLIC_RESULTS_DLQ,
     SELECTION_READ_MODEL_DLQ,
 )
-from tests.e2e.test_application_journey import CANDIDATES, candidate_form, mails_to
+from tests.browser import assert_accessible, screenshot
+from tests.e2e.test_application_journey import CANDIDATES, acknowledgements_to, candidate_form
 from tests.eventually import eventually
 from tests.local_stack import RunningStack
 from tests.unit.deploy.test_monitoring_config import dashboard_queries, metric_names
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("intake", "selection", "contracts", "notifications", "workflows")
+SERVICES = ("intake", "selection", "contracts", "notifications", "workflows", "console")
 PLATFORM_SETTINGS = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "TEMPORAL_ADDRESS", "SMTP_PORT")
 
 
@@ -51,11 +56,11 @@ class Journey:
 async def journey(stack: RunningStack, http: httpx.AsyncClient) -> Journey:
     """One candidate who applies, gets the acknowledgement and withdraws (the workflow ends)."""
     address = f"ops.{uuid.uuid4().hex[:8]}@example.fr"
-    response = await http.post(stack.urls["intake"] + CANDIDATES, json=candidate_form(address))
-    assert response.status_code == 202, response.text
-    accepted = response.json()
-    await eventually(lambda: _async(mails_to(Path(stack.state["maildir"]), address)), timeout=60)
-    [token] = parse_qs(urlsplit(accepted["status_url"]).query)["token"]
+    accepted = await stack.apply(http, "candidates", candidate_form(address))
+    await eventually(
+        lambda: _async(acknowledgements_to(Path(stack.state["maildir"]), address)), timeout=60
+    )
+    token = stack.link_token(Purpose.WITHDRAW, accepted["dossier_id"])
 
     async def withdrawn() -> bool:
         answer = await http.post(
@@ -101,6 +106,14 @@ async def status_here(
     return code, out.getvalue()
 
 
+async def sign_in_as_admin(page: Page, console: str, name: str) -> None:
+    await page.goto(f"{console}/console/connexion?suivant=/console/ops")
+    await page.get_by_label("Nom affiché").fill(name)
+    await page.locator("label", has_text="Administrateur ou administratrice").click()
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.wait_for_url(f"{console}/console/ops", timeout=60_000)
+
+
 async def report(stack: RunningStack) -> tuple[int, dict[str, Any]]:
     code, out = await status_cli(stack, "--json")
     document: dict[str, Any] = json.loads(out)
@@ -137,9 +150,12 @@ class TestStatus:
         assert document["reconciler"]["last_run_at"] is not None
         assert journey.address not in json.dumps(document)
 
-    async def test_a_poison_message_shows_in_its_dead_letter_topics_until_discarded(
-        self, stack: RunningStack, monkeypatch: pytest.MonkeyPatch
+    async def test_a_poison_message_is_replayed_from_the_ops_page_then_discarded(
+        self, stack: RunningStack, monkeypatch: pytest.MonkeyPatch, page: Page
     ) -> None:
+        """The issue's drill: the poison message shows in its dead-letter topics with its
+        error (CLI and console), an admin replays it from the page (it comes back, nothing
+        was fixed), then the rest is discarded from the CLI; every action is audited."""
         producer = AIOKafkaProducer(bootstrap_servers=stack.urls["kafka"], acks="all")
         await producer.start()
         try:
@@ -147,9 +163,18 @@ class TestStatus:
         finally:
             await producer.stop()
         origin = f"{sent.partition}:{sent.offset}"
-        expected = {NOTIFICATIONS_DLQ, INTAKE_STATUS_VIEW_DLQ, SELECTION_READ_MODEL_DLQ}
+        expected = {
+            NOTIFICATIONS_DLQ,
+            INTAKE_STATUS_VIEW_DLQ,
+            PUBLIC_RESULTS_DLQ,
+            SELECTION_READ_MODEL_DLQ,
+        }
 
-        async def dead_lettered() -> dict[str, dict[str, Any]] | None:
+        async def dead_lettered(
+            source: str | None = None,
+        ) -> dict[str, dict[str, Any]] | None:
+            """The waiting dead letters of the message at ``source`` (the poison's by default),
+            when each expected consumer has parked it."""
             _, out = await status_here(
                 stack, monkeypatch, "dead-letters", "list", "--json", "--newest", "50"
             )
@@ -157,7 +182,8 @@ class TestStatus:
                 topic["topic"]: letter
                 for topic in json.loads(out)["topics"]
                 for letter in topic["newest"]
-                if letter["source_topic"] == DOSSIER_EVENTS and letter["source_offset"] == origin
+                if letter["source_topic"] == DOSSIER_EVENTS
+                and letter["source_offset"] == (source or origin)
             }
             return mine if set(mine) == expected else None
 
@@ -173,7 +199,35 @@ class TestStatus:
         shown = " ".join(p["message"] for p in document["dead_letters"]["problems"])
         assert all(topic in shown for topic in expected)
 
-        for topic, letter in letters.items():
+        # The console's ops page, as an admin: the letter with its error, then a replay.
+        notified = letters.pop(NOTIFICATIONS_DLQ)
+        key = f"{NOTIFICATIONS_DLQ.replace('.', '-')}-{notified['partition']}-{notified['offset']}"
+        console = stack.urls["console"]
+        await sign_in_as_admin(page, console, "Dominique Exploitation")
+        card = page.locator(f"#letter-{key}")
+        assert "ValidationError" in await card.inner_text()
+        await screenshot(page, "e2e-console-ops-poison")
+        await assert_accessible(page)
+        await card.get_by_label("Raison (facultative)").fill("essai après correction")
+        await card.get_by_role("button", name="Rejouer").click()
+        await page.wait_for_url(f"{console}/console/ops?fait=replay#dead-letters", timeout=60_000)
+        assert "Dominique Exploitation" in await page.locator("#ops-history").inner_text()
+
+        # Nothing was fixed: every consumer parks the replayed copy again, from its new offset.
+        async def replayed_copy() -> dict[str, dict[str, Any]] | None:
+            _, out = await status_here(
+                stack, monkeypatch, "dead-letters", "list", "--json", "--newest", "50"
+            )
+            for topic in json.loads(out)["topics"]:
+                for letter in topic["newest"]:
+                    source = letter["source_offset"]
+                    if letter["key"] == "poison" and source != origin:
+                        return await dead_lettered(source)
+            return None
+
+        copies = await eventually(replayed_copy, timeout=90, interval=1)
+        assert copies is not None
+        for topic, letter in [*letters.items(), *copies.items()]:
             position = f"{letter['partition']}:{letter['offset']}"
             code, out = await status_here(
                 stack,
@@ -189,7 +243,9 @@ class TestStatus:
 
         assert await dead_lettered() is None
         _, history = await status_here(stack, monkeypatch, "dead-letters", "history")
-        assert sum("discard" in line and "e2e poison" in line for line in history.splitlines()) >= 3
+        lines = history.splitlines()
+        assert sum("discard" in line and "e2e poison" in line for line in lines) >= 5
+        assert sum("Dominique Exploitation" in line and "replay" in line for line in lines) == 1
 
 
 # --- Prometheus ---
@@ -304,3 +360,139 @@ class TestPrometheus:
 
 async def _async(value: Any) -> Any:
     return value
+
+
+# --- an outage, seen and recovered ---
+
+BURST = 40
+
+
+async def badge(page: Page) -> str:
+    """The overall level's badge as written (the DSFR shows badges in capitals)."""
+    return ((await page.locator("#ops-level").text_content()) or "").strip()
+
+
+def bridge_lag(document: dict[str, Any]) -> int:
+    groups = {group["group"]: group for group in document["consumer_lag"]["groups"]}
+    return sum(row["lag"] for row in groups["workflows-bridge"]["partitions"])
+
+
+def readiness_of(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {service["name"]: service for service in document["readiness"]["services"]}
+
+
+class TestOutage:
+    async def test_a_broker_outage_and_a_burst_are_seen_then_recovered_on_the_cli_and_page(
+        self,
+        stack: RunningStack,
+        http: httpx.AsyncClient,
+        monkeypatch: pytest.MonkeyPatch,
+        page: Page,
+    ) -> None:
+        """Issue 12's drill: the broker dies (held down), a burst is accepted into the outbox,
+        and the CLI and the ops page say where it waits and since when; the broker comes
+        back while the worker (the bridge's consumer) is held down, so the backlog moves to
+        the bridge's lag; the worker comes back, everything drains and the CLI exits 0."""
+
+        async def here() -> tuple[int, dict[str, Any]]:
+            code, out = await status_here(stack, monkeypatch, "--json")
+            document: dict[str, Any] = json.loads(out)
+            return code, document
+
+        async def healthy() -> dict[str, Any] | None:
+            code, document = await here()
+            drained = document["outbox"]["pending"] == 0 and bridge_lag(document) == 0
+            return document if code == 0 and drained else None
+
+        # Other modules share the stack: start from a report with nothing stuck.
+        await eventually(healthy, timeout=180, interval=1)
+        try:
+            broker_pid = stack.hold_down("kafka")
+
+            async def outage() -> dict[str, Any] | None:
+                code, document = await here()
+                lag_unreadable = document["consumer_lag"]["level"] == "unknown"
+                intake = readiness_of(document)["intake"]
+                broker_failing = intake["checks"].get("kafka", "ok") != "ok"
+                return document if code == 1 and lag_unreadable and broker_failing else None
+
+            seen = await eventually(outage, timeout=120, interval=0.5)
+            assert seen is not None
+            # Intake keeps accepting (its outbox waits); Kafka's other readers are unreadable.
+            assert readiness_of(seen)["intake"]["status"] == "degraded"
+            assert seen["dead_letters"]["level"] == "unknown"
+            pending_before = seen["outbox"]["pending"]
+
+            addresses = [f"outage.{uuid.uuid4().hex[:8]}.{n}@example.fr" for n in range(BURST)]
+            answers = await asyncio.gather(
+                *(
+                    http.post(stack.urls["intake"] + CANDIDATES, json=candidate_form(address))
+                    for address in addresses
+                )
+            )
+            assert [answer.status_code for answer in answers] == [202] * BURST
+
+            async def backlog_in_outbox() -> dict[str, Any] | None:
+                _, document = await here()
+                waiting = document["outbox"]["pending"] >= pending_before + BURST
+                return document if waiting and document["outbox"]["oldest_pending_at"] else None
+
+            first = await eventually(backlog_in_outbox, timeout=60, interval=0.5)
+            assert first is not None
+            code, out = await status_cli(stack, "--json")  # the real command, as cron runs it
+            assert code == 1
+            stuck = json.loads(out)
+            assert stuck["outbox"]["pending"] >= first["outbox"]["pending"]
+            assert stuck["outbox"]["oldest_pending_at"] == first["outbox"]["oldest_pending_at"]
+            assert "unreadable" in stuck["consumer_lag"]["problems"][0]["message"]
+            assert any("intake degraded" in p["message"] for p in stuck["readiness"]["problems"])
+            assert not any(address in out for address in addresses)
+
+            # The ops page says the same, as an admin on call sees it.
+            console = stack.urls["console"]
+            await sign_in_as_admin(page, console, "Camille Astreinte")
+            assert await badge(page) in ("Illisible", "Bloqué")
+            shown = await page.locator("#ops-outbox-pending").inner_text()
+            assert int("".join(filter(str.isdigit, shown))) >= pending_before + BURST
+            summary = await page.locator("#ops-summary").inner_text()
+            assert "intake degraded" in summary and "unreadable" in summary
+            await screenshot(page, "e2e-console-ops-outage")
+            await assert_accessible(page)
+
+            # The broker back, the bridge's consumer still down: the backlog becomes its lag.
+            worker_pid = stack.hold_down("workflows")
+            stack.release("kafka")
+            await stack.restarted("kafka", broker_pid)
+
+            async def backlog_in_kafka() -> dict[str, Any] | None:
+                _, document = await here()
+                # Intake's rows (the burst): the worker's own rows wait for the worker to be back.
+                relayed = document["outbox"]["pending_by_origin"].get("intake", 0) == 0
+                lagging = document["consumer_lag"]["error"] is None and bridge_lag(document)
+                return document if relayed and lagging and lagging >= BURST else None
+
+            moved = await eventually(backlog_in_kafka, timeout=180, interval=1)
+            assert moved is not None
+            assert readiness_of(moved)["workflows"]["status"] == "unreachable"
+            code, out = await status_cli(stack, "--json")
+            assert code == 1
+            assert bridge_lag(json.loads(out)) >= BURST
+            await page.goto(f"{console}/console/ops")
+            assert "workflows-bridge" in await page.locator("#ops-lag").inner_text()
+            await screenshot(page, "e2e-console-ops-lag")
+
+            stack.release("workflows")
+            await stack.restarted("workflows", worker_pid)
+        finally:
+            stack.release("kafka")
+            stack.release("workflows")
+
+        # Everything drains: the CLI exits 0 again, the page no longer says stuck.
+        recovered = await eventually(healthy, timeout=300, interval=1)
+        assert recovered is not None
+        assert readiness_of(recovered)["intake"]["status"] == "ready"
+        code, out = await status_cli(stack, "--json")
+        assert code == 0, out
+        await page.goto(f"{console}/console/ops")
+        assert await badge(page) in ("OK", "À surveiller")
+        assert await page.locator("#ops-outbox-pending").inner_text() == "0"

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from libs.dossier_links import Purpose
 from tests.e2e.test_selection_journey import (
     Staff,
     candidate_form,
@@ -102,10 +102,9 @@ CANDIDATES = ("rejected", "back_to_pool")
 async def apply(
     stack: RunningStack, http: httpx.AsyncClient, kind: str, form: dict[str, Any]
 ) -> Applicant:
-    response = await http.post(f"{stack.urls['intake']}/api/v1/applications/{kind}", json=form)
-    assert response.status_code == 202, response.text
-    body = response.json()
-    [token] = parse_qs(urlsplit(body["status_url"]).query)["token"]
+    body = await stack.apply(http, kind, form)  # confirmed through the e-mail's link
+    # The e-mail's withdraw link: the status link's token cannot withdraw.
+    token = stack.link_token(Purpose.WITHDRAW, body["dossier_id"])
     address = form["contact_email"] if kind == "projects" else form["email"]
     return Applicant(body["dossier_id"], address, token)
 
@@ -163,7 +162,11 @@ class TestProjectPaths:
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "withdrawn"
         await paths.mails_are(
-            "withdrawn", "received/project", "scheduled/project", "withdrawn/project"
+            "withdrawn",
+            "confirm_email/project",
+            "received/project",
+            "scheduled/project",
+            "withdrawn/project",
         )
         await paths.staff.reaches(applicant.dossier_id, "withdrawn")
 
@@ -181,7 +184,9 @@ class TestProjectPaths:
             "ineligible",
         )
 
-        await paths.mails_are("ineligible", "received/project", "ineligible/project")
+        await paths.mails_are(
+            "ineligible", "confirm_email/project", "received/project", "ineligible/project"
+        )
         refused = await paths.staff.act(
             paths.applicants["ineligible"].dossier_id, "record_evaluation", {"outcome": "eligible"}
         )
@@ -205,6 +210,7 @@ class TestProjectPaths:
 
         await paths.mails_are(
             "not_qualified",
+            "confirm_email/project",
             "received/project",
             "investigation_requested/project",
             "ineligible/project",
@@ -222,10 +228,18 @@ class TestProjectPaths:
         assert deferred.status_code == 200, deferred.text
         assert deferred.json()["status"] == "scheduled"
         await paths.mails_are(
-            "not_selected", "received/project", "scheduled/project", "not_selected/project"
+            "not_selected",
+            "confirm_email/project",
+            "received/project",
+            "scheduled/project",
+            "not_selected/project",
         )
         await paths.mails_are(
-            "deferred", "received/project", "scheduled/project", "deferred/project"
+            "deferred",
+            "confirm_email/project",
+            "received/project",
+            "scheduled/project",
+            "deferred/project",
         )
         # The deferred project is scheduled again, in a round whose cut-off is later.
         deferred_id = paths.applicants["deferred"].dossier_id
@@ -258,7 +272,9 @@ class TestCandidatePaths:
             "rejected",
         )
 
-        await paths.mails_are("rejected", "received/candidate", "rejected/candidate")
+        await paths.mails_are(
+            "rejected", "confirm_email/candidate", "received/candidate", "rejected/candidate"
+        )
 
     async def test_after_a_joint_interview_a_candidate_goes_back_to_the_pool(
         self, paths: Paths
@@ -286,6 +302,7 @@ class TestCandidatePaths:
 
         await paths.mails_are(
             "back_to_pool",
+            "confirm_email/candidate",
             "received/candidate",
             "shortlisted/candidate",
             "in_pool/candidate",

@@ -53,7 +53,7 @@ class ContractActivities:
     async def publish_contract_event(self, input: PublishContractEventInput) -> None:
         """Put the event on ``eig.contract-events.v1``, keyed by the candidate's dossier id.
 
-        Through the outbox (ADR 13): once the row is committed the event cannot be lost. A
+        Through the outbox (ADR 14): once the row is committed the event cannot be lost. A
         retry writes the same event id, kept once.
         """
         event = input.event

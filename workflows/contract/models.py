@@ -154,6 +154,9 @@ class ContractActionRequest(BaseModel):
 
     action: str
     actor: str = Field(min_length=1, max_length=200, description="Staff id, or 'applicant'")
+    actor_name: str = Field(
+        default="", max_length=200, description="The staff member's display name, if known"
+    )
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -171,6 +174,7 @@ class ContractTimelineEntry(BaseModel):
     at: datetime
     action: str = ""
     actor: str = "system"
+    actor_name: str = ""
     note: str = ""
     version: int = 1
 

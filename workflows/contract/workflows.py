@@ -263,6 +263,7 @@ class ContractWorkflow:
                     next_terms=self._next_terms,
                     contact=self._input.contact,
                     actor=request.actor,
+                    actor_name=request.actor_name,
                     note=decision.note,
                 )
             )
@@ -270,6 +271,7 @@ class ContractWorkflow:
             decision.status,
             action=request.action,
             actor=request.actor,
+            actor_name=request.actor_name,
             note=decision.note,
             # Not renewing changes neither status nor terms: ContractRenewalDecided says it all.
             publish=decision.effect != Effect.NOT_RENEW,
@@ -283,6 +285,7 @@ class ContractWorkflow:
         *,
         action: str = "",
         actor: str = SYSTEM,
+        actor_name: str = "",
         note: str = "",
         publish: bool = True,
     ) -> None:
@@ -302,6 +305,7 @@ class ContractWorkflow:
                 at=now,
                 action=action,
                 actor=actor,
+                actor_name=actor_name,
                 note=note,
                 version=terms.version,
             )
@@ -324,6 +328,7 @@ class ContractWorkflow:
                 host_contact=self._input.host_contact,
                 action=action,
                 actor=actor,
+                actor_name=actor_name,
                 note=note,
                 offer_expires_at=(
                     self._offer_expires_at if to_status == ContractStatus.OFFER_SENT else None

@@ -44,7 +44,7 @@ class DossierActivities:
     async def publish_status_change(self, input: PublishStatusChangeInput) -> None:
         """Put the status change on ``eig.dossier-events.v1``, keyed by dossier id.
 
-        Through the outbox (ADR 13): once the row is committed the event cannot be lost, not
+        Through the outbox (ADR 14): once the row is committed the event cannot be lost, not
         even with the broker's memory. A retry writes the same event id, kept once.
         """
         await self._events.put(DOSSIER_EVENTS, input.event)

@@ -140,6 +140,16 @@ STATUSES: Mapping[DossierKind, tuple[DossierStatus, ...]] = {
 }
 """Every status each kind of dossier goes through."""
 
+PROGRESS: Mapping[DossierKind, tuple[DossierStatus, ...]] = {
+    kind: tuple(status for status in statuses if status not in FINAL_STATUSES)
+    for kind, statuses in STATUSES.items()
+}
+"""The way forward of each kind, in order: the statuses a dossier passes through when it goes
+all the way (the applicant's stepper). Final statuses leave it."""
+
+OPTIONAL_STAGES = frozenset({Status.INVESTIGATION_REQUESTED})
+"""Stages of :data:`PROGRESS` that only some dossiers go through."""
+
 FIRST_STAGE: Mapping[DossierKind, DossierStatus] = {
     DossierKind.PROJECT: Status.IN_EVALUATION,
     DossierKind.CANDIDATE: Status.IN_REVIEW,
@@ -400,20 +410,25 @@ def admit(
 # Automatic steps.
 
 
+ROUND_SEEKING_STATUSES: dict[DossierKind, frozenset[DossierStatus]] = {
+    DossierKind.PROJECT: frozenset({Status.ELIGIBLE}),
+    DossierKind.CANDIDATE: frozenset(
+        {Status.IN_REVIEW, Status.INTERVIEW, Status.IN_POOL, Status.MATCHED}
+    ),
+}
+"""Where a dossier of each kind without a round (tries to) join one: the statuses the
+promotion's ``tell_round_opened`` activity looks for when a round is added."""
+
+
 def needs_round(kind: DossierKind, status: DossierStatus | None, has_round: bool) -> bool:
     """Whether the dossier should (try to) join a round now.
 
     A project joins one once eligible (and after a deferral); a candidate joins one as soon as
     it is reviewed, and keeps trying at each ``round_opened`` until it has one.
     """
-    if kind == DossierKind.PROJECT:
-        return status == Status.ELIGIBLE
-    return not has_round and status in {
-        Status.IN_REVIEW,
-        Status.INTERVIEW,
-        Status.IN_POOL,
-        Status.MATCHED,
-    }
+    if status not in ROUND_SEEKING_STATUSES[kind]:
+        return False
+    return kind == DossierKind.PROJECT or not has_round
 
 
 def status_once_enrolled(kind: DossierKind, status: DossierStatus) -> DossierStatus:

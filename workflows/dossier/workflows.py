@@ -421,6 +421,8 @@ class DossierWorkflow:
             actor=entry.actor,
             actor_name=entry.actor_name,
             details=entry.details,
+            promotion_number=self._input.promotion_number,
+            administration_name=self._input.administration_name,
         )
         async with self._publishing:
             await workflow.execute_activity(

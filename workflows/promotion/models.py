@@ -29,8 +29,14 @@ SEATS: Final = "seats"
 ROUND: Final = "round"
 """Queries."""
 ENROL_IN_ROUND: Final = "enrol_in_round"
-"""Activity executing ``enrol``: dossier workflows call the activities by name, so they never
-import client code."""
+"""Activity finding a dossier's round from the promotion's calendar (it executed the ``enrol``
+update before ADR 15): dossier workflows call the activities by name, so they never import
+client code."""
+TELL_ROUND_OPENED: Final = "tell_round_opened"
+"""Activity the promotion runs when a round is added: signals ``round_opened`` to the running
+dossiers of its kind that may be waiting for one (found through visibility, ADR 15)."""
+ROUND_OPENED_TO_SEEKERS: Final = "round-opened-to-seeking-dossiers"
+"""The ``workflow.patched`` id of that activity: histories from before it replay without it."""
 
 
 MAX_PROMOTION_NUMBER: Final = 2**31 - 1
@@ -71,14 +77,24 @@ class Waiter(BaseModel):
 
 
 class PromotionState(BaseModel):
-    """What a promotion carries over to its next run (continue-as-new)."""
+    """What a promotion carries over to its next run (continue-as-new): what must be exact
+    and serial, none of it growing with the number of applications (ADR 15)."""
 
     rounds: list[RoundRef] = Field(default_factory=list)
-    seats: list[UUID] = Field(default_factory=list, description="Seat holders, in order")
-    enrolments: dict[str, list[UUID]] = Field(
-        default_factory=dict, description="Round id → enrolled dossiers, in order"
+    seats: list[UUID] = Field(
+        default_factory=list, description="Seat holders, in order (at most the seat cap)"
     )
-    waiters: list[Waiter] = Field(default_factory=list)
+    enrolments: dict[str, list[UUID]] = Field(
+        default_factory=dict,
+        description="Before ADR 15 only: round id → dossiers enrolled through the ``enrol`` "
+        "update. Read from an older run, never carried again (membership lives with the "
+        "dossier and in selection's read model)",
+    )
+    waiters: list[Waiter] = Field(
+        default_factory=list,
+        description="Before ADR 15 only: dossiers that waited through the ``enrol`` update; "
+        "they leave as rounds of their kind are added, and none joins any more",
+    )
     contract_numbers: dict[UUID, int] = Field(
         default_factory=dict, description="Contract id → its sequence number, in order"
     )
@@ -127,10 +143,18 @@ class SeatResult(BaseModel):
 
 
 class RoundDetail(BaseModel):
-    """Result of the ``round`` query: a round and the dossiers enrolled in it."""
+    """Result of the ``round`` query: a round (and, for a run from before ADR 15, the
+    dossiers its ``enrol`` update listed; selection reads membership from its read model)."""
 
     round: RoundRef
     dossier_ids: list[UUID] = Field(default_factory=list, description="In enrolment order")
+
+
+class RoundOpenedInput(BaseModel):
+    """Tell the running dossiers of the round's kind that may wait for a round that it opened."""
+
+    promotion_number: int
+    round: RoundRef
 
 
 class SeatsSummary(BaseModel):

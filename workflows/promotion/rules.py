@@ -8,12 +8,13 @@ naming the field at fault; :func:`refusal_error` is how the workflow (and a clie
 first) turns it into the typed ``ApplicationError`` callers read.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from temporalio.exceptions import ApplicationError
 
+from libs.messages.common import DossierKind
 from libs.plain_text import CONTROL_CHARACTERS
 from workflows.error_types import ErrorType
 from workflows.promotion.models import RoundPlan, RoundRef, RoundState
@@ -66,6 +67,29 @@ def decisions_refusal(round: RoundRef) -> str | None:
 def decisions_open_at(round: RoundPlan) -> datetime:
     """When the cut-off rule stops refusing decisions on the round's dossiers."""
     return round.cutoff_at
+
+
+def round_to_join(
+    calendar: Iterable[RoundRef], kind: DossierKind, not_before: datetime
+) -> RoundRef | None:
+    """The round a dossier of ``kind`` joins: of the rounds open in ``calendar`` (as the
+    promotion reports them), the one of its kind with the earliest cut-off after
+    ``not_before``; None when there is none (the dossier waits for ``round_opened``).
+
+    A pure function of the calendar, so a dossier asks it again with the same answer, and
+    enrolling needs no write to the promotion (ADR 15).
+    """
+    joinable = sorted(
+        (
+            round_ref
+            for round_ref in calendar
+            if round_ref.kind == kind
+            and round_ref.state == RoundState.OPEN
+            and round_ref.cutoff_at > not_before
+        ),
+        key=lambda round_ref: (round_ref.cutoff_at, round_ref.round_id),
+    )
+    return joinable[0] if joinable else None
 
 
 # Round plans.

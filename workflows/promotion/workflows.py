@@ -4,6 +4,11 @@ Every reservation goes through this one workflow, whose handlers run one at a ti
 concurrent selections can never take more seats than the cap. Rounds move
 open → deliberating (at cut-off) → closed (at deliberation) on durable timers.
 
+It holds only what must be exact and serial (ADR 15): the seat cap and its holders, round
+definitions, contract numbers. Dossiers do not enrol here: each finds its round in the calendar
+(``rules.round_to_join``) and carries it; the ``enrol`` and ``leave_round`` updates and the
+waiters stay for runs and activities from before, and enrolment lists are not carried over.
+
 Deterministic code only: no I/O, no clock, no randomness except through ``workflow.*``. Round
 states and what a plan must be are pure ``rules``; refusals are typed (``ErrorType``) and name
 the field at fault (``details[0]["field"]``).
@@ -12,12 +17,13 @@ the field at fault (``details[0]["field"]``).
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar, Final
 from uuid import UUID
 
 from temporalio import workflow
-from temporalio.exceptions import FailureError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.dossier.models import ROUND_OPENED, dossier_workflow_id
@@ -32,7 +38,9 @@ with workflow.unsafe.imports_passed_through():
         RELEASE_SEAT,
         RESERVE_SEAT,
         ROUND,
+        ROUND_OPENED_TO_SEEKERS,
         SEATS,
+        TELL_ROUND_OPENED,
         ContractNumberInput,
         ContractNumberResult,
         EnrolInput,
@@ -41,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         PromotionInput,
         PromotionState,
         RoundDetail,
+        RoundOpenedInput,
         RoundPlan,
         RoundRef,
         RoundState,
@@ -51,6 +60,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.promotion.rules import PromotionRefusal
     from workflows.update_handlers import refused_on_error
+
+TELLING_TIMEOUT: Final = timedelta(minutes=30)
+"""Time to signal every running dossier of a kind (listing and signalling about 100,000)."""
+TELLING_RETRY_POLICY: Final = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(minutes=1))
+"""Signalling again is harmless (a dossier with a round ignores it); not forever."""
 
 
 @workflow.defn(name=PROMOTION_WORKFLOW)
@@ -87,6 +101,7 @@ class PromotionWorkflow:
         self._contract_numbers: dict[UUID, int] = dict(state.contract_numbers)
         self._calendar_changed = False
         self._updates_this_run = 0
+        self._telling: list[workflow.ActivityHandle[None]] = []
 
     @workflow.run
     async def run(self, input: PromotionInput) -> None:
@@ -109,6 +124,7 @@ class PromotionWorkflow:
             except TimeoutError:
                 pass
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._told()
         workflow.continue_as_new(self._carried_input())
 
     # --- Updates -------------------------------------------------------------------------
@@ -135,6 +151,17 @@ class PromotionWorkflow:
         await asyncio.gather(
             *(self._tell_round_opened(waiter.dossier_id, round_ref) for waiter in joining)
         )
+        if workflow.patched(ROUND_OPENED_TO_SEEKERS):
+            # Dossiers that found no round wait for this one without being listed here: an
+            # activity finds and signals them, in the background (the update answers now).
+            self._telling.append(
+                workflow.start_activity(
+                    TELL_ROUND_OPENED,
+                    RoundOpenedInput(promotion_number=self._number, round=round_ref),
+                    start_to_close_timeout=TELLING_TIMEOUT,
+                    retry_policy=TELLING_RETRY_POLICY,
+                )
+            )
         return round_ref
 
     @add_round.validator
@@ -147,9 +174,10 @@ class PromotionWorkflow:
     def enrol(self, input: EnrolInput) -> EnrolResult:
         """The open round of the dossier's kind with the earliest cut-off after ``not_before``.
 
-        Idempotent: a dossier already in an open round of its kind gets that round again.
-        With no such round the dossier waits, and is enrolled and signalled ``round_opened``
-        when one is added.
+        Kept for activities and histories from before ADR 15 (the ``enrol_in_round`` activity
+        now reads the calendar instead). Idempotent: a dossier already in an open round of its
+        kind gets that round again. With no such round the dossier waits, and is enrolled and
+        signalled ``round_opened`` when one is added.
         """
         self._updates_this_run += 1
         self._advance_rounds()
@@ -164,10 +192,8 @@ class PromotionWorkflow:
         for round_ref in open_rounds:
             if input.dossier_id in self._enrolments[round_ref.round_id]:
                 return EnrolResult(round=round_ref)
-        joinable = [
-            round_ref for round_ref in open_rounds if round_ref.cutoff_at > input.not_before
-        ]
-        if not joinable:
+        joined = rules.round_to_join(open_rounds, input.kind, input.not_before)
+        if joined is None:
             self._waiters[input.dossier_id] = Waiter(
                 dossier_id=input.dossier_id, kind=input.kind, not_before=input.not_before
             )
@@ -178,10 +204,9 @@ class PromotionWorkflow:
                 input.kind,
             )
             return EnrolResult(round=None)
-        round_ref = joinable[0]
         self._waiters.pop(input.dossier_id, None)
-        self._enrolments[round_ref.round_id].append(input.dossier_id)
-        return EnrolResult(round=round_ref)
+        self._enrolments[joined.round_id].append(input.dossier_id)
+        return EnrolResult(round=joined)
 
     @enrol.validator
     def _validate_enrol(self, input: EnrolInput) -> None:
@@ -194,7 +219,8 @@ class PromotionWorkflow:
     def leave_round(self, input: LeaveRoundInput) -> None:
         """Take the dossier out of every round's list and of the waiters. Idempotent.
 
-        A dossier that reached a final status calls it: the round no longer lists it.
+        Kept for activities and histories from before ADR 15: the ``leave_round`` activity no
+        longer calls it (a final dossier's status is what takes it out of its round's list).
         """
         self._updates_this_run += 1
         for round_id, dossier_ids in list(self._enrolments.items()):
@@ -327,6 +353,20 @@ class PromotionWorkflow:
                 error.message,
             )
 
+    async def _told(self) -> None:
+        """Wait for the signalling of added rounds: a next run would not know of it."""
+        for telling in self._telling:
+            try:
+                await telling
+            except ActivityError as error:
+                # Out of retries: dossiers still waiting are told when the next round opens.
+                workflow.logger.warning(
+                    "promotion %s: waiting dossiers not all told of a round (%s)",
+                    self._number,
+                    error.message,
+                )
+        self._telling.clear()
+
     def _seat_result(self, *, granted: bool) -> SeatResult:
         taken = len(self._seats)
         return SeatResult(
@@ -350,7 +390,8 @@ class PromotionWorkflow:
             carried_state=PromotionState(
                 rounds=list(self._rounds.values()),
                 seats=list(self._seats),
-                enrolments={round_id: list(ids) for round_id, ids in self._enrolments.items()},
+                # Not carried: lists of dossiers would grow with the applications (ADR 15).
+                enrolments={},
                 waiters=list(self._waiters.values()),
                 contract_numbers=dict(self._contract_numbers),
             ),

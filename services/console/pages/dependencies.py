@@ -1,6 +1,7 @@
 """What every console page route shares: the console's parts, the signed-in session, and the
 answers to a missing session or a refusing API."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -82,6 +83,34 @@ UNAVAILABLE = ErrorText(
     "Le service des dossiers ne répond pas. Réessayez dans quelques instants.",
     "The dossier service does not answer. Try again in a few moments.",
 )
+
+
+async def posted_form(request: Request) -> dict[str, str]:
+    return {key: str(value) for key, value in (await request.form()).items()}
+
+
+def shown_on_the_form(refusal: ApiRefused) -> bool:
+    """A refusal the form's page shows (a workflow's reason, fields at fault); 401, 403 and
+    404 are their own pages (a forged post by the wrong role shows the API's 403 as such)."""
+    return refusal.status_code not in (401, 403, 404)
+
+
+async def answer_form_post(
+    attempt: Awaitable[object],
+    *,
+    done: str,
+    again: Callable[[ApiRefused], Awaitable[Response]],
+    shown: Callable[[ApiRefused], bool] = shown_on_the_form,
+) -> Response:
+    """Every console form post: the API call, then post/redirect/get to ``done`` (a reload
+    does not post again), or the page ``again`` with the refusal it can show."""
+    try:
+        await attempt
+    except ApiRefused as refusal:
+        if not shown(refusal):
+            raise
+        return await again(refusal)
+    return RedirectResponse(done, status_code=303)
 
 
 async def on_sign_in_required(request: Request, exc: Exception) -> Response:

@@ -2,22 +2,35 @@
 ``/console/dossiers/{id}`` (the whole application, timeline, evaluations, one form per allowed
 action posting to ``/console/dossiers/{id}/actions/{action}``)."""
 
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from libs.messages.applications import AdministrationKind
 from libs.messages.common import DossierKind, Role
-from libs.messages.dossier_events import DossierStatus
+from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
 from libs.web.pages import Pages, pages_router
 from services.console import service_layer
-from services.console.action_forms import STAFF_ACTION_NAMES, action_form
-from services.console.pages.dependencies import ConsoleDep, SessionDep
+from services.console.action_forms import (
+    BULK_BY_KEY,
+    BULK_OPERATIONS,
+    STAFF_ACTION_NAMES,
+    action_form,
+    role_for,
+)
+from services.console.pages.dependencies import (
+    ConsoleDep,
+    SessionDep,
+    answer_form_post,
+    posted_form,
+    safe_next,
+)
 from services.console.schemas import DossierListFilters, DossierSort, Tab
 from services.console.sessions import ConsoleSession
 from services.console.staff_api import ApiRefused
@@ -70,12 +83,14 @@ def _list_context(
         "tab_labels": TAB_LABELS,
         "sort_labels": SORT_LABELS,
         "tab_urls": {tab: _list_url(kept, tab=tab.value) for tab in Tab},
-        "page_url": _list_url({**kept, "tab": filters.tab.value}) + "&page=",
+        "first_page_url": _list_url({**kept, "tab": filters.tab.value}),
+        "page_url": _list_url({**kept, "tab": filters.tab.value}) + "&curseur=",
         "csv_url": _list_url({**kept, "tab": filters.tab.value, "format": "csv"}),
         "kinds": list(DossierKind),
         "statuses": list(DossierStatus),
         "roles": list(Role),
         "administration_kinds": list(AdministrationKind),
+        "bulk_operations": BULK_OPERATIONS,
     }
 
 
@@ -96,15 +111,22 @@ async def dossier_list(
             status_code=422,
         )
     if values.get("format") == "csv":
-        body = await service_layer.dossiers_csv(console.api, session.token, filters)
-        return Response(
-            body,
+        chunks = service_layer.dossiers_csv(console.api, session.token, filters)
+        first = await anext(chunks)  # an API refusal is still the error page, not half a file
+        return StreamingResponse(
+            _prepended(first, chunks),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'},
         )
     listing = await service_layer.dossier_list(console.api, session.token, filters)
     context = _list_context(values, filters, session)
     return pages.render(request, "dossiers.html", {**context, "listing": listing, "errors": {}})
+
+
+async def _prepended(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    async for chunk in rest:
+        yield chunk
 
 
 def _detail_path(dossier_id: UUID) -> str:
@@ -126,7 +148,11 @@ async def _render_detail(
 ) -> Response:
     view = await service_layer.dossier_page(console.api, session.token, dossier_id)
     dossier = view.dossier
-    forms = [action_form(name) for name in dossier.allowed_actions if name in STAFF_ACTION_NAMES]
+    forms = [
+        action_form(name)
+        for name in dossier.allowed_actions
+        if name in STAFF_ACTION_NAMES and session.has_any(role_for(name))
+    ]
     errors = {problem.field: problem.message for problem in (refusal.errors if refusal else [])}
     return pages.render(
         request,
@@ -142,6 +168,7 @@ async def _render_detail(
             "field_errors": errors,
             "done": done,
             "list_url": LIST_PATH,
+            "erasable": session.is_admin and dossier.status in FINAL_STATUSES,
         },
         status_code=status_code,
     )
@@ -164,14 +191,12 @@ async def dossier_action(
     console: ConsoleDep,
     session: SessionDep,
 ) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
-    try:
-        await service_layer.apply_action(console.api, session.token, dossier_id, action, form)
-    except service_layer.UnknownAction:
-        raise ApiRefused(404, f"Action inconnue / Unknown action: {action}.") from None
-    except ApiRefused as refusal:
-        if refusal.status_code in (401, 403, 404):
-            raise  # the error page with the API's words (a forged post by the wrong role)
+    form = await posted_form(request)
+    # A form on another page (matching) names it in ``retour`` to come back there.
+    back = safe_next(form["retour"]) if form.get("retour") else _detail_path(dossier_id)
+    separator = "&" if "?" in back else "?"
+
+    async def again(refusal: ApiRefused) -> Response:
         return await _render_detail(
             request,
             pages,
@@ -183,8 +208,12 @@ async def dossier_action(
             form_values=form,
             status_code=refusal.status_code,
         )
-    # Post/redirect/get: a reload does not post the action again.
-    return RedirectResponse(f"{_detail_path(dossier_id)}?fait={action}", status_code=303)
+
+    return await answer_form_post(
+        service_layer.apply_action(console.api, session.token, dossier_id, action, form),
+        done=f"{back}{separator}fait={action}",
+        again=again,
+    )
 
 
 @router.post(LIST_PATH + "/{dossier_id}/suivre", name="follow_dossier")
@@ -203,12 +232,9 @@ async def unfollow_dossier(dossier_id: UUID, console: ConsoleDep, session: Sessi
 async def add_comment(
     request: Request, dossier_id: UUID, pages: Pages, console: ConsoleDep, session: SessionDep
 ) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
-    try:
-        await service_layer.add_comment(console.api, session.token, dossier_id, form)
-    except ApiRefused as refusal:
-        if refusal.status_code != 422:
-            raise
+    form = await posted_form(request)
+
+    async def again(refusal: ApiRefused) -> Response:
         return await _render_detail(
             request,
             pages,
@@ -220,6 +246,83 @@ async def add_comment(
             form_values=form,
             status_code=422,
         )
-    return RedirectResponse(
-        f"{_detail_path(dossier_id)}?fait=commentaire#comments", status_code=303
+
+    return await answer_form_post(
+        service_layer.add_comment(console.api, session.token, dossier_id, form),
+        done=f"{_detail_path(dossier_id)}?fait=commentaire#comments",
+        again=again,
+        shown=lambda refusal: refusal.status_code == 422,
+    )
+
+
+@router.post(LIST_PATH + "/{dossier_id}/effacement", name="erase_personal_data")
+async def erase_personal_data(
+    request: Request, dossier_id: UUID, pages: Pages, console: ConsoleDep, session: SessionDep
+) -> Response:
+    form = await posted_form(request)
+
+    async def again(refusal: ApiRefused) -> Response:
+        return await _render_detail(
+            request,
+            pages,
+            console,
+            session,
+            dossier_id,
+            refusal=refusal,
+            failed_action="erase",
+            form_values=form,
+            status_code=refusal.status_code,
+        )
+
+    return await answer_form_post(
+        service_layer.erase_personal_data(console.api, session.token, dossier_id, form),
+        done=f"{_detail_path(dossier_id)}?fait=effacement",
+        again=again,
+    )
+
+
+BULK_PATH = LIST_PATH + "/lot"
+SELECT_ONE = "Sélectionnez au moins un dossier / Select at least one dossier."
+CHOOSE_OPERATION = "Choisissez l’action à appliquer / Choose the action to apply."
+
+
+@router.post(BULK_PATH, name="bulk_action")
+async def bulk_action(
+    request: Request, pages: Pages, console: ConsoleDep, session: SessionDep
+) -> Response:
+    """One action and one note on every selected dossier, each through its own workflow;
+    the page says, per dossier, applied or refused with the reason."""
+    form = await request.form()
+    operation = BULK_BY_KEY.get(str(form.get("operation", "")))
+    dossier_ids: list[UUID] = []
+    for raw in form.getlist("dossier_ids"):
+        try:
+            dossier_ids.append(UUID(str(raw)))
+        except ValueError:
+            continue  # not one of our checkboxes' values
+    errors: dict[str, str] = {}
+    if not dossier_ids:
+        errors["dossier_ids"] = SELECT_ONE
+    if operation is None:
+        errors["operation"] = CHOOSE_OPERATION
+    if errors or operation is None:
+        context = {"session": session, "errors": errors, "operation": None}
+        return pages.render(request, "bulk.html", context, status_code=422)
+    results = await service_layer.bulk_apply(
+        console.api, session.token, dossier_ids, operation, str(form.get("note", ""))
+    )
+    titles = await service_layer.dossier_titles(console.api, session.token, dossier_ids)
+    applied = sum(result.applied for result in results)
+    return pages.render(
+        request,
+        "bulk.html",
+        {
+            "session": session,
+            "errors": {},
+            "operation": operation,
+            "results": results,
+            "titles": titles,
+            "applied": applied,
+            "refused": len(results) - applied,
+        },
     )

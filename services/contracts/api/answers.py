@@ -8,7 +8,7 @@ yet all get one identical 404, so the answer tells nothing about which contracts
 
 import json
 from typing import Annotated, Any, Final
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
@@ -17,10 +17,12 @@ from pydantic import ValidationError
 
 from libs.api_errors import ApiError, ErrorResponse, FieldError, validation_errors
 from libs.messages.contract_events import ContractStatus
-from libs.private_pages import PRIVATE_PAGE_HEADERS, URLENCODED, from_browser_form, media_type
+from libs.private_pages import PRIVATE_PAGE_HEADERS, check_private_action, media_type
+from libs.web.csrf import is_form_post
 from services.action_refusals import REFUSALS, RETRY_AFTER_SECONDS
 from services.contracts import service_layer
 from services.contracts.api.dependencies import (
+    ANSWER_PURPOSES,
     ContractsDep,
     IdempotencyKey,
     applicant_view,
@@ -42,6 +44,7 @@ from workflows.client_errors import ActionNotAllowed, UnknownAction, WorkflowNot
 from workflows.contract.models import CONTRACT_ACTION_BODIES, ContractAction
 
 APPLICANT_ACTOR: Final = "applicant"
+JSON: Final = "application/json"
 ANSWERS: Final[dict[ContractAction, ContractStatus]] = {
     ContractAction.ACCEPT: ContractStatus.ACCEPTED,
     ContractAction.DECLINE: ContractStatus.DECLINED,
@@ -54,6 +57,10 @@ Token = Annotated[str | None, Query(description="Token from the EIG's private li
 ANSWER_RESPONSES: dict[int | str, dict[str, Any]] = {
     303: {"description": "From the offer page's form: back to the page"},
     400: {"model": ErrorResponse, "description": "The body is not JSON"},
+    403: {
+        "model": ErrorResponse,
+        "description": "A cross-site request, or a form post without the page's CSRF token",
+    },
     404: {
         "model": ErrorResponse,
         "description": "Unknown contract, wrong token, or an offer not sent yet",
@@ -62,6 +69,7 @@ ANSWER_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": ActionConflict,
         "description": "The offer no longer awaits an answer (with status and allowed_actions)",
     },
+    415: {"model": ErrorResponse, "description": "A body that is neither JSON nor a form"},
     422: {"model": ErrorResponse, "description": "Invalid or unexpected fields"},
     503: {"model": ErrorResponse, "description": "Temporal unreachable: retry after Retry-After"},
 }
@@ -114,10 +122,10 @@ async def _answer(
     action: ContractAction,
     idempotency_key: str | None,
 ) -> Response:
-    from_form = from_browser_form(request)
-    view = await applicant_view(contracts, contract_id, token)
+    from_form = await check_private_action(request)  # before anything is read or changed
+    view = await applicant_view(contracts, contract_id, token, ANSWER_PURPOSES)
     if view is None:
-        return not_found(html=from_form)
+        return not_found(request, html=from_form)
     try:
         payload = await _answer_payload(request, action)
     except ApiError as invalid:
@@ -158,7 +166,7 @@ def _not_recorded(
     """The answer when the workflow did not record it: JSON as for staff, or the offer page
     with a notice saying why (the same status code)."""
     if isinstance(refusal, UnknownAction | WorkflowNotFound):
-        return not_found(html=from_form)
+        return not_found(request, html=from_form)
     if isinstance(refusal, ActionNotAllowed):
         if not from_form:
             return conflict_response(refusal, headers=PRIVATE_PAGE_HEADERS)
@@ -184,26 +192,50 @@ def _not_recorded(
 
 
 async def _answer_payload(request: Request, action: ContractAction) -> dict[str, Any]:
-    """The answer's body, checked against its model: the decline form's ``note`` field, or
-    JSON (no body counts as ``{}``). Raises :class:`ApiError` 400/422 naming the fields at fault."""
-    body = await request.body()
+    """The answer's body, checked against its model: the decline form's ``note`` field
+    (urlencoded or multipart), or JSON (no body counts as ``{}``). Raises :class:`ApiError`
+    400/422 naming the fields at fault."""
     model = CONTRACT_ACTION_BODIES[action]
     data: Any = {}
-    body_type = media_type(request)
-    if body_type == URLENCODED:
-        # Only the decline form has a note; the accept form posts nothing.
+    if is_form_post(request):
+        # The form's fields besides the CSRF token; only the decline form has one (note).
+        form = await request.form()
         if "note" in model.model_fields:
-            fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-            data = {"note": fields.get("note", [""])[0].strip()}
-    elif body.strip() and body_type != "multipart/form-data":
-        try:
-            data = json.loads(body)
-        except ValueError as error:
-            raise ApiError(
-                400,
-                "The request body is not valid JSON.",
-                [FieldError(field="body", message=f"Malformed JSON: {error}", type="json_invalid")],
-            ) from None
+            note = form.get("note", "")
+            if not isinstance(note, str):
+                raise ApiError(
+                    422,
+                    "The note is text, not a file.",
+                    [FieldError(field="note", message="Type the reason", type="string_type")],
+                )
+            data = {"note": note.strip()}
+    else:
+        body = await request.body()
+        if body.strip():
+            if media_type(request) not in ("", JSON):
+                raise ApiError(
+                    415,
+                    "Send the answer as JSON (or from the offer page's form).",
+                    [
+                        FieldError(
+                            field="Content-Type",
+                            message=f"Expected {JSON}, got {media_type(request)[:100]}",
+                            type="unsupported_media_type",
+                        )
+                    ],
+                )
+            try:
+                data = json.loads(body)
+            except ValueError as error:
+                raise ApiError(
+                    400,
+                    "The request body is not valid JSON.",
+                    [
+                        FieldError(
+                            field="body", message=f"Malformed JSON: {error}", type="json_invalid"
+                        )
+                    ],
+                ) from None
     try:
         return model.model_validate(data).model_dump(mode="json")
     except ValidationError as invalid:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from libs.api_params import Limit, Offset, PromotionFilter
 from libs.auth import (
     AUTH_RESPONSES,
     AdminDep,
@@ -103,9 +104,9 @@ async def list_contracts(
     _user: StaffDep,
     dossier_id: Annotated[UUID | None, Query(description="The candidate's dossier")] = None,
     status: ContractStatus | None = None,
-    promotion: Annotated[int | None, Query(ge=1, description="Promotion number")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    promotion: PromotionFilter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> ContractPage:
     filters = service_layer.ContractFilters(
         dossier_id=dossier_id, status=status, promotion_number=promotion
@@ -198,7 +199,7 @@ async def contract_html(
 ) -> Response:
     view = await _document_view(request, contracts, contract_id, token)
     if view is None:
-        return not_found(html=True)
+        return not_found(request, html=True)
     return private_page(render_html(contract_document(view.terms, view.status)))
 
 
@@ -253,6 +254,7 @@ async def _staff_action(
             action,
             body.model_dump(mode="json"),
             actor=user.id,
+            actor_name=user.name,
             update_id=update_id(idempotency_key),
         )
     except REFUSALS as error:

@@ -1,5 +1,6 @@
 """FastAPI dependencies and helpers shared by the contracts routers (and the offer page)."""
 
+from collections.abc import Collection
 from typing import Annotated, Any, Final
 from uuid import UUID, uuid4
 
@@ -7,7 +8,7 @@ from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from libs.api_errors import ApiError, ErrorResponse
-from libs.dossier_links import is_valid_token
+from libs.dossier_links import Purpose
 from libs.messages.contract_events import ContractStatus
 from libs.private_pages import not_found as private_not_found
 from services import action_refusals
@@ -41,6 +42,11 @@ def update_id(idempotency_key: str | None) -> str:
     return idempotency_key or str(uuid4())
 
 
+VIEW_PURPOSES: Final = (Purpose.READ, Purpose.ANSWER_OFFER)
+"""The tokens that show a contract: the dossier's read link and the offer link."""
+ANSWER_PURPOSES: Final = (Purpose.ANSWER_OFFER,)
+"""The only token that accepts or declines: a leaked read link cannot answer the offer."""
+
 NOT_FOUND: Final = "Contrat introuvable / Contract not found."
 
 NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -56,10 +62,14 @@ def document_path(contract_id: UUID, extension: str) -> str:
 
 
 async def applicant_view(
-    contracts: Contracts, contract_id: str, token: str | None
+    contracts: Contracts,
+    contract_id: str,
+    token: str | None,
+    purposes: Collection[Purpose] = VIEW_PURPOSES,
 ) -> service_layer.ContractView | None:
-    """The contract if ``token`` is the private-link token of its dossier and the offer was
-    sent; None otherwise (one identical 404 for a wrong link, an unknown id and a draft)."""
+    """The contract if ``token`` is a private-link token of its dossier for one of
+    ``purposes`` and the offer was sent; None otherwise (one identical 404 for a wrong link, an
+    unknown id and a draft)."""
     try:
         parsed = UUID(contract_id)
     except ValueError:
@@ -69,15 +79,15 @@ async def applicant_view(
     view = await service_layer.contract_view(
         contracts.sessions, contracts.contract_workflows, parsed
     )
-    if view is None or not is_valid_token(contracts.link_secret, view.dossier_id, token):
+    if view is None or contracts.link_keys.purpose_of(view.dossier_id, token, purposes) is None:
         return None
     # A draft may still change (its start date): the EIG sees the contract once offered.
     return None if view.status == ContractStatus.DRAFTED else view
 
 
-def not_found(*, html: bool) -> Response:
+def not_found(request: Request, *, html: bool) -> Response:
     """The 404 of a wrong contract link: the page for browsers, JSON for programs."""
-    return private_not_found(MISSING_CONTRACT, NOT_FOUND, html=html)
+    return private_not_found(request, MISSING_CONTRACT, NOT_FOUND, html=html)
 
 
 def refusal_error(error: Exception, headers: dict[str, str] | None = None) -> ApiError:

@@ -1,9 +1,8 @@
 """Reports (``/api/v1/reports``): pay per promotion and band, with its equity check."""
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
+from libs.api_params import PromotionFilter
 from libs.auth import AUTH_RESPONSES, StaffDep
 from services.contracts import service_layer
 from services.contracts.api.dependencies import ContractsDep
@@ -28,6 +27,6 @@ COUNTED = ", ".join(status.value for status in service_layer.PAY_REPORT_STATUSES
 async def pay_report(
     contracts: ContractsDep,
     _user: StaffDep,
-    promotion: Annotated[int | None, Query(ge=1, description="Only this promotion")] = None,
+    promotion: PromotionFilter = None,
 ) -> PayReport:
     return await service_layer.pay_report(contracts.sessions, promotion_number=promotion)

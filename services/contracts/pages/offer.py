@@ -1,21 +1,28 @@
-"""The EIG's offer page behind their private link (``?token=``, their dossier's token): the
-contract offered, French first, then English, with the forms that accept or decline it.
+"""The EIG's offer page behind their private link (``?token=``, their dossier's token), in
+the DSFR layout: the contract's status as a badge, its terms (amounts, dates), the offer's
+deadline, links to the full document (HTML, PDF), the contract's history, and the forms that
+accept or decline it, each behind a confirmation step (a ``<details>``: it opens without
+JavaScript) and carrying the page's CSRF token.
 
-The forms post to the answer routes (:mod:`services.contracts.api.answers`), which come back
-here (post/redirect/get) with ``?answer=`` saying what was recorded.
+Only the offer link's token (:attr:`~libs.dossier_links.Purpose.ANSWER_OFFER`) gets the forms;
+the dossier's read link shows the offer and says which link answers it. The forms post to the
+answer routes (:mod:`services.contracts.api.answers`), which come back here
+(post/redirect/get) with ``?answer=`` saying what was recorded.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from libs.messages.common import Language
+from libs.dossier_links import Purpose
 from libs.messages.contract_events import ContractStatus
-from libs.private_pages import Notice, private_page
-from libs.wording import CONTRACT_STATUS_LABELS, contract_status_label, date_and_time, label
+from libs.private_pages import PRIVATE_PAGE_HEADERS, Notice
+from libs.web.pages import get_pages
+from libs.wording import CONTRACT_STATUS_LABELS, Label, label
 from services.contracts import service_layer
 from services.contracts.api.dependencies import (
     ContractsDep,
@@ -24,7 +31,6 @@ from services.contracts.api.dependencies import (
     not_found,
 )
 from services.contracts.documents import ContractDocument, contract_document
-from services.contracts.pages import TEMPLATES
 from workflows.contract.models import ContractAction
 
 ANSWER_NOTICES: Final = {
@@ -65,46 +71,73 @@ def invalid_answer_notice(detail: str) -> Notice:
     return Notice(f"Réponse invalide : {detail}", f"Invalid answer: {detail}", True)
 
 
+BADGES: Final[dict[str, str]] = {
+    ContractStatus.OFFER_SENT: "new",
+    ContractStatus.ACCEPTED: "success",
+    ContractStatus.SIGNED: "success",
+    ContractStatus.ACTIVE: "success",
+    ContractStatus.RENEWED: "success",
+    ContractStatus.DECLINED: "",
+    ContractStatus.ENDED: "",
+    ContractStatus.OFFER_EXPIRED: "warning",
+}
+"""The DSFR badge kind of a status; "info" for the others."""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    status: Label
+    note: str
+
+
 @dataclass(frozen=True)
 class OfferPage:
     document: ContractDocument
-    status_fr: str
-    status_en: str
-    expires_at_iso: str | None
-    expires_at_fr: str | None
-    expires_at_en: str | None
+    status: ContractStatus
+    status_label: Label
+    badge: str
+    expires_at: datetime | None
+    """While the offer awaits an answer: when it lapses."""
     html_url: str
     pdf_url: str
     accept_url: str | None
-    """Where the answer forms post; None when the offer no longer awaits an answer."""
+    """Where the answer forms post; None when this link or this status cannot answer."""
     decline_url: str | None
+    read_only_link: bool
+    """The offer awaits an answer but this link (the dossier's read link) cannot give it."""
+    history: list[HistoryEntry]
 
 
-def render_offer_page(
+def offer_page_model(
     view: service_layer.ContractView,
     *,
     html_url: str,
     pdf_url: str,
     accept_url: str | None,
     decline_url: str | None,
-    notice: Notice | None = None,
-) -> str:
+) -> OfferPage:
     """The offer; the answer forms only while it is ``offer_sent`` and the URLs are given."""
     awaiting = view.status == ContractStatus.OFFER_SENT
-    expires = view.offer_expires_at if awaiting else None
-    page = OfferPage(
+    return OfferPage(
         document=contract_document(view.terms, view.status),
-        status_fr=contract_status_label(Language.FR, view.status),
-        status_en=contract_status_label(Language.EN, view.status),
-        expires_at_iso=expires.isoformat() if expires else None,
-        expires_at_fr=date_and_time(Language.FR, expires) if expires else None,
-        expires_at_en=date_and_time(Language.EN, expires) if expires else None,
+        status=view.status,
+        status_label=label(CONTRACT_STATUS_LABELS, view.status),
+        badge=BADGES.get(view.status, "info"),
+        expires_at=view.offer_expires_at if awaiting else None,
         html_url=html_url,
         pdf_url=pdf_url,
         accept_url=accept_url if awaiting else None,
         decline_url=decline_url if awaiting else None,
+        read_only_link=awaiting and accept_url is None,
+        # The EIG's own history: from the offer on (drafting is staff's business), and the
+        # status changes only (reminders and renewal decisions are staff's records).
+        history=[
+            HistoryEntry(item.at, label(CONTRACT_STATUS_LABELS, item.status), item.note)
+            for item in view.timeline
+            if item.event == "status_changed" and item.status != ContractStatus.DRAFTED
+        ],
     )
-    return TEMPLATES.get_template("offer.html").render(page=page, notice=notice)
 
 
 def offer_page_response(
@@ -124,15 +157,20 @@ def offer_page_response(
         path = request.app.url_path_for(f"{action.value}_offer", contract_id=str(view.contract_id))
         return f"{path}{query}" if with_forms else None
 
-    page = render_offer_page(
+    page = offer_page_model(
         view,
         html_url=document_path(view.contract_id, "html") + query,
         pdf_url=document_path(view.contract_id, "pdf") + query,
         accept_url=answer_url(ContractAction.ACCEPT),
         decline_url=answer_url(ContractAction.DECLINE),
-        notice=notice,
     )
-    return private_page(page, status_code=status_code, headers=headers)
+    return get_pages(request).render(
+        request,
+        "offer.html",
+        {"page": page, "notice": notice},
+        status_code=status_code,
+        headers={**PRIVATE_PAGE_HEADERS, **(headers or {})},
+    )
 
 
 router = APIRouter(tags=["applicant"])
@@ -155,7 +193,11 @@ async def offer_page(
 ) -> Response:
     view = await applicant_view(contracts, contract_id, token)
     if view is None:
-        return not_found(html=True)
+        return not_found(request, html=True)
     notice = ANSWER_NOTICES.get(ContractStatus(answer)) if answer in ANSWER_NOTICES else None
-    # Once an answer is recorded, the forms would only offer it again while the view catches up.
-    return offer_page_response(request, view, token, notice=notice, with_forms=notice is None)
+    # Once an answer is recorded, the forms would only offer it again while the view catches up;
+    # only the offer link's token may answer (the dossier's read link shows the offer alone).
+    with_forms = notice is None and contracts.link_keys.is_valid(
+        Purpose.ANSWER_OFFER, view.dossier_id, token
+    )
+    return offer_page_response(request, view, token, notice=notice, with_forms=with_forms)

@@ -1,18 +1,20 @@
 """Applications (``/api/v1/applications``): the candidate and project forms' API."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
-from libs.dossier_links import status_url
+from libs.messages.applications import ProjectApplication
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from services.intake import metrics
 from services.intake.api.dependencies import API_PREFIX, IntakeDep
 from services.intake.bootstrap import Intake
 from services.intake.domain import AcceptedApplication, ApplicationForm, IdempotencyKeyReused
+from services.intake.rate_limits import LimitedBy, RateLimited
 from services.intake.schemas import (
     CANDIDATE_EXAMPLE,
     PROJECT_EXAMPLE,
@@ -67,13 +69,28 @@ router = APIRouter(prefix=API_PREFIX, tags=["applications"])
 SUBMISSION_RESPONSES: dict[int | str, dict[str, object]] = {
     **ERROR_RESPONSES,
     409: {"model": ErrorResponse, "description": "Idempotency-Key reused with another body"},
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many applications from this client address or for this e-mail "
+        "address (the field says which): retry after Retry-After seconds",
+    },
 }
+
+
+SUBMISSION_DESCRIPTION = (
+    "The application is stored unconfirmed: an e-mail to its contact's address carries the "
+    "confirmation link (``/confirmer/{dossier_id}?token=…``, a page whose button confirms). "
+    "Once confirmed, the dossier starts (its workflow, its review) and a second e-mail gives "
+    "the private link to its status page; the answer below never carries a private link. "
+    "Unconfirmed by ``confirm_by``, the application is deleted (docs/adr/0024)."
+)
 
 
 @router.post(
     "/applications/candidates",
     status_code=202,
     summary="Apply as a candidate (product or technical director)",
+    description=SUBMISSION_DESCRIPTION,
     responses=SUBMISSION_RESPONSES,
     dependencies=[Depends(require_json_body)],
 )
@@ -90,16 +107,18 @@ async def submit_candidate_application(
         ),
     ],
     intake: IntakeDep,
+    request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ApplicationAcceptedPublic:
-    return await _submit(intake, application.form(), idempotency_key, response)
+    return await _submit(intake, request, application.form(), idempotency_key, response)
 
 
 @router.post(
     "/applications/projects",
     status_code=202,
     summary="Submit an administration's project",
+    description=SUBMISSION_DESCRIPTION,
     responses=SUBMISSION_RESPONSES,
     dependencies=[Depends(require_json_body)],
 )
@@ -116,21 +135,60 @@ async def submit_project_application(
         ),
     ],
     intake: IntakeDep,
+    request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ApplicationAcceptedPublic:
-    return await _submit(intake, application.form(), idempotency_key, response)
+    return await _submit(intake, request, application.form(), idempotency_key, response)
+
+
+async def check_rate_limits(intake: Intake, request: Request, form: ApplicationForm) -> None:
+    """429 with Retry-After when the client address or the e-mail address sent too many
+    applications (shared by the API and the forms, which submit through the same layer)."""
+    if intake.rate_limiter is None:
+        return
+    client_address = request.client.host if request.client else None
+    try:
+        await intake.rate_limiter.check(client_address, form.contact.email, datetime.now(UTC))
+    except RateLimited as refusal:
+        raise rate_limited_error(refusal, form) from None
+
+
+def rate_limited_error(refusal: RateLimited, form: ApplicationForm) -> ApiError:
+    headers = {"Retry-After": str(refusal.retry_after_seconds)}
+    if refusal.limited_by == LimitedBy.CLIENT_ADDRESS:
+        detail = (
+            "Trop de candidatures envoyées depuis cette adresse : réessayez plus tard. "
+            "/ Too many applications from this address: try again later."
+        )
+        field = "client_address"
+    else:
+        detail = (
+            "Trop de candidatures pour cette adresse e-mail : réessayez plus tard. "
+            "/ Too many applications for this e-mail address: try again later."
+        )
+        field = "contact_email" if isinstance(form, ProjectApplication) else "email"
+    message = f"Rate limit reached: retry after {refusal.retry_after_seconds} seconds"
+    return ApiError(
+        429, detail, [FieldError(field=field, message=message, type="rate_limited")], headers
+    )
 
 
 async def _submit(
-    intake: Intake, form: ApplicationForm, idempotency_key: str | None, response: Response
+    intake: Intake,
+    request: Request,
+    form: ApplicationForm,
+    idempotency_key: str | None,
+    response: Response,
 ) -> ApplicationAcceptedPublic:
+    await check_rate_limits(intake, request, form)
     try:
         accepted = await submit_application(
             intake.sessions,
             form,
             idempotency_key=idempotency_key,
             on_committed=intake.outbox_signal.notify,
+            confirmation_delay=intake.settings.confirmation_delay,
         )
     except IdempotencyKeyReused:
         raise ApiError(
@@ -147,17 +205,15 @@ async def _submit(
         ) from None
     if accepted.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return _accepted_public(intake, accepted)
+    return _accepted_public(accepted)
 
 
-def _accepted_public(intake: Intake, accepted: AcceptedApplication) -> ApplicationAcceptedPublic:
+def _accepted_public(accepted: AcceptedApplication) -> ApplicationAcceptedPublic:
     return ApplicationAcceptedPublic(
         dossier_id=accepted.dossier_id,
         kind=accepted.kind,
         status=DossierStatus.RECEIVED,
-        status_url=status_url(
-            intake.settings.PUBLIC_INTAKE_URL, intake.link_secret, accepted.dossier_id
-        ),
+        confirm_by=accepted.confirm_by,
     )
 
 

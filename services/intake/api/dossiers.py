@@ -1,5 +1,9 @@
 """Dossiers (``/api/v1/dossiers``), behind the applicant's private link (``?token=``).
 
+Each link's token is for one purpose (:mod:`libs.dossier_links`): the read token opens the
+status; the withdraw token opens it too, with the withdrawal offered, and is the only one that
+withdraws, so a leaked read link cannot withdraw.
+
 ``GET /dossiers/{id}`` answers JSON, or the status page to browsers (content negotiation, see
 :mod:`services.intake.pages.status`); ``POST /dossiers/{id}/withdraw`` answers JSON, or, from
 the page's form, redirects back to the page (post/redirect/get). Unknown id, malformed id,
@@ -8,7 +12,7 @@ exist.
 """
 
 import json
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -16,10 +20,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from libs.api_errors import ApiError, ErrorResponse, FieldError, error_response
-from libs.dossier_links import is_valid_token
+from libs.dossier_links import Purpose
 from libs.messages.dossier_events import DossierStatus
-from libs.private_pages import PRIVATE_PAGE_HEADERS, Notice, from_browser_form, not_found
+from libs.private_pages import PRIVATE_PAGE_HEADERS, Notice, check_private_action, not_found
 from libs.web.negotiation import wants_html
+from libs.web.pages import get_pages
 from services.intake import metrics
 from services.intake.api.dependencies import API_PREFIX, IntakeDep
 from services.intake.bootstrap import Intake
@@ -42,6 +47,10 @@ NOT_FOUND_DETAIL: Final = "No dossier at this address. Check that you copied the
 router = APIRouter(prefix=API_PREFIX, tags=["dossiers"])
 
 Token = Annotated[str | None, Query(description="Token from the private link")]
+READ_PURPOSES: Final = (Purpose.READ, Purpose.WITHDRAW)
+"""The tokens that open the status (the withdraw link shows it, to confirm on its page)."""
+WITHDRAW_PURPOSES: Final = (Purpose.WITHDRAW,)
+
 WithdrawalRefusal = ActionNotAllowed | ActionRefused | WorkflowNotRunning | WorkflowsUnavailable
 
 
@@ -64,30 +73,37 @@ async def read_dossier_status(
     ] = None,
 ) -> Response:
     html = wants_html(request)
-    status = await _authorised_status(intake, dossier_id, token)
+    status = await _authorised_status(intake, dossier_id, token, READ_PURPOSES)
     if status is None:
-        return not_found(MISSING_DOSSIER, NOT_FOUND_DETAIL, html=html)
+        return not_found(request, MISSING_DOSSIER, NOT_FOUND_DETAIL, html=html)
     if not html:
         return JSONResponse(status.model_dump(mode="json"), headers=PRIVATE_PAGE_HEADERS)
     recorded = withdrawal == WITHDRAWAL_RECORDED
-    return status_page(
+    # Only the withdraw link offers the withdrawal (the read link's token could not use it).
+    # Once recorded, the form would only offer the same withdrawal again while the status view
+    # catches up with the workflow.
+    can_withdraw = not recorded and intake.link_keys.is_valid(
+        Purpose.WITHDRAW, status.dossier_id, token
+    )
+    return await _status_page(
+        request,
+        intake,
         status,
-        # Once recorded, the form would only offer the same withdrawal again while the status
-        # view catches up with the workflow.
-        withdraw_url=None if recorded else _withdraw_url(request, status.dossier_id, token),
+        withdraw_url=_withdraw_url(request, status.dossier_id, token) if can_withdraw else None,
         notice=WITHDRAWAL_RECORDED_NOTICE if recorded else None,
     )
 
 
 async def _authorised_status(
-    intake: Intake, dossier_id: str, token: str | None
+    intake: Intake, dossier_id: str, token: str | None, purposes: tuple[Purpose, ...]
 ) -> DossierStatusPublic | None:
-    """The dossier's status if the link is right; None for any wrong link or unknown dossier.
+    """The dossier's status if the link's token is one of ``purposes``; None for any other or
+    wrong link or unknown dossier.
 
     The token is checked before the database is read.
     """
     parsed_id = _parse_uuid(dossier_id)
-    if parsed_id is None or not is_valid_token(intake.link_secret, parsed_id, token):
+    if parsed_id is None or intake.link_keys.purpose_of(parsed_id, token, purposes) is None:
         return None
     return await dossier_status(intake.sessions, parsed_id)
 
@@ -112,11 +128,11 @@ async def withdraw(
     dossier_id: str, request: Request, intake: IntakeDep, token: Token = None
 ) -> Response:
     """No body (or ``{}``). Withdrawing twice is one withdrawal; a final dossier answers 409."""
-    from_form = from_browser_form(request)
-    status = await _authorised_status(intake, dossier_id, token)
+    from_form = await check_private_action(request)  # before anything is read or changed
+    status = await _authorised_status(intake, dossier_id, token, WITHDRAW_PURPOSES)
     if status is None:
         metrics.WITHDRAWALS.labels(outcome="not_found").inc()
-        return not_found(MISSING_DOSSIER, NOT_FOUND_DETAIL, html=from_form)
+        return not_found(request, MISSING_DOSSIER, NOT_FOUND_DETAIL, html=from_form)
     if not from_form:
         await _require_empty_body(request)
     try:
@@ -124,7 +140,9 @@ async def withdraw(
             intake.sessions, intake.dossier_workflows, status.dossier_id
         )
     except (ActionNotAllowed, ActionRefused, WorkflowNotRunning, WorkflowsUnavailable) as refusal:
-        return _withdrawal_not_done(request, status, token, refusal, from_form=from_form)
+        return await _withdrawal_not_done(
+            request, intake, status, token, refusal, from_form=from_form
+        )
     if from_form:
         return _back_to_status_page(request, status.dossier_id, token)
     public = WithdrawalPublic(
@@ -135,8 +153,9 @@ async def withdraw(
     return JSONResponse(public.model_dump(mode="json"), headers=PRIVATE_PAGE_HEADERS)
 
 
-def _withdrawal_not_done(
+async def _withdrawal_not_done(
     request: Request,
+    intake: Intake,
     status: DossierStatusPublic,
     token: str | None,
     refusal: WithdrawalRefusal,
@@ -157,19 +176,22 @@ def _withdrawal_not_done(
             field="status", message=f"Current status: {refusal.status} (final)", type="final_status"
         )
         error = ApiError(409, detail, [field])
-        return _refused(status, withdrawal_refused_notice(refusal.status), error, from_form)
+        notice = withdrawal_refused_notice(refusal.status)
+        return await _refused(request, intake, status, notice, error, from_form)
     if isinstance(refusal, ActionRefused):
         detail = (
             f"Le retrait a été refusé : {refusal.reason} / The withdrawal was refused: "
             f"{refusal.reason}"
         )
         notice = withdrawal_failed_notice(refusal.reason)
-        return _refused(status, notice, ApiError(409, detail), from_form)
+        return await _refused(request, intake, status, notice, ApiError(409, detail), from_form)
     # Not started yet (the bridge starts it within seconds of the submission) or Temporal
     # down: either way nothing was decided and the same request will work shortly.
     headers = {**PRIVATE_PAGE_HEADERS, "Retry-After": str(WITHDRAWAL_RETRY_AFTER_SECONDS)}
     if from_form:
-        return status_page(
+        return await _status_page(
+            request,
+            intake,
             status,
             withdraw_url=_withdraw_url(request, status.dossier_id, token),
             notice=WITHDRAWAL_UNAVAILABLE_NOTICE,
@@ -183,13 +205,32 @@ def _withdrawal_not_done(
     return error_response(503, detail, headers=headers)
 
 
-def _refused(
-    status: DossierStatusPublic, notice: Notice, error: ApiError, from_form: bool
+async def _refused(
+    request: Request,
+    intake: Intake,
+    status: DossierStatusPublic,
+    notice: Notice,
+    error: ApiError,
+    from_form: bool,
 ) -> Response:
     if from_form:
-        return status_page(status, notice=notice, status_code=error.status_code)
+        return await _status_page(
+            request,
+            intake,
+            status,
+            notice=notice,
+            status_code=error.status_code,
+        )
     return error_response(
         error.status_code, error.detail, error.errors, headers=PRIVATE_PAGE_HEADERS
+    )
+
+
+async def _status_page(
+    request: Request, intake: Intake, status: DossierStatusPublic, **options: Any
+) -> Response:
+    return await status_page(
+        request, get_pages(request), intake.promotion_calendar, status, **options
     )
 
 

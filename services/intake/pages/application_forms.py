@@ -31,6 +31,7 @@ from libs.wording import (
     ROLE_LABELS,
     Label,
 )
+from services.intake.api.applications import check_rate_limits
 from services.intake.api.dependencies import IntakeDep
 from services.intake.bootstrap import Intake
 from services.intake.domain import IdempotencyKeyReused
@@ -42,10 +43,9 @@ from services.intake.pages.form_fields import (
     api_body,
     kept_input,
 )
-from services.intake.promotion_calendar import PromotionUnavailable
+from services.intake.promotion_calendar import next_round
 from services.intake.repository import ApplicationRepository
 from services.intake.service_layer import submit_application
-from workflows.promotion.models import RoundRef
 
 router = pages_router(forms_only=True)
 
@@ -136,12 +136,15 @@ async def submit_form(
             form_key=form_key,
             status_code=422,
         )
+    # The same limits as the API: a script must not use the form to get around them.
+    await check_rate_limits(intake, request, application.form())
     try:
         accepted = await submit_application(
             intake.sessions,
             application.form(),
             idempotency_key=f"{IDEMPOTENCY_PREFIX}{form_key}",
             on_committed=intake.outbox_signal.notify,
+            confirmation_delay=intake.settings.confirmation_delay,
         )
     except IdempotencyKeyReused:
         return render_form(
@@ -153,16 +156,6 @@ async def submit_form(
             status_code=409,
         )
     return RedirectResponse(f"{spec.confirmation_path}/{accepted.dossier_id}", status_code=303)
-
-
-async def next_round(intake: Intake, spec: ApplicationFormSpec) -> RoundRef | None:
-    """The next round this kind of dossier can join, if the promotion answers."""
-    try:
-        outlook = await intake.promotion_calendar.outlook()
-    except PromotionUnavailable:
-        return None
-    upcoming = [r for r in outlook.upcoming_rounds(datetime.now(UTC)) if r.kind == spec.kind]
-    return upcoming[0] if upcoming else None
 
 
 async def confirmation(
@@ -181,7 +174,12 @@ async def confirmation(
     return pages.render(
         request,
         "application_sent.html",
-        {"spec": spec, "reference": str(dossier_id), "next_round": await next_round(intake, spec)},
+        {
+            "spec": spec,
+            "reference": str(dossier_id),
+            "next_round": await next_round(intake.promotion_calendar, spec.kind, datetime.now(UTC)),
+            "confirm_by": application.created_at + intake.settings.confirmation_delay,
+        },
         headers=PRIVATE_PAGE_HEADERS,
     )
 

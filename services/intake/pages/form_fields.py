@@ -67,6 +67,8 @@ MULTIPLE_CHOICES = frozenset({"profiles_wanted"})
 
 LINES = frozenset({"links"})
 """Textareas holding one value per line."""
+INTEGERS = frozenset({"years_of_experience"})
+"""Number inputs: the API takes a JSON integer, so the form's digits are read as one."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,9 @@ def api_body(spec: ApplicationFormSpec, form: FormData, language: Language) -> d
             text = value if isinstance(value, str) else ""
             # Left empty, a field is absent, as in a JSON body without it: the model's default,
             # or "required" (rather than "not a number", "not an address"…).
-            if text.strip():
+            if name in INTEGERS and text.strip().isascii() and text.strip().isdigit():
+                body[name] = int(text.strip())
+            elif text.strip():
                 body[name] = text
     if not body.get("preferred_language"):
         body["preferred_language"] = language.value

@@ -12,12 +12,13 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import BaseModel
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse, FieldError
+from libs.api_params import MAX_COLUMN_INT
 from libs.auth import AUTH_RESPONSES, AnyStaffDep, EvaluatorDep, JuryDep, StaffDep, StaffUser
 from libs.messages.applications import AdministrationKind
 from libs.messages.common import DossierKind, Role
 from libs.messages.dossier_events import DossierStatus
 from services.action_refusals import REFUSALS, refusal_error, refusal_kind
-from services.selection import metrics, service_layer
+from services.selection import listing, metrics, service_layer
 from services.selection.api.dependencies import SelectionDep
 from services.selection.metrics import ActionResultLabel
 from services.selection.models import Evaluation, StaffDossier
@@ -49,7 +50,7 @@ from workflows.dossier.models import (
     ActionResult,
     RecordDecision,
 )
-from workflows.promotion.models import RoundDetail
+from workflows.promotion.models import RoundRef
 
 NOT_FOUND = "Dossier introuvable / Dossier not found."
 EVALUATION_NOT_FOUND = "Évaluation introuvable / Evaluation not found."
@@ -82,7 +83,7 @@ NOT_FOUND_RESPONSE: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/api/v1", tags=["dossiers"], responses=AUTH_RESPONSES)
 
 
-def _summary(dossier: StaffDossier) -> DossierSummary:
+def _summary(dossier: StaffDossier | listing.ListedDossier) -> DossierSummary:
     return DossierSummary(
         dossier_id=dossier.dossier_id,
         kind=DossierKind(dossier.kind),
@@ -117,11 +118,38 @@ async def list_dossiers(
         Role | None, Query(description="Candidates of this role and projects that want it")
     ] = None,
     administration_kind: AdministrationKind | None = None,
-    sort: service_layer.DossierSort = service_layer.DossierSort.UPDATED_DESC,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    awaiting_my_evaluation: Annotated[
+        bool | None,
+        Query(
+            description="true: dossiers in a scored stage the caller has neither scored nor "
+            "declared a conflict of interest on"
+        ),
+    ] = None,
+    sort: listing.DossierSort = listing.DossierSort.UPDATED_DESC,
+    limit: Annotated[int, Query(ge=0, le=100, description="0: the total alone")] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="A page's next_cursor or previous_cursor, with the same sort",
+        ),
+    ] = None,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=listing.MAX_OFFSET,
+            description="Rows to skip (bounded; cursors go anywhere); not with a cursor",
+        ),
+    ] = 0,
 ) -> DossierPage:
-    filters = service_layer.DossierFilters(
+    if cursor is not None and offset:
+        raise ApiError(
+            422,
+            "Utilisez cursor ou offset, pas les deux / Use cursor or offset, not both.",
+            [FieldError(field="offset", message="not with a cursor", type="value_error")],
+        )
+    filters = listing.DossierFilters(
         kind=kind,
         status=status.value if status else None,
         round_id=round_id,
@@ -131,16 +159,30 @@ async def list_dossiers(
         followed_by=user.id if followed else None,
         role=role.value if role else None,
         administration_kind=administration_kind.value if administration_kind else None,
+        awaiting_evaluation_by=user.id if awaiting_my_evaluation else None,
     )
-    rows, total = await service_layer.list_dossiers(
-        selection.sessions, filters, limit=limit, offset=offset, sort=sort
+    try:
+        page = await listing.list_dossiers(
+            selection.sessions, filters, limit=limit, sort=sort, cursor=cursor, offset=offset
+        )
+    except listing.InvalidCursor as error:
+        raise ApiError(
+            422,
+            f"Curseur invalide / Invalid cursor: {error}.",
+            [FieldError(field="cursor", message=str(error), type="value_error")],
+        ) from None
+    return DossierPage(
+        items=[_summary(row) for row in page.items],
+        total=page.total,
+        total_exact=page.exact,
+        next_cursor=page.next_cursor,
+        previous_cursor=page.previous_cursor,
     )
-    return DossierPage(items=[_summary(row) for row in rows], total=total)
 
 
 @router.get("/dossiers/counts", summary="Dossiers per kind and status, and overdue ones")
 async def count_dossiers(selection: SelectionDep, _user: AnyStaffDep) -> DossierCounts:
-    counts = await service_layer.count_dossiers(selection.sessions)
+    counts = await listing.count_dossiers(selection.sessions)
     return DossierCounts.model_validate(counts, from_attributes=True)
 
 
@@ -325,7 +367,7 @@ async def decide(
     user: StaffUser,
     idempotency_key: str | None,
     *,
-    round: RoundDetail | None = None,
+    round: RoundRef | None = None,
 ) -> ActionResult:
     """Both routes of the jury's decisions: this dossier's action, and a round's decisions."""
     return await counted(
@@ -531,7 +573,7 @@ async def create_evaluation(
     },
 )
 async def update_evaluation(
-    evaluation_id: Annotated[int, Path(ge=1)],
+    evaluation_id: Annotated[int, Path(ge=1, le=MAX_COLUMN_INT)],
     body: EvaluationCreate,
     selection: SelectionDep,
     user: EvaluatorDep,

@@ -2,22 +2,25 @@
 
 Handlers only translate: the promotion workflow (through ``app.state.promotions``, a
 :class:`PromotionDirectory`) owns rounds and seats, the dossier workflow (through
-``app.state.dossier_workflows``, a :class:`DossierWorkflows`) owns the decisions' effects.
+``app.state.dossier_workflows``, a :class:`DossierWorkflows`) owns the decisions' effects, and
+who is in a round is the dossiers' (``app.state.round_members``, selection's read model).
 """
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Request, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from libs.api_errors import ERROR_RESPONSES, ApiError, ErrorResponse
+from libs.api_params import JsonInt, PromotionFilter
 from libs.auth import AdminDep, AnyStaffDep, JuryDep
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from services.action_refusals import REFUSALS, refusal_error
 from services.selection.api.dossiers import decide
+from services.selection.service_layer import RoundMembers
 from workflows.dossier.client import DossierWorkflows
 from workflows.dossier.models import RecordDecision
 from workflows.promotion.calendar import bimonthly_calendar, first_cutoff_after
@@ -66,8 +69,14 @@ def dossier_workflows(request: Request) -> DossierWorkflows:
     return workflows
 
 
+def round_members(request: Request) -> RoundMembers:
+    members: RoundMembers = request.app.state.round_members
+    return members
+
+
 PromotionsDep = Annotated[PromotionDirectory, Depends(promotion_directory)]
 DossierWorkflowsDep = Annotated[DossierWorkflows, Depends(dossier_workflows)]
+RoundMembersDep = Annotated[RoundMembers, Depends(round_members)]
 
 
 # --- Schemas -------------------------------------------------------------------------------
@@ -78,9 +87,11 @@ class PromotionPublic(PromotionSummary):
 
 
 class PromotionCreate(BaseModel):
-    number: int = Field(ge=1, le=MAX_PROMOTION_NUMBER, description="Promotion number (7 for 2024)")
-    year: int = Field(ge=2016, le=2100, description="Year of the promotion")
-    seat_cap: int = Field(ge=0, le=MAX_SEAT_CAP, description="Maximum number of EIG selected")
+    number: JsonInt = Field(
+        ge=1, le=MAX_PROMOTION_NUMBER, description="Promotion number (7 for 2024)"
+    )
+    year: JsonInt = Field(ge=2016, le=2100, description="Year of the promotion")
+    seat_cap: JsonInt = Field(ge=0, le=MAX_SEAT_CAP, description="Maximum number of EIG selected")
     calendar: Literal["bimonthly", "none"] = Field(
         default="bimonthly",
         description="bimonthly: a project and a candidate round at the end of every even "
@@ -106,7 +117,7 @@ class RoundPublic(BaseModel):
 
 
 class RoundCreate(BaseModel):
-    promotion_number: int = Field(ge=1, le=MAX_PROMOTION_NUMBER)
+    promotion_number: JsonInt = Field(ge=1, le=MAX_PROMOTION_NUMBER)
     kind: DossierKind
     cutoff_at: AwareDatetime = Field(description="Dossiers arriving after it go to a later round")
     deliberation_at: AwareDatetime = Field(description="When the jury deliberates (≥ cutoff_at)")
@@ -129,7 +140,9 @@ class RoundCreate(BaseModel):
 
 
 class RoundDetailPublic(RoundPublic):
-    dossier_ids: list[UUID] = Field(description="Enrolled dossiers, in enrolment order")
+    dossier_ids: list[UUID] = Field(
+        description="Dossiers in the round and not final (selection's read model), by id"
+    )
     seats_left: int = Field(description="Seats left in the round's promotion")
 
 
@@ -218,7 +231,7 @@ async def create_promotion(
 async def list_rounds(
     _user: AnyStaffDep,
     promotions: PromotionsDep,
-    promotion: Annotated[int | None, Query(ge=1, description="Promotion number")] = None,
+    promotion: PromotionFilter = None,
     kind: DossierKind | None = None,
     state: RoundState | None = None,
 ) -> list[RoundPublic]:
@@ -259,7 +272,8 @@ async def get_round(
     round_id: str,
     _user: AnyStaffDep,
     promotions: PromotionsDep,
-    promotion: Annotated[int | None, Query(ge=1, description="Promotion number")] = None,
+    members: RoundMembersDep,
+    promotion: PromotionFilter = None,
 ) -> RoundDetailPublic:
     number, detail = await _locate_round(promotions, round_id, promotion)
     try:
@@ -268,7 +282,7 @@ async def get_round(
         raise _refused(error) from error
     return RoundDetailPublic(
         **RoundPublic.of(number, detail.round).model_dump(),
-        dossier_ids=detail.dossier_ids,
+        dossier_ids=await members.members(round_id),
         seats_left=max(seats.seat_cap - seats.seats_taken, 0),
     )
 
@@ -292,7 +306,7 @@ async def record_decision(
     user: JuryDep,
     promotions: PromotionsDep,
     dossier_workflows: DossierWorkflowsDep,
-    promotion: Annotated[int | None, Query(ge=1, description="Promotion number")] = None,
+    promotion: PromotionFilter = None,
     idempotency_key: Annotated[
         str | None,
         Header(alias="Idempotency-Key", max_length=200, description="Retries apply once"),
@@ -300,7 +314,12 @@ async def record_decision(
 ) -> DecisionPublic:
     _number, detail = await _locate_round(promotions, round_id, promotion)
     result = await decide(
-        dossier_workflows, body.dossier_id, body.action_body(), user, idempotency_key, round=detail
+        dossier_workflows,
+        body.dossier_id,
+        body.action_body(),
+        user,
+        idempotency_key,
+        round=detail.round,
     )
     return DecisionPublic(
         dossier_id=body.dossier_id,

@@ -7,6 +7,7 @@ import signal
 import smtplib
 from email.message import EmailMessage
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import pytest
@@ -18,7 +19,9 @@ from deploy.local.launcher import (
     EXAMPLE_APPLICATION,
     SERVICES,
 )
+from libs.dossier_links import LinkKeys, parse_secret, status_url
 from libs.messages.topics import PARTITIONS
+from tests.email_confirmation import confirm_through_the_email
 from tests.eventually import eventually
 from tests.local_stack import StackState, is_running, local_stack, read_state
 
@@ -80,7 +83,8 @@ async def test_the_stack_runs_healthy_restarts_a_crashed_broker_and_stops_cleanl
     for name in {"selection", "contracts"} & set(present):
         assert await http_status(urls[name] + "/readyz") == 200, name
     if "intake" in urls:
-        # The example the launcher prints is accepted, and its private status link answers.
+        # The example the launcher prints is accepted; once its address is confirmed through
+        # the e-mail's link, its private status link (the next e-mail's) answers.
         async with httpx.AsyncClient(timeout=10) as client:
             submitted = await client.post(
                 urls["intake"] + CANDIDATE_SUBMISSION_PATH,
@@ -88,7 +92,12 @@ async def test_the_stack_runs_healthy_restarts_a_crashed_broker_and_stops_cleanl
                 headers={"Content-Type": "application/json"},
             )
             assert submitted.status_code == 202, submitted.text
-            status = await client.get(submitted.json()["status_url"])
+            address = json.loads(EXAMPLE_APPLICATION.read_text())["email"]
+            await confirm_through_the_email(Path(state["maildir"]), address)
+            secret = (Path(state["data_dir"]) / "link-secret").read_text()
+            keys = LinkKeys.single(parse_secret(secret))
+            dossier_id = UUID(submitted.json()["dossier_id"])
+            status = await client.get(status_url(urls["intake"], keys, dossier_id))
             assert status.status_code == 200, status.text
     # A working bearer token per staff role, for the staff APIs on the embedded stack.
     tokens = json.loads((Path(state["data_dir"]) / "dev-tokens.json").read_text())

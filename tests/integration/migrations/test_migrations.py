@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import libs.operations.models  # noqa: F401 - every table on SQLModel.metadata
+import libs.outbox.models  # noqa: F401 - the outbox table too
 import services.contracts.models
 import services.intake.models
 import services.notifications.models

@@ -16,6 +16,7 @@ import libs.outbox.models  # noqa: F401 - registers the outbox table on SQLModel
 from deploy.local.engines import free_port
 from libs.database import create_engine
 from libs.kafka import create_broker
+from libs.kafka_connection import KafkaConnection
 from libs.messages.topics import APPLICATIONS, PARTITIONS
 from tests.eventually import eventually
 from tests.unit.workflows.promotion.promotions import unique_promotion_number
@@ -101,7 +102,7 @@ def temporal_address(temporal_dev_server: WorkflowEnvironment) -> str:
 
 @pytest.fixture(scope="session")
 async def workflows_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite database with the tables, for the outbox the activities write to (ADR 13)."""
+    """A SQLite database with the tables, for the outbox the activities write to (ADR 14)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('workflows') / 'eig.db'}"
     engine = create_engine(url)
     try:
@@ -165,7 +166,9 @@ async def workflows_process(
 
 @pytest.fixture
 async def producer(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = create_broker(kafka_bootstrap, client_id=f"workflows-tests-{uuid.uuid4()}")
+    broker = create_broker(
+        KafkaConnection(kafka_bootstrap), client_id=f"workflows-tests-{uuid.uuid4()}"
+    )
     await broker.connect()
     try:
         yield broker

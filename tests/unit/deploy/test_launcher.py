@@ -15,9 +15,11 @@ from deploy.local.launcher import (
     SERVICES,
     Service,
     build_stack,
+    held_parts,
     port_conflicts,
+    prepare_data_dir,
 )
-from deploy.local.settings import LocalStackSettings, child_environment
+from deploy.local.settings import LocalStackSettings, child_environment, save_link_secret
 from deploy.local.supervisor import ProcessSpec, TaskSpec
 from tests.local_stack import PORT_SETTINGS, free_ports
 
@@ -112,6 +114,27 @@ class TestChildEnvironment:
         for service in ("INTAKE", "SELECTION", "CONTRACTS", "NOTIFICATIONS", "WORKFLOWS"):
             assert environment[f"{service}_HOST"] == host
             assert environment[f"{service}_PORT"] == str(getattr(settings, f"{service}_PORT"))
+
+    def test_children_share_a_random_link_secret_kept_across_restarts(self, tmp_path):
+        settings = stack_settings(tmp_path / "state")
+
+        secret = child_environment(settings, {})["DOSSIER_LINK_SECRET"]
+        assert not settings.link_secret_file.exists()  # nothing written before the start
+        settings.link_secret_file.parent.mkdir(parents=True)
+        save_link_secret(settings)
+        restarted = child_environment(stack_settings(tmp_path / "state"), {})
+
+        assert len(bytes.fromhex(secret)) == 32
+        assert restarted["DOSSIER_LINK_SECRET"] == secret
+        other_stack = child_environment(stack_settings(tmp_path / "other"), {})
+        assert other_stack["DOSSIER_LINK_SECRET"] != secret
+
+    def test_a_link_secret_of_the_callers_environment_is_kept(self, tmp_path):
+        settings = stack_settings(tmp_path / "state")
+
+        environment = child_environment(settings, {"DOSSIER_LINK_SECRET": "ab" * 32})
+
+        assert environment["DOSSIER_LINK_SECRET"] == "ab" * 32
 
     def test_a_relative_sqlite_url_is_made_absolute(self, tmp_path, monkeypatch):
         monkeypatch.chdir(tmp_path)
@@ -210,3 +233,26 @@ class TestStackOrder:
         assert messages == [
             f"warning: {tmp_path / 'alembic.ini'} is missing, database migrations skipped"
         ]
+
+
+class TestHolds:
+    def test_a_part_is_held_while_its_file_is_in_the_hold_folder(self, tmp_path):
+        settings = stack_settings(tmp_path / "state")
+        prepare_data_dir(settings)
+        held = held_parts(settings.hold_dir)
+
+        (settings.hold_dir / "kafka").touch()
+
+        assert held("kafka")
+        assert not held("workflows")
+        (settings.hold_dir / "kafka").unlink()
+        assert not held("kafka")
+
+    def test_a_hold_left_by_an_interrupted_drill_is_lifted_at_the_next_start(self, tmp_path):
+        settings = stack_settings(tmp_path / "state")
+        prepare_data_dir(settings)
+        (settings.hold_dir / "kafka").touch()
+
+        prepare_data_dir(settings)
+
+        assert not held_parts(settings.hold_dir)("kafka")

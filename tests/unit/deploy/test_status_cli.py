@@ -1,7 +1,7 @@
 """``python -m deploy.status``: its exit code (cron runs it), its text and JSON, its sources."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -9,65 +9,15 @@ import pytest
 from deploy.status import __main__ as cli
 from libs.operations.dead_letters import DeadLetterError
 from libs.operations.report import (
-    ConsumerLag,
-    DeadLetters,
-    DeadLetterTopic,
-    Deadlines,
-    Emails,
-    GroupLag,
-    OutboxStatus,
-    PartitionLag,
-    Readiness,
-    ReconcilerStatus,
-    ServiceReadiness,
     StatusReport,
     Thresholds,
-    Workflows,
 )
 from libs.operations.sources import OperationsSettings, Sources
-
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+from tests.unit.libs.operations.desks import sample_report
 
 
 def report(*, outbox_age: timedelta, limits: Thresholds) -> StatusReport:
-    sections = {
-        "outbox": OutboxStatus(pending=12, oldest_pending_at=NOW - outbox_age),
-        "consumer_lag": ConsumerLag(
-            groups=[
-                GroupLag(
-                    group="notifications",
-                    topics=["eig.dossier-events.v1"],
-                    state="Stable",
-                    members=1,
-                    partitions=[
-                        PartitionLag(
-                            topic="eig.dossier-events.v1",
-                            partition=1,
-                            committed=40,
-                            end=52,
-                            lag=12,
-                            oldest_unconsumed_at=NOW - timedelta(seconds=30),
-                        )
-                    ],
-                )
-            ]
-        ),
-        "dead_letters": DeadLetters(
-            topics=[DeadLetterTopic(topic="eig.notifications.dlq.v1", depth=0, oldest_at=None)]
-        ),
-        "workflows": Workflows(running=3, described=3),
-        "deadlines": Deadlines(),
-        "emails": Emails(smtp_reachable=True, sent={"received/candidate": 4}),
-        "reconciler": ReconcilerStatus(last_run_at=NOW - timedelta(seconds=20)),
-        "readiness": Readiness(
-            services=[ServiceReadiness(name="intake", url="http://i/readyz", status="ready")]
-        ),
-    }
-    return StatusReport(
-        generated_at=NOW,
-        thresholds=limits,
-        **{name: section.assessed(limits, NOW) for name, section in sections.items()},
-    )
+    return sample_report(outbox_age=outbox_age, limits=limits)
 
 
 @pytest.fixture
@@ -149,7 +99,7 @@ class TestSources:
         sources = Sources.from_settings(settings)
 
         assert sources.database_url == "sqlite:////stack/eig.db"
-        assert sources.kafka_bootstrap_servers == "127.0.0.1:19092"
+        assert sources.kafka.bootstrap_servers == "127.0.0.1:19092"
         assert sources.temporal_address == "temporal.prod:7233"
         assert sources.temporal_ui_url == "http://127.0.0.1:18233"
         assert (sources.smtp_host, sources.smtp_port) == ("127.0.0.1", 11025)
@@ -163,13 +113,14 @@ class TestSources:
             _env_file=None, DATA_DIR=tmp_path, KAFKA_BOOTSTRAP_SERVERS="kafka-1:9092"
         )
         sources = Sources.from_settings(settings)
-        assert sources.kafka_bootstrap_servers == "kafka-1:9092"
+        assert sources.kafka.bootstrap_servers == "kafka-1:9092"
         assert set(sources.service_urls) == {
             "intake",
             "selection",
             "contracts",
             "notifications",
             "workflows",
+            "console",
         }
 
 

@@ -53,6 +53,10 @@ while True:
     time.sleep(1)
 """
 
+PROCESS_START_TIMEOUT = 120.0
+"""Starting a Python child takes seconds on two loaded cores: the waits return as soon as the
+condition holds, so a generous bound costs nothing and keeps the suite from failing at random."""
+
 
 def file_exists(path: Path):
     async def probe() -> None:
@@ -258,7 +262,7 @@ class TestStartupFailure:
         async def both_launched() -> bool:
             return set(supervisor.pids) == {"broker", "waiting"}
 
-        await eventually(both_launched)
+        await eventually(both_launched, timeout=PROCESS_START_TIMEOUT)
         pids = supervisor.pids
         starting.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -293,7 +297,7 @@ class TestRestart:
             async def restarted_and_ready() -> bool:
                 return restarted == ["crashy"]
 
-            await eventually(restarted_and_ready)
+            await eventually(restarted_and_ready, timeout=PROCESS_START_TIMEOUT)
             second_pid = supervisor.pids["crashy"]
         finally:
             await supervisor.stop()
@@ -323,13 +327,51 @@ class TestRestart:
                 runs = (workdir / "started").read_text().count("worker after")
                 return pid if pid != first_pid and runs == 2 else 0
 
-            second_pid = await eventually(running_again)
+            second_pid = await eventually(running_again, timeout=PROCESS_START_TIMEOUT)
         finally:
             await supervisor.stop()
 
         assert not is_running(first_pid)
         assert not is_running(second_pid)
         assert (workdir / "started").read_text().count("worker after") == 2
+
+    async def test_a_held_part_stays_down_until_released(self, workdir, tmp_path):
+        """A drill holds a part: killed, it is not restarted until the hold is lifted."""
+        hold = tmp_path / "hold-worker"
+        messages: list[str] = []
+        supervisor = Supervisor(
+            [serving("worker", workdir)],
+            log_dir=tmp_path / "logs",
+            backoff=Backoff(initial=0.01),
+            report=messages.append,
+            held=lambda name: name == "worker" and hold.exists(),
+        )
+        await supervisor.start()
+        first_pid = supervisor.pids["worker"]
+        try:
+            hold.touch()
+            os.kill(first_pid, 9)
+
+            async def held_down() -> bool:
+                return any("worker is held down" in message for message in messages)
+
+            await eventually(held_down, timeout=PROCESS_START_TIMEOUT)
+            assert "worker" not in supervisor.pids
+            assert supervisor.restarts("worker") == 0
+
+            hold.unlink()
+
+            async def running_again() -> int:
+                pid = supervisor.pids.get("worker", first_pid)
+                runs = (workdir / "started").read_text().count("worker after")
+                return pid if pid != first_pid and runs == 2 else 0
+
+            await eventually(running_again, timeout=PROCESS_START_TIMEOUT)
+        finally:
+            await supervisor.stop()
+
+        assert supervisor.restarts("worker") == 1
+        assert any("worker released" in message for message in messages)
 
 
 class TestBackoff:

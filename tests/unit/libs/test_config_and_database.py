@@ -1,31 +1,99 @@
+from typing import Any, ClassVar
+
 import pytest
 from pydantic import SecretStr, ValidationError
 
 from libs.config import AuthMode, Environment, PlatformSettings
 from libs.database import async_url, is_sqlite
 
+SECRET = SecretStr(bytes(range(32)).hex())
+OIDC: dict[str, Any] = {
+    "AUTH_MODE": AuthMode.OIDC,
+    "OIDC_ISSUER": "https://auth.example.gouv.fr",
+    "OIDC_AUDIENCE": "eig",
+    "OIDC_JWKS_URL": "https://auth.example.gouv.fr/jwks",
+}
+
+
+class LinkSigningSettings(PlatformSettings):
+    """A service that builds or checks private links, listening on ``APP_HOST``."""
+
+    LINKS_SIGNED: ClassVar[bool] = True
+    LISTEN_HOST_SETTING: ClassVar[str | None] = "APP_HOST"
+    APP_HOST: str = "127.0.0.1"
+
 
 class TestPlatformSettings:
-    def test_production_refuses_the_development_link_secret(self) -> None:
-        with pytest.raises(ValidationError, match="DOSSIER_LINK_SECRET"):
-            PlatformSettings(ENVIRONMENT=Environment.PRODUCTION)
+    def test_production_is_the_default(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("ENVIRONMENT", raising=False)
+        assert PlatformSettings(_env_file=None, **OIDC).ENVIRONMENT == Environment.PRODUCTION
+
+    def test_production_refuses_to_start_without_a_link_secret(self) -> None:
+        with pytest.raises(ValidationError, match="DOSSIER_LINK_SECRET is required"):
+            LinkSigningSettings(ENVIRONMENT=Environment.PRODUCTION, **OIDC)
+
+    @pytest.mark.parametrize("secret", ["s3cr3t-value", "ab" * 31])
+    def test_production_refuses_a_short_secret(self, secret: str) -> None:
+        with pytest.raises(ValidationError, match="DOSSIER_LINK_SECRET must"):
+            LinkSigningSettings(
+                ENVIRONMENT=Environment.PRODUCTION, DOSSIER_LINK_SECRET=SecretStr(secret), **OIDC
+            )
 
     def test_production_accepts_a_real_secret(self) -> None:
-        settings = PlatformSettings(
-            ENVIRONMENT=Environment.PRODUCTION,
-            DOSSIER_LINK_SECRET=SecretStr("s3cr3t-value"),
-            AUTH_MODE=AuthMode.OIDC,
-            OIDC_ISSUER="https://auth.example.gouv.fr",
-            OIDC_AUDIENCE="eig",
-            OIDC_JWKS_URL="https://auth.example.gouv.fr/jwks",
+        settings = LinkSigningSettings(
+            ENVIRONMENT=Environment.PRODUCTION, DOSSIER_LINK_SECRET=SECRET, **OIDC
         )
-        assert settings.ENVIRONMENT == Environment.PRODUCTION
+        assert settings.link_keys.keys == {1: bytes(range(32))}
+
+    @pytest.mark.parametrize("environment", [Environment.DEVELOPMENT, Environment.TEST])
+    def test_development_and_test_on_loopback_need_no_secret(
+        self, environment: Environment
+    ) -> None:
+        settings = LinkSigningSettings(ENVIRONMENT=environment, APP_HOST="127.0.0.1")
+        assert settings.link_keys.version == 1
+
+    def test_development_on_a_public_address_needs_a_secret(self) -> None:
+        with pytest.raises(ValidationError, match="APP_HOST=0.0.0.0"):
+            LinkSigningSettings(ENVIRONMENT=Environment.DEVELOPMENT, APP_HOST="0.0.0.0")
+
+    def test_services_without_links_need_no_secret(self) -> None:
+        settings = PlatformSettings(ENVIRONMENT=Environment.PRODUCTION, **OIDC)
+        assert settings.DOSSIER_LINK_SECRET is None
+
+    def test_previous_secrets_are_accepted_during_a_rotation(self) -> None:
+        old = bytes(range(100, 132))
+        settings = LinkSigningSettings(
+            ENVIRONMENT=Environment.PRODUCTION,
+            DOSSIER_LINK_SECRET=SECRET,
+            DOSSIER_LINK_KEY_VERSION=2,
+            DOSSIER_LINK_PREVIOUS_SECRETS={1: SecretStr(old.hex())},
+            **OIDC,
+        )
+        assert settings.link_keys.version == 2
+        assert settings.link_keys.keys == {2: bytes(range(32)), 1: old}
+
+    def test_a_weak_previous_secret_is_named(self) -> None:
+        with pytest.raises(ValidationError, match=r"DOSSIER_LINK_PREVIOUS_SECRETS\[1\] must"):
+            LinkSigningSettings(
+                ENVIRONMENT=Environment.PRODUCTION,
+                DOSSIER_LINK_SECRET=SECRET,
+                DOSSIER_LINK_KEY_VERSION=2,
+                DOSSIER_LINK_PREVIOUS_SECRETS={1: SecretStr("old")},
+                **OIDC,
+            )
+
+    def test_the_previous_secrets_cannot_hold_the_current_version(self) -> None:
+        with pytest.raises(ValidationError, match="DOSSIER_LINK_KEY_VERSION"):
+            LinkSigningSettings(
+                ENVIRONMENT=Environment.PRODUCTION,
+                DOSSIER_LINK_SECRET=SECRET,
+                DOSSIER_LINK_PREVIOUS_SECRETS={1: SECRET},
+                **OIDC,
+            )
 
     def test_production_refuses_development_tokens(self) -> None:
         with pytest.raises(ValidationError, match="AUTH_MODE"):
-            PlatformSettings(
-                ENVIRONMENT=Environment.PRODUCTION, DOSSIER_LINK_SECRET=SecretStr("s3cr3t-value")
-            )
+            PlatformSettings(ENVIRONMENT=Environment.PRODUCTION, DOSSIER_LINK_SECRET=SECRET)
 
     def test_oidc_needs_its_issuer_audience_and_keys(self) -> None:
         with pytest.raises(ValidationError, match="OIDC_ISSUER"):

@@ -2,11 +2,11 @@
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from uuid import uuid4
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from libs.messages import topics
 from libs.messages.applications import (
@@ -18,8 +18,13 @@ from libs.messages.applications import (
 )
 from libs.messages.asyncapi import render_json
 from libs.messages.common import DossierKind, Language, Role
-from libs.messages.contract_events import ContractStatus
-from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
+from libs.messages.contract_events import ContractEvent, ContractStatus
+from libs.messages.dossier_events import (
+    DossierDeadlinePassed,
+    DossierEvent,
+    DossierStatus,
+    DossierStatusChanged,
+)
 from libs.messages.envelope import Event
 from services.intake.schemas import CandidateApplicationCreate
 from tests.unit.services.contracts.events import T0, ContractStory
@@ -144,11 +149,32 @@ def every_event_type() -> list[Event]:
             title=Role.PRODUCT_DIRECTOR.value,
             contact=candidate().contact,
         ),
+        DossierDeadlinePassed(
+            dossier_id=uuid4(),
+            kind=DossierKind.PROJECT,
+            status=DossierStatus.INVESTIGATION_REQUESTED,
+            title="Défi",
+            deadline_at=T0,
+        ),
         story.changed(ContractStatus.SIGNED, at=T0),
+        story.reminder(at=T0, expires_at=T0),
+        story.renewal_decided(at=T0, renew=True, next_terms=story.terms),
     ]
 
 
+def event_types_on_the_wire() -> set[type[BaseModel]]:
+    """Every member of the unions consumers parse, read from the unions themselves."""
+    return {
+        member
+        for union in (ApplicationSubmitted, DossierEvent, ContractEvent)
+        for member in get_args(get_args(union)[0])
+    }
+
+
 class TestForwardCompatibility:
+    def test_every_event_type_is_checked(self) -> None:
+        assert {type(event) for event in every_event_type()} == event_types_on_the_wire()
+
     @pytest.mark.parametrize("event", every_event_type(), ids=lambda event: event.type)
     def test_an_event_with_fields_added_by_a_newer_producer_is_still_read(
         self, event: Event

@@ -4,6 +4,7 @@ import pytest
 
 from libs.database import create_engine
 from libs.kafka import create_broker
+from libs.kafka_connection import KafkaConnection
 from libs.readiness import DatabaseProbe, KafkaProbe, TemporalProbe
 
 
@@ -16,7 +17,7 @@ async def test_the_database_probe_passes_when_the_database_answers(sqlite_url: s
 
 
 async def test_the_kafka_probe_raises_while_the_broker_is_not_connected() -> None:
-    broker = create_broker("127.0.0.1:1", client_id="readiness-test")
+    broker = create_broker(KafkaConnection("127.0.0.1:1"), client_id="readiness-test")
 
     with pytest.raises(ConnectionError):
         await KafkaProbe(broker, timeout=0.1)()
@@ -25,10 +26,3 @@ async def test_the_kafka_probe_raises_while_the_broker_is_not_connected() -> Non
 async def test_the_temporal_probe_raises_while_the_process_has_no_client_yet() -> None:
     with pytest.raises(ConnectionError):
         await TemporalProbe(client=lambda: None)()
-
-
-def test_the_temporal_probe_takes_an_address_or_a_client_not_both() -> None:
-    with pytest.raises(TypeError):
-        TemporalProbe()
-    with pytest.raises(TypeError):
-        TemporalProbe("127.0.0.1:7233", client=lambda: None)

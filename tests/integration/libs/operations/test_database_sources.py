@@ -18,10 +18,11 @@ from libs.operations.deadlines import collect_deadlines
 from libs.operations.emails import collect_emails
 from libs.operations.outbox import collect_outbox
 from libs.operations.reconciler import collect_reconciler
+from libs.outbox.models import OutboxMessage, OutboxOrigin
 from services.contracts.models import ContractRecord
 from services.intake.reconciler import ReconcileReport, record_round
-from services.intake.repository import ApplicationRepository, OutboxRepository
-from services.intake.service_layer import submit_application
+from services.intake.repository import ApplicationRepository, OutboxRepository, is_submission
+from services.intake.service_layer import confirm_application, submit_application
 from services.notifications.models import NotificationFailure, SentNotification
 from services.selection.models import StaffDossier
 from tests.unit.services.intake.forms import candidate_form
@@ -41,7 +42,16 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
 
 
 async def submitted(sessions: async_sessionmaker[AsyncSession]) -> UUID:
-    return (await submit_application(sessions, candidate_form())).dossier_id
+    """A confirmed application: its confirmation request relayed (the applicant read it),
+    its submission row in the outbox, a workflow expected."""
+    dossier_id = (await submit_application(sessions, candidate_form())).dossier_id
+    async with transaction(sessions) as session:
+        outbox = OutboxRepository(session)
+        received = await outbox.pending(10, skip_locked=False)
+        requests = [row.id for row in received if row.id is not None and not is_submission(row)]
+        await outbox.mark_sent(requests, NOW)
+    await confirm_application(sessions, dossier_id)
+    return dossier_id
 
 
 class TestOutbox:
@@ -65,6 +75,29 @@ class TestOutbox:
         failing_row = rows[1]
         assert failing_row is not None
         assert status.oldest_pending_at == failing_row.created_at
+
+    async def test_pending_rows_are_counted_per_relaying_process(
+        self, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """A process that is down holds its own rows back: the report says whose they are."""
+        await submitted(sessions)
+        async with transaction(sessions) as session:
+            OutboxRepository(session).add(
+                OutboxMessage(
+                    event_id=uuid4(),
+                    origin=OutboxOrigin.WORKFLOWS,
+                    topic="eig.dossier-events.v1",
+                    key=str(uuid4()),
+                    payload="{}",
+                    headers={},
+                    created_at=NOW,
+                )
+            )
+
+        status = await collect_outbox(sessions)
+
+        assert status.pending == 2
+        assert status.pending_by_origin == {OutboxOrigin.INTAKE: 1, OutboxOrigin.WORKFLOWS: 1}
 
 
 class TestReconciler:

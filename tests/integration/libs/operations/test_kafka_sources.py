@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from libs.database import create_engine, session_factory
 from libs.kafka import ensure_topics
+from libs.kafka_connection import KafkaConnection
 from libs.messages.topics import ConsumerGroups, Headers
 from libs.operations.dead_letters import DeadLetterBox, DeadLetterError, MessageRef
 from libs.operations.kafka_lag import collect_consumer_lag, export_consumer_lag, kafka_reader
@@ -63,7 +64,7 @@ class TestConsumerLag:
         self, kafka_bootstrap: str
     ) -> None:
         topic = unique("lag")
-        await ensure_topics(kafka_bootstrap, {topic: 2})
+        await ensure_topics(KafkaConnection(kafka_bootstrap), {topic: 2})
         before = datetime.now(UTC) - timedelta(seconds=1)
         await produce(kafka_bootstrap, topic, [b"a", b"b", b"c", b"d"], partition=0)
         await produce(kafka_bootstrap, topic, [b"e"], partition=1)
@@ -75,7 +76,8 @@ class TestConsumerLag:
         never = unique("group")
 
         lag = await collect_consumer_lag(
-            kafka_bootstrap, {behind: (topic,), caught_up: (topic,), never: (topic,)}
+            KafkaConnection(kafka_bootstrap),
+            {behind: (topic,), caught_up: (topic,), never: (topic,)},
         )
 
         groups = {group.group: group for group in lag.groups}
@@ -95,7 +97,7 @@ class TestConsumerLag:
     ) -> None:
         # Tansu cannot answer DescribeGroups naming several groups that have members.
         topic = unique("live")
-        await ensure_topics(kafka_bootstrap, {topic: 1})
+        await ensure_topics(KafkaConnection(kafka_bootstrap), {topic: 1})
         await produce(kafka_bootstrap, topic, [b"a"])
         groups = [unique("group"), unique("group")]
         members = [
@@ -112,7 +114,9 @@ class TestConsumerLag:
             await asyncio.gather(*(member.getone() for member in members))
             await asyncio.gather(*(member.commit() for member in members))
 
-            lag = await collect_consumer_lag(kafka_bootstrap, dict.fromkeys(groups, (topic,)))
+            lag = await collect_consumer_lag(
+                KafkaConnection(kafka_bootstrap), dict.fromkeys(groups, (topic,))
+            )
         finally:
             await asyncio.gather(*(member.stop() for member in members))
 
@@ -121,7 +125,7 @@ class TestConsumerLag:
     async def test_a_missing_topic_is_left_out_and_not_created(self, kafka_bootstrap: str) -> None:
         missing, group = unique("missing"), unique("group")
 
-        lag = await collect_consumer_lag(kafka_bootstrap, {group: (missing,)})
+        lag = await collect_consumer_lag(KafkaConnection(kafka_bootstrap), {group: (missing,)})
 
         assert lag.groups[0].partitions == []
         consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap)
@@ -135,10 +139,12 @@ class TestConsumerLag:
         self, kafka_bootstrap: str
     ) -> None:
         topic, group = unique("exported"), unique("group")
-        await ensure_topics(kafka_bootstrap, {topic: 1})
+        await ensure_topics(KafkaConnection(kafka_bootstrap), {topic: 1})
         await produce(kafka_bootstrap, topic, [b"x", b"y"])
         labels = {"group": group, "topic": topic, "partition": "0"}
-        exporter = asyncio.create_task(export_consumer_lag(kafka_bootstrap, 0.2, {group: (topic,)}))
+        exporter = asyncio.create_task(
+            export_consumer_lag(KafkaConnection(kafka_bootstrap), 0.2, {group: (topic,)})
+        )
         try:
             assert await eventually(
                 lambda: _sample("kafka_consumergroup_lag", labels, expected=2.0), timeout=20
@@ -195,7 +201,7 @@ def event(number: int) -> bytes:
 @pytest.fixture
 async def box(kafka_bootstrap: str, sessions: async_sessionmaker[AsyncSession]) -> DeadLetterBox:
     dlq, source = unique("dlq"), unique("source")
-    await ensure_topics(kafka_bootstrap, {dlq: 1, source: 1})
+    await ensure_topics(KafkaConnection(kafka_bootstrap), {dlq: 1, source: 1})
     error = (
         "ValidationError: 1 validation error for DossierStatusChanged\ncontact.email\n"
         "  value is not a valid email address [type=value_error, "
@@ -205,12 +211,14 @@ async def box(kafka_bootstrap: str, sessions: async_sessionmaker[AsyncSession]) 
         await produce(
             kafka_bootstrap, dlq, [event(number)], headers=dlq_headers(source, number, error)
         )
-    return DeadLetterBox(kafka_bootstrap, sessions, topics=(dlq,), source_topics=(source,))
+    return DeadLetterBox(
+        KafkaConnection(kafka_bootstrap), sessions, topics=(dlq,), source_topics=(source,)
+    )
 
 
 async def ops_offset(kafka_bootstrap: str, topic: str) -> dict[int, tuple[int | None, int]]:
     """Per partition: (the ops group's committed offset, the end offset)."""
-    async with kafka_reader(kafka_bootstrap) as reader:
+    async with kafka_reader(KafkaConnection(kafka_bootstrap)) as reader:
         partitions = await reader.existing_partitions([topic])
         committed = await reader.committed(ConsumerGroups.OPS_DEAD_LETTERS, partitions)
         _, end = await reader.bounds(partitions)

@@ -13,6 +13,7 @@ from faststream.kafka import KafkaBroker
 from libs.auth import write_dev_tokens
 from libs.config import Environment
 from libs.kafka import create_broker, publish_event
+from libs.kafka_connection import KafkaConnection
 from libs.messages.contract_events import ContractStatus
 from libs.messages.topics import CONTRACT_EVENTS, CONTRACTS_READ_MODEL_DLQ, Headers
 from services.contracts.app import create_app
@@ -30,7 +31,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def producer(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = create_broker(kafka_bootstrap, client_id=f"contracts-tests-{uuid.uuid4()}")
+    broker = create_broker(
+        KafkaConnection(kafka_bootstrap), client_id=f"contracts-tests-{uuid.uuid4()}"
+    )
     await broker.connect()
     try:
         yield broker

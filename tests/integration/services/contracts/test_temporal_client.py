@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 
 from libs.auth import write_dev_tokens
 from libs.config import Environment
-from libs.dossier_links import access_token
+from libs.dossier_links import Purpose
 from libs.messages.contract_events import ContractStatus
 from libs.temporal import TemporalConnection
 from services.contracts.app import create_app
@@ -138,7 +138,7 @@ class TestApiOnTemporal:
         )
         tokens = write_dev_tokens(service.settings.dev_tokens_file)
         staff = {"Authorization": f"Bearer {tokens['staff']}"}
-        link = {"token": access_token(service.link_secret, story.dossier_id)}
+        link = {"token": service.link_keys.token(Purpose.ANSWER_OFFER, story.dossier_id)}
         app = create_app(contracts_service=service)
         await service.start()
         try:

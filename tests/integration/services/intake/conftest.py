@@ -29,8 +29,16 @@ def intake_settings(database_url: str, kafka_bootstrap: str, **overrides: Any) -
         "OUTBOX_MAX_BACKOFF_SECONDS": 1.0,
         # Each test reads the shared topics from the start with a group of its own.
         "STATUS_VIEW_CONSUMER_GROUP": f"intake-status-view-test-{uuid.uuid4().hex[:8]}",
+        # The public results' consumers only where a test reads them (each joins two groups).
+        "PUBLIC_RESULTS_ENABLED": False,
+        "PUBLIC_RESULTS_CONSUMER_GROUP": f"intake-public-results-test-{uuid.uuid4().hex[:8]}",
+        "PUBLIC_RESULTS_CONTRACTS_CONSUMER_GROUP": (
+            f"intake-public-results-contracts-test-{uuid.uuid4().hex[:8]}"
+        ),
         "RECONCILER_ENABLED": False,
         "KAFKA_LAG_EXPORT_ENABLED": False,
+        # Tests send many applications for one address: the limits have tests of their own.
+        "RATE_LIMIT_ENABLED": False,
         **overrides,
     }
     return IntakeSettings(_env_file=None, **values)

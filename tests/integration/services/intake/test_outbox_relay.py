@@ -9,22 +9,33 @@ from pydantic import TypeAdapter
 from sqlmodel import col, select
 
 from libs.database import create_engine, session_factory
-from libs.messages.applications import ApplicationSubmitted, CandidateApplicationSubmitted
+from libs.messages.applications import (
+    ApplicationReceived,
+    ApplicationSubmitted,
+    CandidateApplicationSubmitted,
+)
 from libs.messages.topics import APPLICATIONS, Headers
 from libs.outbox.models import OutboxMessage
 from libs.outbox.relay import EventRecord, OutboxRelay, OutboxSignal
 from services.intake import metrics
 from services.intake.bootstrap import Intake
+from services.intake.repository import OutboxRepository
 from services.intake.service_layer import submit_application
 from tests.eventually import eventually
 from tests.integration.services.intake.conftest import (
+    RunningIntake,
     create_tables,
     intake_settings,
     records_keyed,
     running_intake,
 )
 from tests.own_broker import OwnBroker
-from tests.unit.services.intake.forms import CANDIDATES, candidate_body, candidate_form
+from tests.unit.services.intake.forms import (
+    CANDIDATES,
+    candidate_body,
+    candidate_form,
+    confirm_email,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -32,9 +43,20 @@ SUBMITTED: TypeAdapter[ApplicationSubmitted] = TypeAdapter(ApplicationSubmitted)
 
 
 async def submission_row(intake: Intake, dossier_id: str) -> OutboxMessage:
+    """The submission's row (written at the confirmation, after the received one)."""
     async with intake.sessions() as session:
-        statement = select(OutboxMessage).where(col(OutboxMessage.key) == dossier_id)
-        return (await session.exec(statement)).one()
+        row = await OutboxRepository(session).submission_of(UUID(dossier_id))
+    assert row is not None
+    return row
+
+
+async def applied_and_confirmed(running: RunningIntake) -> str:
+    response = await running.client.post(CANDIDATES, json=candidate_body())
+    assert response.status_code == 202
+    dossier_id: str = response.json()["dossier_id"]
+    confirmed = await confirm_email(running.client, running.intake.link_keys, dossier_id)
+    assert confirmed.status_code == 303
+    return dossier_id
 
 
 async def test_an_accepted_application_is_published_keyed_by_dossier_and_marked_sent(
@@ -42,9 +64,7 @@ async def test_an_accepted_application_is_published_keyed_by_dossier_and_marked_
 ) -> None:
     settings = intake_settings(database_url, kafka_bootstrap, STATUS_VIEW_ENABLED=False)
     async with running_intake(settings) as running:
-        response = await running.client.post(CANDIDATES, json=candidate_body())
-        assert response.status_code == 202
-        dossier_id = response.json()["dossier_id"]
+        dossier_id = await applied_and_confirmed(running)
 
         async def sent() -> OutboxMessage | None:
             row = await submission_row(running.intake, dossier_id)
@@ -53,7 +73,9 @@ async def test_an_accepted_application_is_published_keyed_by_dossier_and_marked_
         row = await eventually(sent)
         assert row is not None
 
-    (record,) = await records_keyed(kafka_bootstrap, APPLICATIONS, dossier_id)
+    received, record = await records_keyed(kafka_bootstrap, APPLICATIONS, dossier_id, at_least=2)
+    request = ApplicationReceived.model_validate_json(received.value)
+    assert request.dossier_id == UUID(dossier_id)
     event = SUBMITTED.validate_json(record.value)
     assert isinstance(event, CandidateApplicationSubmitted)
     assert event.dossier_id == UUID(dossier_id)
@@ -69,30 +91,34 @@ async def test_a_broker_outage_delays_publishing_but_loses_nothing(
 ) -> None:
     settings = intake_settings(database_url, own_broker.bootstrap, STATUS_VIEW_ENABLED=False)
     async with running_intake(settings) as running:
-        before = await running.client.post(CANDIDATES, json=candidate_body())
-        before_id = before.json()["dossier_id"]
+        before_id = await applied_and_confirmed(running)
         await eventually(lambda: _is_sent(running.intake, before_id), timeout=30)
 
         await own_broker.stop()
-        during = await running.client.post(CANDIDATES, json=candidate_body())
-        assert during.status_code == 202
-        during_id = during.json()["dossier_id"]
+        # Applied and confirmed during the outage: both wait in the outbox.
+        during_id = await applied_and_confirmed(running)
 
         async def failed_at_least_once() -> bool:
-            row = await submission_row(running.intake, during_id)
+            # The relay publishes in order and stops at the first failure: the confirmation
+            # request's row, written first, is the one tried.
+            async with running.intake.sessions() as session:
+                statement = (
+                    select(OutboxMessage)
+                    .where(col(OutboxMessage.key) == during_id)
+                    .order_by(col(OutboxMessage.id))
+                )
+                row = (await session.exec(statement)).first()
+            assert row is not None
             return row.sent_at is None and row.attempts >= 1
 
         await eventually(failed_at_least_once, timeout=30)
-        also_during = await running.client.post(CANDIDATES, json=candidate_body())
-        assert also_during.status_code == 202
+        also_during_id = await applied_and_confirmed(running)
 
         await own_broker.start()
         await eventually(lambda: _is_sent(running.intake, during_id), timeout=60)
-        await eventually(
-            lambda: _is_sent(running.intake, also_during.json()["dossier_id"]), timeout=30
-        )
+        await eventually(lambda: _is_sent(running.intake, also_during_id), timeout=30)
 
-    (record,) = await records_keyed(own_broker.bootstrap, APPLICATIONS, during_id)
+    _, record = await records_keyed(own_broker.bootstrap, APPLICATIONS, during_id, at_least=2)
     assert SUBMITTED.validate_json(record.value).dossier_id == UUID(during_id)
 
 
@@ -112,6 +138,9 @@ class SlowPublisher:
         self.waiting += 1
         await self.release.wait()
         self.published.append(json.loads(record.value)["event_id"])
+
+    async def reset(self) -> None:
+        pass
 
 
 async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: str) -> None:
@@ -160,8 +189,7 @@ async def test_a_broker_that_came_back_empty_gets_the_submissions_it_had_acknowl
         watcher = running.intake.epoch_watcher
         assert watcher is not None
         first_epoch = await asyncio.wait_for(watcher.first_read(), timeout=60)
-        response = await running.client.post(CANDIDATES, json=candidate_body())
-        dossier_id = response.json()["dossier_id"]
+        dossier_id = await applied_and_confirmed(running)
         await eventually(lambda: _is_sent(running.intake, dossier_id), timeout=30)
         assert (await submission_row(running.intake, dossier_id)).sent_epoch == first_epoch
 
@@ -173,5 +201,7 @@ async def test_a_broker_that_came_back_empty_gets_the_submissions_it_had_acknowl
 
         await eventually(sent_under_a_new_epoch, timeout=60)
 
-    (record,) = await records_keyed(own_broker.bootstrap, APPLICATIONS, dossier_id)
-    assert SUBMITTED.validate_json(record.value).dossier_id == UUID(dossier_id)
+    # Both rows again (the confirmation request's copy is deduplicated by notifications).
+    records = await records_keyed(own_broker.bootstrap, APPLICATIONS, dossier_id, at_least=2)
+    submitted = [r for r in records if b"Submitted" in dict(r.headers)[Headers.EVENT_TYPE]]
+    assert [SUBMITTED.validate_json(r.value).dossier_id for r in submitted] == [UUID(dossier_id)]

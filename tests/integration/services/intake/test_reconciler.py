@@ -7,19 +7,17 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from deploy.local.engines import free_port
 from libs.database import create_engine, session_factory
-from libs.outbox.models import OutboxMessage
 from libs.temporal import TemporalConnection
 from services.intake.models import Application
 from services.intake.reconciler import VISIBILITY_CHUNK, TemporalWorkflowLookup, reconcile_once
 from services.intake.repository import OutboxRepository
-from services.intake.service_layer import submit_application
+from services.intake.service_layer import confirm_application, submit_application
 from tests.eventually import eventually
 from tests.integration.services.intake.conftest import (
     create_tables,
@@ -53,6 +51,7 @@ def temporal_lookup(client: Client) -> TemporalWorkflowLookup:
 async def sent_dossier(sessions: async_sessionmaker[AsyncSession]) -> UUID:
     """An accepted dossier whose submission the relay already published."""
     dossier_id = (await submit_application(sessions, candidate_form())).dossier_id
+    await confirm_application(sessions, dossier_id)
     async with sessions() as session, session.begin():
         outbox = OutboxRepository(session)
         row = await outbox.submission_of(dossier_id)
@@ -67,8 +66,8 @@ async def state(
     """(workflow_confirmed_at, outbox sent_at) of a dossier."""
     async with sessions() as session:
         application = await session.get(Application, dossier_id)
-        statement = select(OutboxMessage).where(col(OutboxMessage.key) == str(dossier_id))
-        row = (await session.exec(statement)).one()
+        row = await OutboxRepository(session).submission_of(dossier_id)
+        assert row is not None
     assert application is not None
     return application.workflow_confirmed_at, row.sent_at
 

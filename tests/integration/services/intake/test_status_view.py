@@ -7,6 +7,7 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from libs.kafka import create_broker, publish_event
+from libs.kafka_connection import KafkaConnection
 from libs.messages.common import Contact, DossierKind
 from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
 from libs.messages.topics import DOSSIER_EVENTS, INTAKE_STATUS_VIEW_DLQ
@@ -17,14 +18,14 @@ from tests.integration.services.intake.conftest import (
     records_keyed,
     running_intake,
 )
-from tests.unit.services.intake.forms import CANDIDATES, candidate_body
+from tests.unit.services.intake.forms import CANDIDATES, apply_confirmed, candidate_body
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def producer(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = create_broker(kafka_bootstrap, "intake-status-view-test-producer")
+    broker = create_broker(KafkaConnection(kafka_bootstrap), "intake-status-view-test-producer")
     await broker.start()
     try:
         yield broker
@@ -55,7 +56,9 @@ async def test_status_changes_appear_once_each_even_when_replayed(
 ) -> None:
     settings = intake_settings(database_url, kafka_bootstrap, OUTBOX_RELAY_ENABLED=False)
     async with running_intake(settings) as running:
-        accepted = (await running.client.post(CANDIDATES, json=candidate_body())).json()
+        accepted = await apply_confirmed(
+            running.client, running.intake, CANDIDATES, candidate_body()
+        )
         link = accepted["status_url"]
         first = status_changed(accepted["dossier_id"], 1, "Dossier complet")
         await publish_event(producer, DOSSIER_EVENTS, first)
@@ -86,7 +89,9 @@ async def test_an_unreadable_event_is_dead_lettered_and_the_next_one_still_shows
 ) -> None:
     settings = intake_settings(sqlite_url, kafka_bootstrap, OUTBOX_RELAY_ENABLED=False)
     async with running_intake(settings) as running:
-        accepted = (await running.client.post(CANDIDATES, json=candidate_body())).json()
+        accepted = await apply_confirmed(
+            running.client, running.intake, CANDIDATES, candidate_body()
+        )
         # Same key, so same partition: the good event is read only once the poison is dealt with.
         dossier_key = accepted["dossier_id"]
         poison = b'{"type": "DossierStatusChanged", "note": "not a whole event"}'

@@ -11,15 +11,17 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from libs.dossier_links import withdraw_url
 from libs.messages.applications import CandidateApplicationSubmitted, ProjectApplicationSubmitted
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from services.intake.bootstrap import bootstrap
-from tests.unit.services.intake.conftest import offline_settings
+from tests.unit.services.intake.conftest import LINK_KEYS, offline_settings
 from tests.unit.services.intake.forms import (
     CANDIDATES,
     PROJECTS,
     candidate_body,
+    confirm_email,
     project_body,
     served,
 )
@@ -75,8 +77,11 @@ async def submit(client: httpx.AsyncClient, kind: DossierKind) -> tuple[UUID, st
     )
     response = await client.post(path, json=body)
     assert response.status_code == 202
-    link = urlsplit(response.json()["status_url"])
-    return UUID(response.json()["dossier_id"]), f"{link.path}/withdraw?{link.query}"
+    dossier_id = UUID(response.json()["dossier_id"])
+    assert (await confirm_email(client, LINK_KEYS, dossier_id)).status_code == 303
+    # The e-mail's withdraw link (the status link's token cannot withdraw).
+    link = urlsplit(withdraw_url("https://x", LINK_KEYS, dossier_id))
+    return dossier_id, f"{link.path}/withdraw?{link.query}"
 
 
 def application_event(

@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -20,8 +20,10 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from deploy.local.engines import free_port
-from libs.dossier_links import access_token, status_url
+from libs.dossier_links import LinkKeys, Purpose, confirm_url, status_url, withdraw_url
 from libs.kafka import create_broker, publish_event
+from libs.kafka_connection import KafkaConnection
+from libs.messages.applications import ApplicationReceived
 from libs.messages.common import Contact, DossierKind, Language, Role
 from libs.messages.contract_events import ContractStatus, ContractStatusChanged, ContractTerms
 from libs.messages.dossier_events import (
@@ -29,7 +31,13 @@ from libs.messages.dossier_events import (
     DossierStatus,
     DossierStatusChanged,
 )
-from libs.messages.topics import CONTRACT_EVENTS, DOSSIER_EVENTS, NOTIFICATIONS_DLQ, Headers
+from libs.messages.topics import (
+    APPLICATIONS,
+    CONTRACT_EVENTS,
+    DOSSIER_EVENTS,
+    NOTIFICATIONS_DLQ,
+    Headers,
+)
 from services.notifications.app import create_app
 from services.notifications.settings import NotificationsSettings
 from tests.conftest import SmtpServer
@@ -41,7 +49,9 @@ pytestmark = pytest.mark.integration
 T = TypeVar("T")
 
 PUBLIC_INTAKE_URL = "https://candidater.eig.example.org"
-LINK_SECRET = "integration-link-secret"
+LINK_KEY = bytes(range(64, 96))
+LINK_SECRET = LINK_KEY.hex()
+LINK_KEYS = LinkKeys.single(LINK_KEY)
 PUBLIC_SELECTION_URL = "https://selection.eig.example.org"
 STAFF_EMAIL = "equipe-integration@example.org"
 PUBLIC_CONTRACTS_URL = "https://contrats.eig.example.org"
@@ -59,6 +69,7 @@ def settings_for(
         "DOSSIER_LINK_SECRET": LINK_SECRET,
         "NOTIFICATIONS_CONSUMER_GROUP": group_id,
         "NOTIFICATIONS_CONTRACTS_CONSUMER_GROUP": contracts_group(group_id),
+        "NOTIFICATIONS_APPLICATIONS_CONSUMER_GROUP": f"{group_id}-applications",
         "PUBLIC_CONTRACTS_URL": PUBLIC_CONTRACTS_URL,
         "NOTIFICATIONS_CREATE_TABLES": True,
         "PUBLIC_SELECTION_URL": PUBLIC_SELECTION_URL,
@@ -85,7 +96,7 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(scope="module")
 async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = create_broker(kafka_bootstrap, client_id="notifications-tests")
+    broker = create_broker(KafkaConnection(kafka_bootstrap), client_id="notifications-tests")
     await broker.start()
     yield broker
     await broker.stop()
@@ -162,7 +173,7 @@ class TestAcknowledgementEmail:
     ) -> None:
         settings = settings_for(kafka_bootstrap, database_url, smtp_server.port, group_id)
         event = dossier_received(Language.EN, DossierKind.PROJECT)
-        link = status_url(PUBLIC_INTAKE_URL, LINK_SECRET, event.dossier_id)
+        link = status_url(PUBLIC_INTAKE_URL, LINK_KEYS, event.dossier_id)
 
         async with running(create_app(settings)) as client:
             assert (await client.get("/readyz")).status_code == 200
@@ -180,6 +191,10 @@ class TestAcknowledgementEmail:
             text = mail.get_body(preferencelist=("plain",))
             assert text is not None
             assert link in text.get_content()
+            # The withdraw link has a token of its own: the status link cannot withdraw.
+            assert withdraw_url(PUBLIC_INTAKE_URL, LINK_KEYS, event.dossier_id) in (
+                text.get_content()
+            )
             assert text.get_content().index("Hello") < text.get_content().index("Bonjour")
 
             await publish_event(publisher, DOSSIER_EVENTS, event)  # redelivery / replay
@@ -188,6 +203,46 @@ class TestAcknowledgementEmail:
             assert len(mails_about(smtp_server, event.dossier_id)) == 1
             metrics = (await client.get("/metrics")).text
             assert 'eig_notifications_sent_total{template="received/project"}' in metrics
+
+
+class TestConfirmationRequest:
+    async def test_a_received_application_gets_its_confirmation_link_once(
+        self,
+        kafka_bootstrap: str,
+        sqlite_url: str,
+        smtp_server: SmtpServer,
+        publisher: KafkaBroker,
+        group_id: str,
+    ) -> None:
+        settings = settings_for(kafka_bootstrap, sqlite_url, smtp_server.port, group_id)
+        dossier_id = uuid4()
+        event = ApplicationReceived(
+            dossier_id=dossier_id,
+            kind=DossierKind.CANDIDATE,
+            title="technical_director",
+            contact=Contact(name="Camille Martin", email=f"c-{dossier_id.hex[:12]}@example.org"),
+            confirm_by=datetime.now(UTC) + timedelta(hours=72),
+        )
+        link = confirm_url(PUBLIC_INTAKE_URL, LINK_KEYS, dossier_id)
+
+        async with running(create_app(settings)):
+            await publish_event(publisher, APPLICATIONS, event)
+            [mail] = await eventually(lambda: _async(mails_about(smtp_server, dossier_id)))
+            await publish_event(publisher, APPLICATIONS, event)  # replayed
+            applications_group = f"{group_id}-applications"
+            await eventually(
+                lambda: group_caught_up(kafka_bootstrap, applications_group, APPLICATIONS)
+            )
+
+        assert mail["To"].addresses[0].addr_spec == event.contact.email
+        assert mail["Subject"] == (
+            "EIG — Confirmez votre adresse e-mail pour enregistrer votre candidature"
+        )
+        text = mail.get_body(preferencelist=("plain",))
+        assert text is not None
+        assert text.get_content().count(link) == 2  # French, then English
+        assert status_url(PUBLIC_INTAKE_URL, LINK_KEYS, dossier_id) not in text.get_content()
+        assert len(mails_about(smtp_server, dossier_id)) == 1
 
 
 class TestSelectionOutcomesAndReminders:
@@ -243,7 +298,7 @@ class TestSelectionOutcomesAndReminders:
             "EIG — Your application is shortlisted: invitation to an interview"
         )
         text = body_text(outcome_mail)
-        assert status_url(PUBLIC_INTAKE_URL, LINK_SECRET, shortlisted.dossier_id) in text
+        assert status_url(PUBLIC_INTAKE_URL, LINK_KEYS, shortlisted.dossier_id) in text
         assert text.index("We are pleased to invite you to an interview") < text.index(
             "Nous avons le plaisir de vous inviter à un entretien"
         )
@@ -321,7 +376,7 @@ class TestContractEmails:
         assert confirmation["Subject"] == "EIG — Your project contract is signed"
         assert confirmation["Content-Language"] == "en, fr"
         text = body_text(confirmation)
-        token = access_token(LINK_SECRET, signed.dossier_id)
+        token = LINK_KEYS.token(Purpose.READ, signed.dossier_id)
         pdf = f"{PUBLIC_CONTRACTS_URL}/api/v1/contracts/{signed.contract_id}/document.pdf"
         assert f"{pdf}?token={token}" in text
         assert "monthly net pay: €4,250.00" in text

@@ -9,12 +9,16 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlmodel import SQLModel
 from temporalio.testing import WorkflowEnvironment
 
 from libs.api_errors import install_error_handlers
 from libs.auth import DevTokenVerifier, write_dev_tokens
+from libs.database import create_engine, session_factory
 from libs.temporal import TemporalConnection
+from services.selection import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from services.selection.api import rounds
+from services.selection.service_layer import ReadModelRoundMembers
 from tests.event_sinks import RecordedEvents
 from tests.eventually import eventually
 from tests.unit.workflows.promotion.promotions import unique_promotion_number
@@ -42,6 +46,11 @@ async def api(temporal_dev_server: WorkflowEnvironment, tmp_path: Path) -> Async
     app.state.token_verifier = DevTokenVerifier(tmp_path / "dev-tokens.json")
     connection = TemporalConnection(client.service_client.config.target_host, client.namespace)
     app.state.promotions = TemporalPromotionDirectory(connection, task_queue)
+    # Who is in a round is selection's read model (ADR 15): an empty one, on SQLite.
+    engine = create_engine(f"sqlite:///{tmp_path / 'selection.db'}")
+    async with engine.begin() as connection_to_db:
+        await connection_to_db.run_sync(SQLModel.metadata.create_all)
+    app.state.round_members = ReadModelRoundMembers(session_factory(engine))
     app.include_router(rounds.router)
     # The dossier activities are never called here: a stand-in outbox is enough.
     worker = build_worker(client, task_queue, DossierActivities(RecordedEvents(), client))
@@ -49,6 +58,7 @@ async def api(temporal_dev_server: WorkflowEnvironment, tmp_path: Path) -> Async
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://selection") as http:
             yield Api(http, {"Authorization": f"Bearer {tokens['admin']}"})
+    await engine.dispose()
 
 
 async def test_a_created_promotion_is_listed_with_its_seats_and_takes_new_rounds(api: Api) -> None:

@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from libs.kafka import create_broker, publish_event
+from libs.kafka_connection import KafkaConnection
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
 from libs.messages.topics import APPLICATIONS, DOSSIER_EVENTS
@@ -41,7 +42,9 @@ def applied(event: str) -> float:
 
 @pytest.fixture
 async def producer(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = create_broker(kafka_bootstrap, client_id=f"selection-tests-{uuid.uuid4()}")
+    broker = create_broker(
+        KafkaConnection(kafka_bootstrap), client_id=f"selection-tests-{uuid.uuid4()}"
+    )
     await broker.connect()
     try:
         yield broker
@@ -81,7 +84,7 @@ class TestReadModelFromKafka:
             async def listed() -> list[dict[str, Any]]:
                 response = await client.get(
                     "/api/v1/dossiers",
-                    params={"round_id": "7-candidate-test", "q": "civic tech"},
+                    params={"round_id": "7-candidate-test", "q": "camille martin"},
                     headers={"Authorization": f"Bearer {tokens['staff']}"},
                 )
                 items: list[dict[str, Any]] = response.json()["items"]

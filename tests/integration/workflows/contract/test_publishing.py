@@ -15,6 +15,7 @@ from temporalio.testing import ActivityEnvironment
 
 from libs.database import create_engine, session_factory
 from libs.kafka import create_broker
+from libs.kafka_connection import KafkaConnection
 from libs.messages.contract_events import (
     ContractEvent,
     ContractOfferReminderDue,
@@ -39,7 +40,9 @@ EVENTS: TypeAdapter[ContractEvent] = TypeAdapter(ContractEvent)
 
 @pytest.fixture
 async def broker(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = create_broker(kafka_bootstrap, client_id=f"contract-tests-{uuid.uuid4()}")
+    broker = create_broker(
+        KafkaConnection(kafka_bootstrap), client_id=f"contract-tests-{uuid.uuid4()}"
+    )
     await broker.connect()
     try:
         yield broker
@@ -89,7 +92,7 @@ async def test_contract_events_go_to_the_contract_topic_keyed_by_dossier(
         )
     relay = OutboxRelay(
         sessions,
-        KafkaRecordPublisher(broker),
+        KafkaRecordPublisher(lambda: broker),  # already connected: the fixture closes it
         signal,
         metrics=OUTBOX_METRICS,
         skip_locked=False,

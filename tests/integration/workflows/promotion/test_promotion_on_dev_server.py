@@ -7,13 +7,16 @@ task queue call those activities.
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
-from temporalio.client import Client
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -35,8 +38,12 @@ from tests.unit.workflows.promotion.promotions import (
 from workflows.dossier.models import DossierSnapshot, dossier_workflow_id
 from workflows.dossier.workflows import DOSSIER_WORKFLOWS, DossierWorkflow
 from workflows.promotion.models import (
+    ADD_ROUND,
+    ENROL_IN_ROUND,
     ContractNumberInput,
-    RoundDetail,
+    PromotionInput,
+    RoundPlan,
+    RoundRef,
     SeatInput,
     promotion_workflow_id,
 )
@@ -172,37 +179,115 @@ class TestSeats:
         assert sorted(result.granted for result in late) == [False, True]
 
 
-class TestLeavingTheRounds:
-    async def test_a_withdrawn_dossier_is_no_longer_in_its_round(
+class TestEnrolment:
+    """Dossiers find their round without a write to the promotion (ADR 15)."""
+
+    async def test_a_dossier_joins_its_round_and_the_promotion_records_nothing(
         self, process: RunningProcess, temporal_dev_server: WorkflowEnvironment
     ) -> None:
         number = process.settings.CURRENT_PROMOTION_NUMBER
-        dossier = sample_dossier(DossierKind.CANDIDATE, promotion_number=number)
-        handle = await temporal_dev_server.client.start_workflow(
-            DOSSIER_WORKFLOWS[DossierKind.CANDIDATE].run,
-            dossier,
-            id=dossier_workflow_id(dossier.dossier_id),
+        events_before = await recorded_events(process.promotion)
+        dossiers = [
+            await start_dossier(temporal_dev_server.client, process, DossierKind.CANDIDATE, number)
+            for _ in range(5)
+        ]
+
+        snapshots = [await eventually(enrolled(handle), timeout=30) for handle in dossiers]
+
+        rounds = {snapshot.round.round_id for snapshot in snapshots if snapshot and snapshot.round}
+        calendar = await process.promotion.query(PromotionWorkflow.calendar)
+        assert rounds == {
+            min(
+                (ref for ref in calendar if ref.kind == DossierKind.CANDIDATE),
+                key=lambda ref: ref.cutoff_at,
+            ).round_id
+        }
+        assert await recorded_events(process.promotion) == events_before
+        for handle in dossiers:
+            await act(handle, "withdraw", actor="applicant")
+
+    async def test_a_dossier_that_found_no_round_is_told_when_one_opens(
+        self, process: RunningProcess, temporal_dev_server: WorkflowEnvironment
+    ) -> None:
+        client = temporal_dev_server.client
+        number = unique_promotion_number()
+        promotion = await client.start_workflow(
+            PromotionWorkflow.run,
+            PromotionInput(number=number, year=2026, seat_cap=30),
+            id=promotion_workflow_id(number),
             task_queue=process.settings.TEMPORAL_TASK_QUEUE,
         )
+        try:
+            handle = await start_dossier(client, process, DossierKind.CANDIDATE, number)
+            # Its enrolment answered "no round": it waits, listed nowhere in the promotion.
+            await eventually(enrolment_answered(handle), timeout=30)
+            assert (await handle.query(DossierWorkflow.snapshot)).round is None
+            now = datetime.now(UTC)
+            plan = RoundPlan(
+                round_id=f"{number}-candidate-late",
+                kind=DossierKind.CANDIDATE,
+                cutoff_at=now + timedelta(days=30),
+                deliberation_at=now + timedelta(days=44),
+            )
 
-        async def enrolled() -> DossierSnapshot | None:
-            snapshot = await handle.query(DossierWorkflow.snapshot)
-            return snapshot if snapshot.round is not None else None
+            await promotion.execute_update(ADD_ROUND, plan, result_type=RoundRef)
 
-        snapshot = await eventually(enrolled, timeout=30)
-        assert snapshot is not None and snapshot.round is not None
-        round_id = snapshot.round.round_id
+            snapshot = await eventually(enrolled(handle), timeout=60)
+            assert snapshot is not None and snapshot.round is not None
+            assert snapshot.round.round_id == plan.round_id
+            await act(handle, "withdraw", actor="applicant")
+        finally:
+            with suppress(RPCError):
+                await promotion.terminate()
 
-        async def listed() -> RoundDetail | None:
-            return await process.promotion.query(PromotionWorkflow.round_detail, round_id)
 
-        before = await listed()
-        await act(handle, "withdraw", actor="applicant")
-        await handle.result()
-        after = await listed()
+async def recorded_events(promotion: PromotionHandle) -> int:
+    """Events other than workflow tasks: updates, timers, signals (what enrolling would add)."""
+    tasks = {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    }
+    history = await promotion.fetch_history()
+    return sum(event.event_type not in tasks for event in history.events)
 
-        assert before is not None and dossier.dossier_id in before.dossier_ids
-        assert after is not None and dossier.dossier_id not in after.dossier_ids
+
+async def start_dossier(
+    client: Client, process: RunningProcess, kind: DossierKind, number: int
+) -> WorkflowHandle[Any, Any]:
+    dossier = sample_dossier(kind, promotion_number=number)
+    return await client.start_workflow(
+        DOSSIER_WORKFLOWS[kind].run,
+        dossier,
+        id=dossier_workflow_id(dossier.dossier_id),
+        task_queue=process.settings.TEMPORAL_TASK_QUEUE,
+    )
+
+
+def enrolled(handle: WorkflowHandle[Any, Any]) -> Callable[[], Awaitable[DossierSnapshot | None]]:
+    async def probe() -> DossierSnapshot | None:
+        snapshot: DossierSnapshot = await handle.query(DossierWorkflow.snapshot)
+        return snapshot if snapshot.round is not None else None
+
+    return probe
+
+
+def enrolment_answered(handle: WorkflowHandle[Any, Any]) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        history = await handle.fetch_history()
+        scheduled = {
+            event.event_id
+            for event in history.events
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+            and event.activity_task_scheduled_event_attributes.activity_type.name == ENROL_IN_ROUND
+        }
+        return any(
+            event.activity_task_completed_event_attributes.scheduled_event_id in scheduled
+            for event in history.events
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+        )
+
+    return probe
 
 
 class TestContractNumbers:

@@ -48,9 +48,30 @@ class TestOutbox:
             "40 rows pending, the oldest for 7m05s (last error: Boom)"
         )
 
+    def test_a_stuck_backlog_says_which_process_holds_its_rows(self) -> None:
+        status = OutboxStatus(
+            pending=12,
+            oldest_pending_at=ago(minutes=6),
+            pending_by_origin={"workflows": 2, "intake": 10},
+        ).assessed(LIMITS, NOW)
+        assert status.problems[0].message == (
+            "12 rows pending (intake 10, workflows 2), the oldest for 6m00s"
+        )
+
     def test_failures_without_an_old_row_are_a_warning(self) -> None:
         status = OutboxStatus(pending=1, oldest_pending_at=ago(seconds=10), failing=1)
         assert levels(status) == [Level.WARNING]
+
+    def test_a_failing_relay_names_the_whole_backlog_behind_its_first_row(self) -> None:
+        """During a broker outage the relay tries one row per round: the warning says how
+        many wait and since when, not only that one row failed."""
+        status = OutboxStatus(
+            pending=40, oldest_pending_at=ago(seconds=17), failing=1, last_error="Unreachable"
+        ).assessed(LIMITS, NOW)
+        assert status.problems[0].message == (
+            "40 rows pending, the oldest for 17s; publishing fails (1 tried, last error: "
+            "Unreachable)"
+        )
 
 
 def group(name: str, lag: int, *, oldest: datetime | None = None, members: int = 1) -> GroupLag:

@@ -30,6 +30,9 @@ class Recorder:
     async def __call__(self, topic: str, record: EventRecord) -> None:
         self.keys.append(record.key.decode())
 
+    async def reset(self) -> None:
+        pass
+
 
 def relay_metrics() -> RelayMetrics:
     registry = CollectorRegistry()
@@ -39,6 +42,7 @@ def relay_metrics() -> RelayMetrics:
         published=Counter("published", "", registry=registry),
         failures=Counter("failures", "", registry=registry),
         republished=Counter("republished", "", registry=registry),
+        producer_resets=Counter("producer_resets", "", registry=registry),
     )
 
 

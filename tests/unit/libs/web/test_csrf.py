@@ -138,6 +138,18 @@ class TestForgedRequests:
         assert refused(response)
         assert counter.accepted == 0
 
+    async def test_an_opaque_origin_the_browser_says_is_same_origin_passes_with_the_token(
+        self, client: httpx.AsyncClient, counter: Counter
+    ) -> None:
+        # What Chromium sends from a page served with Referrer-Policy: no-referrer.
+        token = await form_token(client)
+        headers = {**FORM_HEADERS, "Origin": "null", "Sec-Fetch-Site": "same-origin"}
+        response = await client.post(
+            "/form", data={CSRF_FIELD: token, "name": "a"}, headers=headers
+        )
+        assert response.status_code < 400
+        assert counter.accepted == 1
+
     async def test_the_refusal_page_links_back_to_the_form_in_the_layout(
         self, client: httpx.AsyncClient
     ) -> None:

@@ -73,13 +73,13 @@ class TestPagesForBrowsers:
     async def test_an_unhandled_error_is_a_500_page_whose_reference_is_in_the_log(
         self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
     ) -> None:
-        with caplog.at_level(logging.ERROR, logger="libs.web.error_pages"):
+        with caplog.at_level(logging.ERROR, logger="libs.api_errors"):
             response = await client.get("/fails?token=secret-token", headers=PAGE)
         assert response.status_code == 500
         assert title(response) == "Erreur inattendue"
         match = re.search(r'<code id="error-id">([0-9a-f]{12})</code>', response.text)
         assert match is not None
-        [record] = [r for r in caplog.records if r.name == "libs.web.error_pages"]
+        [record] = [r for r in caplog.records if r.name == "libs.api_errors"]
         assert match.group(1) in record.getMessage()
         assert "secret-token" not in record.getMessage()  # the query may hold a private token
         assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY

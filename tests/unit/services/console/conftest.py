@@ -9,9 +9,9 @@ import pytest
 
 from libs.auth import DevTokenVerifier
 from libs.config import Environment
-from libs.web.csrf import CSRF_COOKIE
 from services.console.app import create_app
 from services.console.bootstrap import Console, bootstrap
+from services.console.pages import CONSOLE_CSRF_COOKIE
 from services.console.settings import ConsoleSettings
 from tests.unit.services.console.fakes import FakeStaffApi
 
@@ -44,7 +44,7 @@ async def browser(console: Console) -> AsyncIterator[httpx.AsyncClient]:
 
 def csrf_token(browser: httpx.AsyncClient) -> str:
     """The token of the browser's CSRF cookie: every form of the page carries the same."""
-    return str(browser.cookies[CSRF_COOKIE])
+    return str(browser.cookies[CONSOLE_CSRF_COOKIE])
 
 
 async def sign_in(

@@ -10,7 +10,9 @@ from starlette.requests import Request
 from libs.auth import StaffRole
 from libs.messages.common import DossierKind
 from libs.messages.dossier_events import DossierStatus
+from libs.web.csrf import CSRF_COOKIE, CsrfTokens
 from services.console.bootstrap import Console
+from services.console.pages import CONSOLE_CSRF_COOKIE
 from services.console.sessions import SESSION_COOKIE
 from services.selection.schemas import TimelineItem
 from tests.unit.services.console.conftest import post_form, sign_in
@@ -86,6 +88,22 @@ class TestSignIn:
 
         assert response.status_code == 303
         assert (await browser.get("/console/")).status_code == 303
+
+    async def test_an_applicant_page_s_cookie_on_the_same_host_leaves_the_console_s_forms_working(
+        self, browser: httpx.AsyncClient
+    ) -> None:
+        """Cookies are per host, not per port: intake's and contracts' ``eig_csrf`` (signed
+        with the link secret) lands beside the console's own and must not replace it."""
+        await sign_in(browser)
+        await browser.get("/console/")
+        applicant_token = CsrfTokens.derived("the applicant pages' key").new()
+        browser.cookies.set(CSRF_COOKIE, applicant_token, domain="console.test")
+
+        response = await post_form(browser, "/console/", "/console/deconnexion", {})
+
+        assert response.status_code == 303
+        assert browser.cookies[CSRF_COOKIE] == applicant_token  # the console leaves it alone
+        assert CONSOLE_CSRF_COOKIE != CSRF_COOKIE
 
     async def test_an_idle_session_is_over(
         self, browser: httpx.AsyncClient, console: Console
@@ -173,22 +191,49 @@ class TestDossierList:
     ) -> None:
         await sign_in(browser)
 
-        page = await browser.get("/console/dossiers?status=lost&page=0")
+        page = await browser.get("/console/dossiers?status=lost&curseur=" + "x" * 1001)
 
         assert page.status_code == 422
         assert 'href="#field-status"' in page.text
-        assert 'href="#field-page"' in page.text
+        assert 'href="#field-curseur"' in page.text
 
-    async def test_pages_of_twenty_five_with_links_to_the_next(
+    async def test_pages_of_twenty_five_with_links_to_the_next_and_back(
         self, browser: httpx.AsyncClient, api: FakeStaffApi
     ) -> None:
         api.dossiers = [summary(f"Dossier {number:02}") for number in range(30)]
         await sign_in(browser)
 
-        second = (await browser.get("/console/dossiers?tab=tous&sort=title&page=2")).text
+        first = (await browser.get("/console/dossiers?tab=tous&sort=title")).text
+        assert 'href="/console/dossiers?sort=title&amp;tab=tous&amp;curseur=at:25"' in first
+        assert 'aria-disabled="true" role="link">Page précédente' in first
+        second = (await browser.get("/console/dossiers?tab=tous&sort=title&curseur=at:25")).text
 
         assert "Dossier 25" in second and "Dossier 24" not in second
-        assert "page 2 / 2" in second
+        assert "curseur=at:0" in second  # the previous page
+        _, _, query = [call for call in api.calls if call[0] == "list"][-4]
+        assert query.cursor == "at:25"
+
+    async def test_the_other_tabs_ask_for_their_totals_alone(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        api.dossiers = [summary("Open one")]
+        await sign_in(browser)
+
+        await browser.get("/console/dossiers")
+
+        limits = sorted(query.limit for kind, _, query in api.calls if kind == "list")
+        assert limits == [0, 0, 0, 25]
+
+    async def test_a_capped_total_reads_a_thousand_plus(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        api.dossiers = [summary("Open one")]
+        api.capped_totals = True
+        await sign_in(browser)
+
+        page = (await browser.get("/console/dossiers?q=one")).text
+
+        assert "1\u00a0000+ dossier(s)" in page
 
     async def test_the_csv_export_holds_the_filtered_rows(
         self, browser: httpx.AsyncClient, api: FakeStaffApi
@@ -219,9 +264,32 @@ class TestDossierPage:
         page = (await browser.get(f"/console/dossiers/{dossier.dossier_id}")).text
 
         assert "Lovelace" in page
+        assert "<dt>Prénom</dt>" in page and "first_name" not in page  # the form's labels
         assert f'action="/console/dossiers/{dossier.dossier_id}/actions/record_review"' in page
         assert "actions/withdraw" not in page  # the applicant's action
         assert 'id="field-record_review-outcome"' in page
+
+    async def test_each_role_is_offered_only_the_actions_its_api_would_take(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        dossier = summary("Ada")
+        api.dossiers = [dossier]
+        api.allowed[dossier.dossier_id] = ["record_defence", "record_decision"]
+        path = f"/console/dossiers/{dossier.dossier_id}"
+        shown = {}
+        for role in ("staff", "evaluator", "jury", "admin"):
+            await sign_in(browser, role=role)
+            page = (await browser.get(path)).text
+            shown[role] = [
+                action for action in api.allowed[dossier.dossier_id] if f"actions/{action}" in page
+            ]
+
+        assert shown == {
+            "staff": ["record_defence"],
+            "evaluator": [],
+            "jury": ["record_decision"],
+            "admin": ["record_defence", "record_decision"],
+        }
 
     async def test_an_action_goes_through_the_api_then_back_to_the_page(
         self, browser: httpx.AsyncClient, api: FakeStaffApi
@@ -407,3 +475,6 @@ class TestTimeline:
 
         timeline = page[page.index('id="timeline"') :]
         assert "Camille Martin" in timeline and "dev-staff-camille" in timeline
+        # The action and its outcome by their labels, not the API's names.
+        assert "Examiner la candidature (Présélectionné (entretien))" in timeline
+        assert "record_review" not in timeline

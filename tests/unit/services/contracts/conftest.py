@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from libs.auth import write_dev_tokens
 from libs.config import Environment
-from libs.dossier_links import access_token
+from libs.dossier_links import Purpose
 from libs.messages.contract_events import ContractStatus
 from services.contracts.app import create_app
 from services.contracts.bootstrap import Contracts, bootstrap
@@ -113,9 +113,11 @@ def bearer(tokens: dict[str, str], role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[role]}"}
 
 
-def link_token(contracts: Contracts, story: ContractStory) -> str:
-    """The EIG's private-link token: the one of their dossier."""
-    return access_token(contracts.link_secret, story.dossier_id)
+def link_token(
+    contracts: Contracts, story: ContractStory, purpose: Purpose = Purpose.ANSWER_OFFER
+) -> str:
+    """The EIG's private-link token (of their dossier): the offer link's, unless told."""
+    return contracts.link_keys.token(purpose, story.dossier_id)
 
 
 async def seed(

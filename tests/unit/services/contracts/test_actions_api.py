@@ -5,7 +5,9 @@ import uuid
 import httpx
 import pytest
 
+from libs.auth import StaffRole, dev_signing_key, mint_dev_token
 from libs.messages.contract_events import ContractStatus
+from services.contracts.bootstrap import Contracts
 from tests.unit.services.contracts.conftest import FakeContractWorkflows, bearer
 from workflows.client_errors import (
     ActionNotAllowed,
@@ -52,6 +54,28 @@ class TestApplying:
             "start-1",
         )
         assert request.payload == START
+
+    async def test_an_action_carries_its_actor_s_display_name(
+        self, client: httpx.AsyncClient, contracts: Contracts, workflows: FakeContractWorkflows
+    ) -> None:
+        """The console's sign-in mints a token with the person's name: the timeline shows it."""
+        key = dev_signing_key(contracts.settings.dev_signing_key_file, create=True)
+        assert key is not None
+        token = mint_dev_token(
+            key,
+            subject="dev-admin-dominique",
+            name="Dominique Admin",
+            roles=frozenset({StaffRole.ADMIN}),
+            lifetime_seconds=60,
+        )
+
+        response = await client.post(
+            url("countersign"), json={}, headers={"Authorization": f"Bearer {token}"}
+        )
+
+        assert response.status_code == 200, response.text
+        [(_, request, _)] = workflows.calls
+        assert (request.actor, request.actor_name) == ("dev-admin-dominique", "Dominique Admin")
 
     async def test_without_an_idempotency_key_each_request_gets_its_own_update_id(
         self, client: httpx.AsyncClient, tokens: dict[str, str], workflows: FakeContractWorkflows

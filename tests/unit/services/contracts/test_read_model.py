@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from libs.messages.contract_events import ContractStatus
+from libs.messages.contract_events import ContractStatus, ContractStatusChanged
 from services.contracts.bootstrap import Contracts
 from services.contracts.models import ContractRecord, ContractTimelineRecord
 from services.contracts.read_model import record_contract_event
@@ -100,6 +100,42 @@ class TestStatusChanges:
 
         record = await row(contracts, story.contract_id)
         assert (record.status, record.version, record.start_on) == ("renewed", 2, second.start_on)
+
+
+class TestActors:
+    async def test_the_actor_s_display_name_reaches_the_timeline(
+        self, contracts: Contracts
+    ) -> None:
+        story = ContractStory()
+        signed = story.changed(
+            ContractStatus.SIGNED,
+            at=T0,
+            action="countersign",
+            actor="dev-admin-dominique",
+            actor_name="Dominique Admin",
+        )
+
+        await record_contract_event(contracts.sessions, signed)
+
+        [entry] = await timeline(contracts, story.contract_id)
+        assert (entry.actor, entry.actor_name) == ("dev-admin-dominique", "Dominique Admin")
+
+    async def test_a_version_1_event_is_read_with_an_empty_display_name(
+        self, contracts: Contracts
+    ) -> None:
+        story = ContractStory()
+        body = story.changed(ContractStatus.OFFER_SENT, at=T0, actor="dev-staff").model_dump(
+            mode="json"
+        )
+        del body["actor_name"]
+        body["schema_version"] = 1
+        old = ContractStatusChanged.model_validate(body)
+
+        await record_contract_event(contracts.sessions, old)
+
+        [entry] = await timeline(contracts, story.contract_id)
+        assert (entry.actor, entry.actor_name) == ("dev-staff", "")
+        assert story.changed(ContractStatus.OFFER_SENT, at=T0).schema_version == 2
 
 
 class TestRemindersAndRenewals:

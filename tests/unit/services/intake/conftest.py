@@ -20,10 +20,17 @@ def offline_settings(database_url: str, **overrides: Any) -> IntakeSettings:
         "PUBLIC_INTAKE_URL": "https://candidatures.eig.example",
         "OUTBOX_RELAY_ENABLED": False,
         "STATUS_VIEW_ENABLED": False,
+        "PUBLIC_RESULTS_ENABLED": False,
         "RECONCILER_ENABLED": False,
+        # Tests send many applications for one address: the limits have tests of their own.
+        "RATE_LIMIT_ENABLED": False,
         **overrides,
     }
     return IntakeSettings(_env_file=None, **values)
+
+
+LINK_KEYS = offline_settings("sqlite://").link_keys
+"""The keys of :func:`offline_settings`' intake: tests build the links the e-mails carry."""
 
 
 @pytest.fixture

@@ -10,12 +10,14 @@ from uuid import UUID
 
 import httpx
 
+from libs.dossier_links import LinkKeys, confirm_url, status_url
 from libs.messages.applications import CandidateApplication
 from libs.messages.common import Contact, DossierKind
 from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
 from services.intake.app import create_app
 from services.intake.bootstrap import Intake
 from services.intake.schemas import CANDIDATE_EXAMPLE, PROJECT_EXAMPLE
+from tests.html_forms import BROWSER_ACCEPT, FORM_POST, hidden
 
 CANDIDATES = "/api/v1/applications/candidates"
 PROJECTS = "/api/v1/applications/projects"
@@ -62,3 +64,29 @@ async def served(intake: Intake) -> AsyncIterator[httpx.AsyncClient]:
         ) as client,
     ):
         yield client
+
+
+async def confirm_email(
+    client: httpx.AsyncClient, keys: LinkKeys, dossier_id: UUID | str
+) -> httpx.Response:
+    """What the applicant does with the first e-mail's link (made with intake's ``keys``):
+    open the page, press its button (the POST's 303, not followed)."""
+    path = confirm_url("", keys, UUID(str(dossier_id)))
+    page = await client.get(path, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200, page.text
+    token = hidden(page.text, "csrf_token")
+    return await client.post(path, data={"csrf_token": token}, headers=FORM_POST)
+
+
+async def apply_confirmed(
+    client: httpx.AsyncClient, intake: Intake, path: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply, confirm the e-mail address; the 202's body with the ``status_url`` the second
+    e-mail carries."""
+    response = await client.post(path, json=body)
+    assert response.status_code == 202, response.text
+    accepted: dict[str, Any] = response.json()
+    confirmed = await confirm_email(client, intake.link_keys, accepted["dossier_id"])
+    assert confirmed.status_code == 303, confirmed.text
+    link = status_url(intake.settings.PUBLIC_INTAKE_URL, intake.link_keys, accepted["dossier_id"])
+    return accepted | {"status_url": link}

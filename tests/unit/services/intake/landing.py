@@ -10,6 +10,7 @@ from libs.messages.common import DossierKind
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.promotion_calendar import PromotionOutlook, PromotionUnavailable
 from tests.unit.services.intake.conftest import offline_settings
+from workflows.dossier.client import DossierWorkflows
 from workflows.promotion.models import RoundRef, RoundState, SeatsSummary
 
 HOSTING = "Hébergeur de test SAS, 1 rue de l’Exemple, 75000 Paris"
@@ -53,7 +54,11 @@ def sample_outlook(now: datetime | None = None) -> PromotionOutlook:
 
 
 async def intake_with_pages(
-    database: Path, calendar: InMemoryPromotionCalendar, **settings: object
+    database: Path,
+    calendar: InMemoryPromotionCalendar,
+    *,
+    dossier_workflows: DossierWorkflows | None = None,
+    **settings: object,
 ) -> Intake:
     intake = bootstrap(
         offline_settings(
@@ -63,6 +68,7 @@ async def intake_with_pages(
             **settings,
         ),
         promotion_calendar=calendar,
+        dossier_workflows=dossier_workflows,
     )
     async with intake.engine.begin() as connection:
         await connection.run_sync(SQLModel.metadata.create_all)

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from sqlmodel import func, select
 
 from libs.database import transaction
@@ -17,6 +19,8 @@ from services.intake.app import create_app
 from services.intake.bootstrap import Intake
 from services.intake.models import Application
 from services.intake.schemas import CandidateApplicationCreate, ProjectApplicationCreate
+from tests.html_forms import hidden
+from tests.tracing import named, trace_id_of, traceparent_trace_id
 from tests.unit.services.intake.landing import (
     InMemoryPromotionCalendar,
     intake_with_pages,
@@ -71,12 +75,6 @@ async def client(intake: Intake) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(intake=intake))
     async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
         yield client
-
-
-def hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert match is not None, name
-    return match.group(1)
 
 
 async def shown(client: httpx.AsyncClient, path: str) -> tuple[str, dict[str, str]]:
@@ -277,3 +275,21 @@ class TestWhatABrowserShouldNeverSend:
         response = await client.post("/candidater", data=posted, headers=PAGE)
         assert response.status_code == 413
         assert "<h1>Envoi trop volumineux</h1>" in response.text
+
+
+class TestTheTraceOfASubmittedForm:
+    async def test_the_outbox_row_continues_the_browser_s_request_span(
+        self, client: httpx.AsyncClient, intake: Intake, spans: InMemorySpanExporter
+    ) -> None:
+        _, fields = await shown(client, "/candidater")
+        response = await client.post("/candidater", data={**CANDIDATE, **fields}, headers=PAGE)
+        assert response.status_code == 303
+
+        async with transaction(intake.sessions) as session:
+            row = (await session.exec(select(OutboxMessage))).one()
+        [request] = named(spans.get_finished_spans(), "POST /candidater")
+        assert request.kind == SpanKind.SERVER
+        assert row.traceparent is not None
+        assert traceparent_trace_id(row.traceparent) == trace_id_of(request)
+        assert request.attributes is not None
+        assert request.attributes["eig.dossier_id"] == str(row.key)

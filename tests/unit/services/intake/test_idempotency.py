@@ -3,11 +3,13 @@
 import asyncio
 import json
 import uuid
+from uuid import UUID
 
 import httpx
 import pytest
 from sqlmodel import select
 
+from libs.dossier_links import Purpose
 from libs.outbox.models import OutboxMessage
 from services.intake.bootstrap import Intake
 from services.intake.models import Application, IdempotencyRecord
@@ -54,10 +56,11 @@ class TestSameKeySameBody:
         self, client: httpx.AsyncClient, intake: Intake
     ) -> None:
         response = await client.post(CANDIDATES, json=candidate_body(), headers=key_header())
-        token = response.json()["status_url"].split("token=")[1]
+        dossier_id = UUID(response.json()["dossier_id"])
         async with intake.sessions() as session:
             record = (await session.exec(select(IdempotencyRecord))).one()
-        assert token not in json.dumps(record.response)
+        for purpose in Purpose:
+            assert intake.link_keys.token(purpose, dossier_id) not in json.dumps(record.response)
         assert len(record.request_sha256) == 64
 
     async def test_concurrent_identical_requests_make_one_dossier(

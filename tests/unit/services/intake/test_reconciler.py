@@ -4,14 +4,15 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlmodel import select
-
+from libs.operations.reconciler import collect_reconciler
+from libs.operations.report import Level, Thresholds
 from libs.outbox.models import OutboxMessage
+from services.intake import metrics
 from services.intake.bootstrap import Intake
 from services.intake.models import Application
 from services.intake.reconciler import reconcile_once
 from services.intake.repository import OutboxRepository
-from services.intake.service_layer import submit_application
+from services.intake.service_layer import confirm_application, submit_application
 from tests.unit.services.intake.forms import candidate_form
 from workflows.dossier.models import dossier_workflow_id
 
@@ -34,14 +35,21 @@ class FakeTemporal:
 
 
 async def new_dossier(intake: Intake, *, sent: bool) -> UUID:
+    """A confirmed application (an unconfirmed one has no workflow to expect)."""
     dossier_id = (await submit_application(intake.sessions, candidate_form())).dossier_id
+    await confirm_application(intake.sessions, dossier_id)
     if sent:
-        async with intake.sessions() as session, session.begin():
-            outbox = OutboxRepository(session)
-            row = await outbox.submission_of(dossier_id)
-            assert row is not None and row.id is not None
-            await outbox.mark_sent([row.id], datetime.now(UTC))
+        await relay(intake, dossier_id)
     return dossier_id
+
+
+async def relay(intake: Intake, dossier_id: UUID) -> None:
+    """What the outbox relay does: the submission marked sent now."""
+    async with intake.sessions() as session, session.begin():
+        outbox = OutboxRepository(session)
+        row = await outbox.submission_of(dossier_id)
+        assert row is not None and row.id is not None
+        await outbox.mark_sent([row.id], datetime.now(UTC))
 
 
 async def application(intake: Intake, dossier_id: UUID) -> Application:
@@ -53,9 +61,8 @@ async def application(intake: Intake, dossier_id: UUID) -> Application:
 
 async def submission(intake: Intake, dossier_id: UUID) -> OutboxMessage:
     async with intake.sessions() as session:
-        found = (
-            await session.exec(select(OutboxMessage).where(OutboxMessage.key == str(dossier_id)))
-        ).one()
+        found = await OutboxRepository(session).submission_of(dossier_id)
+    assert found is not None
     return found
 
 
@@ -136,6 +143,17 @@ class TestReconcileOnce:
         assert report.checked == 0
         assert temporal.asked == []
 
+    async def test_an_application_whose_address_is_not_confirmed_is_not_expected_to_start(
+        self, intake: Intake
+    ) -> None:
+        await submit_application(intake.sessions, candidate_form())
+        temporal = FakeTemporal()
+
+        report = await reconcile_once(intake.sessions, temporal, grace=GRACE, now=later())
+
+        assert report.checked == 0
+        assert temporal.asked == []
+
     async def test_temporal_unreachable_changes_nothing(self, intake: Intake) -> None:
         dossier_id = await new_dossier(intake, sent=True)
 
@@ -147,3 +165,51 @@ class TestReconcileOnce:
         assert (report.checked, report.republished) == (0, 0)
         assert (await submission(intake, dossier_id)).sent_at is not None
         assert (await application(intake, dossier_id)).workflow_confirmed_at is None
+
+
+class TestBoundedRepublishing:
+    async def test_a_dossier_is_given_up_on_after_its_last_republish_and_reported(
+        self, intake: Intake
+    ) -> None:
+        dossier_id = await new_dossier(intake, sent=True)
+        temporal = FakeTemporal()
+        given_up_before = metrics.RECONCILER_GIVEN_UP._value.get()
+
+        rounds = []
+        for _ in range(3):
+            rounds.append(
+                await reconcile_once(
+                    intake.sessions, temporal, grace=GRACE, max_republishes=2, now=later()
+                )
+            )
+            await relay(intake, dossier_id)
+        after = await reconcile_once(
+            intake.sessions, temporal, grace=GRACE, max_republishes=2, now=later()
+        )
+
+        assert [(r.republished, r.given_up) for r in rounds] == [(1, 0), (1, 0), (0, 1)]
+        assert after.checked == 0  # no longer looked up nor republished
+        found = await application(intake, dossier_id)
+        assert found.republish_count == 2 and found.reconcile_given_up_at is not None
+        assert metrics.RECONCILER_GIVEN_UP._value.get() == given_up_before + 1
+        status = await collect_reconciler(intake.sessions)
+        assert (status.given_up, status.given_up_dossiers) == (1, [dossier_id])
+        problems = status.assess(Thresholds(), datetime.now(UTC))
+        assert [problem.level for problem in problems if str(dossier_id) in problem.message] == [
+            Level.STUCK
+        ]
+
+    async def test_the_last_republish_gets_its_grace_period_before_giving_up(
+        self, intake: Intake
+    ) -> None:
+        dossier_id = await new_dossier(intake, sent=True)
+        temporal = FakeTemporal()
+        await reconcile_once(intake.sessions, temporal, grace=GRACE, max_republishes=1, now=later())
+
+        # Republished, not relayed yet: the bridge has not had its chance.
+        waiting = await reconcile_once(
+            intake.sessions, temporal, grace=GRACE, max_republishes=1, now=later()
+        )
+
+        assert (waiting.given_up, waiting.awaiting_delivery) == (0, 1)
+        assert (await application(intake, dossier_id)).reconcile_given_up_at is None

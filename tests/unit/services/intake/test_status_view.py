@@ -5,14 +5,20 @@ from uuid import uuid4
 
 from services.intake.bootstrap import Intake
 from services.intake.read_model import record_dossier_event
-from services.intake.service_layer import dossier_status, submit_application
+from services.intake.service_layer import (
+    confirm_application,
+    dossier_status,
+    submit_application,
+)
 from tests.unit.services.intake.forms import candidate_form, status_changed
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 async def new_dossier(intake: Intake):
-    return (await submit_application(intake.sessions, candidate_form())).dossier_id
+    dossier_id = (await submit_application(intake.sessions, candidate_form())).dossier_id
+    await confirm_application(intake.sessions, dossier_id)
+    return dossier_id
 
 
 class TestRecordingEvents:

@@ -1,6 +1,7 @@
 """Bad input gets a 4xx naming each field at fault, and nothing is stored."""
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -271,3 +272,38 @@ async def test_refused_requests_store_nothing(client: httpx.AsyncClient, intake:
     await client.post(CANDIDATES, content=OVERSIZED, headers=JSON_HEADERS)
     await client.post(PROJECTS, json=project_body(profiles_wanted=[]))
     assert await stored_rows(intake) == (0, 0)
+
+
+class TestTheDocumentTellsTheRules:
+    """Found by the OpenAPI fuzzer: what the validators refuse, the document must say."""
+
+    @pytest.mark.parametrize("years", ["12", True, 12.5], ids=repr)
+    async def test_experience_must_be_a_json_integer_as_documented(
+        self, client: httpx.AsyncClient, years: object
+    ) -> None:
+        response = await client.post(CANDIDATES, json=candidate_body(years_of_experience=years))
+
+        assert response.status_code == 422
+        assert fields_of(response) == ["years_of_experience"]
+
+    async def test_a_whole_float_is_an_integer_as_json_schema_says(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(CANDIDATES, json=candidate_body(years_of_experience=12.0))
+
+        assert response.status_code == 202
+
+    async def test_text_fields_carry_the_pattern_their_validators_enforce(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = (await client.get("/openapi.json")).json()
+        schemas = document["components"]["schemas"]
+        candidate = schemas["CandidateApplicationCreate"]["properties"]
+        project = schemas["ProjectApplicationCreate"]["properties"]
+
+        required = re.compile(candidate["last_name"]["pattern"])
+        optional = re.compile(candidate["motivation"]["pattern"])
+        assert required.match("Martin") and not required.match("   ")
+        assert not required.match("Mar\x00tin") and not required.match("Mar\x1btin")
+        assert optional.match("") and optional.match("ligne\r\n\tligne")
+        assert "pattern" in project["project_title"] and "pattern" not in project["contact_email"]

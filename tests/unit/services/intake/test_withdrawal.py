@@ -1,7 +1,7 @@
 """The applicant withdraws their dossier through the private link (dossier workflow faked)."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 from uuid import UUID, uuid4
@@ -12,66 +12,21 @@ from prometheus_client import REGISTRY
 from sqlmodel import SQLModel
 
 from deploy.local.engines import free_port
-from libs.dossier_links import status_url
+from libs.dossier_links import status_url, withdraw_url
 from libs.messages.common import Contact, DossierKind
-from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus, DossierStatusChanged
+from libs.messages.dossier_events import DossierStatus, DossierStatusChanged
 from libs.temporal import TemporalConnection
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.read_model import record_dossier_event
-from tests.unit.services.intake.conftest import offline_settings
-from tests.unit.services.intake.forms import CANDIDATES, candidate_body, served
+from tests.html_forms import BROWSER_ACCEPT, FORM_POST, hidden, same_page
+from tests.unit.services.intake.conftest import LINK_KEYS, offline_settings
+from tests.unit.services.intake.fakes import ApplyActionCall, FakeDossierWorkflows
+from tests.unit.services.intake.forms import CANDIDATES, candidate_body, confirm_email, served
 from workflows.client_errors import ActionNotAllowed, ActionRefused, WorkflowsUnavailable
 from workflows.dossier.client import DossierNotFound, TemporalDossierWorkflows
-from workflows.dossier.models import ActionRequest, ActionResult, DossierSnapshot
+from workflows.dossier.models import ActionRequest
 
-BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-FORM_POST = {"Content-Type": "application/x-www-form-urlencoded", "Accept": BROWSER_ACCEPT}
-CONFIRM_BUTTON = "Confirmer le retrait / Confirm withdrawal"
-
-
-@dataclass
-class ApplyActionCall:
-    dossier_id: UUID
-    request: ActionRequest
-    update_id: str
-
-
-@dataclass
-class FakeDossierWorkflows:
-    """Answers like one running dossier workflow: withdraws it once, then refuses (final).
-
-    ``status`` is what its ``snapshot`` query says (None: there is no workflow);
-    ``failure`` replaces every answer of ``apply_action``; with :class:`DossierNotFound`,
-    the workflow is found completed in ``status_once_closed`` (None: it never existed).
-    """
-
-    status: DossierStatus | None = DossierStatus.IN_REVIEW
-    failure: Exception | None = None
-    status_once_closed: DossierStatus | None = None
-    calls: list[ApplyActionCall] = field(default_factory=list)
-
-    async def apply_action(
-        self, dossier_id: UUID, request: ActionRequest, *, update_id: str
-    ) -> ActionResult:
-        self.calls.append(ApplyActionCall(dossier_id, request, update_id))
-        if isinstance(self.failure, DossierNotFound):
-            self.status = self.status_once_closed
-        if self.failure is not None:
-            raise self.failure
-        assert self.status is not None
-        if self.status in FINAL_STATUSES:
-            raise ActionNotAllowed("final", self.status.value, [])
-        self.status = DossierStatus.WITHDRAWN
-        return ActionResult(status=self.status, allowed_actions=[])
-
-    async def snapshot(self, dossier_id: UUID) -> DossierSnapshot | None:
-        if isinstance(self.failure, WorkflowsUnavailable):
-            raise self.failure
-        if self.status is None:
-            return None
-        return DossierSnapshot(
-            dossier_id=dossier_id, kind=DossierKind.CANDIDATE, status=self.status
-        )
+CONFIRM_BUTTON = "Confirmer le retrait"
 
 
 @pytest.fixture
@@ -91,19 +46,36 @@ async def intake(sqlite_url: str, workflows: FakeDossierWorkflows) -> AsyncItera
 @dataclass(frozen=True)
 class Dossier:
     id: UUID
+    read_path: str
+    """The status link (read token): it shows the dossier and cannot withdraw."""
     status_path: str
+    """The withdraw link of the e-mail: the status page with the withdrawal offered."""
     withdraw_path: str
 
 
 async def submitted(client: httpx.AsyncClient) -> Dossier:
     response = await client.post(CANDIDATES, json=candidate_body())
     assert response.status_code == 202
-    link = urlsplit(response.json()["status_url"])
-    status_path = f"{link.path}?{link.query}"
+    dossier_id = UUID(response.json()["dossier_id"])
+    assert (await confirm_email(client, LINK_KEYS, dossier_id)).status_code == 303
+    read = urlsplit(status_url("https://x", LINK_KEYS, dossier_id))
+    link = urlsplit(withdraw_url("https://x", LINK_KEYS, dossier_id))
     return Dossier(
-        id=UUID(response.json()["dossier_id"]),
-        status_path=status_path,
+        id=dossier_id,
+        read_path=f"{read.path}?{read.query}",
+        status_path=f"{link.path}?{link.query}",
         withdraw_path=f"{link.path}/withdraw?{link.query}",
+    )
+
+
+async def from_the_page(
+    client: httpx.AsyncClient, dossier: Dossier, path: str | None = None
+) -> httpx.Response:
+    """What the status page's withdrawal form sends (to ``path`` instead, if given)."""
+    page = await client.get(dossier.status_path, headers={"Accept": BROWSER_ACCEPT})
+    token = hidden(page.text, "csrf_token")
+    return await client.post(
+        path or dossier.withdraw_path, data={"csrf_token": token}, headers=FORM_POST
     )
 
 
@@ -179,10 +151,11 @@ class TestWrongLinks:
     ) -> None:
         dossier = await submitted(client)
         path, token = dossier.withdraw_path.split("?token=")
-        unknown = urlsplit(status_url("https://x", intake.link_secret, uuid4()))
+        unknown = urlsplit(withdraw_url("https://x", intake.link_keys, uuid4()))
         status_404 = await client.get(dossier.status_path.replace(token, token[:-2] + "xx"))
         wrong_links = {
             "wrong token": f"{path}?token={token[:-2]}xx",
+            "the read link's token": f"{path}?{urlsplit(dossier.read_path).query}",
             "missing token": path,
             "token of another dossier": f"{path}?{unknown.query}",
             "unknown dossier with its valid token": f"{unknown.path}/withdraw?{unknown.query}",
@@ -208,10 +181,10 @@ class TestWrongLinks:
             dossier.status_path[:-2] + "xx", headers={"Accept": BROWSER_ACCEPT}
         )
 
-        response = await client.post(wrong, headers=FORM_POST)
+        response = await from_the_page(client, dossier, wrong)
 
         assert response.status_code == 404
-        assert response.content == page_404.content
+        assert same_page(response.content) == same_page(page_404.content)
 
 
 class TestAlreadyFinal:
@@ -346,16 +319,29 @@ class TestHtmlForm:
 
         page = (await client.get(dossier.status_path, headers={"Accept": BROWSER_ACCEPT})).text
 
-        assert "<details>" in page
-        assert CONFIRM_BUTTON in page
-        assert f'<form method="post" action="{dossier.withdraw_path}">' in page
+        # The button that sends is inside the <details> a first click opens (no script).
+        details = page[page.index('<details class="eig-confirm">') : page.index("</details>")]
+        assert CONFIRM_BUTTON in details
+        assert f'<form method="post" action="{dossier.withdraw_path}">' in details
+        assert 'name="csrf_token"' in details
+
+    async def test_the_read_links_page_offers_no_withdrawal(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        dossier = await submitted(client)
+
+        page = await client.get(dossier.read_path, headers={"Accept": BROWSER_ACCEPT})
+
+        assert page.status_code == 200
+        assert CONFIRM_BUTTON not in page.text
+        assert "/withdraw" not in page.text
 
     async def test_the_form_posts_then_returns_to_the_page_with_a_notice(
         self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
     ) -> None:
         dossier = await submitted(client)
 
-        response = await client.post(dossier.withdraw_path, headers=FORM_POST)
+        response = await from_the_page(client, dossier)
 
         assert response.status_code == 303
         location = urlsplit(response.headers["Location"])
@@ -368,16 +354,19 @@ class TestHtmlForm:
         page = await client.get(response.headers["Location"], headers={"Accept": BROWSER_ACCEPT})
         assert page.status_code == 200
         assert "Votre demande de retrait est enregistrée" in page.text
-        assert "Your withdrawal is recorded" in page.text
+        english = await client.get(
+            response.headers["Location"] + "&lang=en", headers={"Accept": BROWSER_ACCEPT}
+        )
+        assert "Your withdrawal is recorded" in english.text
         assert CONFIRM_BUTTON not in page.text
 
     async def test_a_second_click_after_the_withdrawal_returns_to_the_same_page(
         self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
     ) -> None:
         dossier = await submitted(client)
-        first = await client.post(dossier.withdraw_path, headers=FORM_POST)
+        first = await from_the_page(client, dossier)
 
-        second = await client.post(dossier.withdraw_path, headers=FORM_POST)
+        second = await from_the_page(client, dossier)
 
         assert second.status_code == 303
         assert second.headers["Location"] == first.headers["Location"]
@@ -391,7 +380,7 @@ class TestHtmlForm:
 
         page = (await client.get(dossier.status_path, headers={"Accept": BROWSER_ACCEPT})).text
 
-        assert "Dossier retiré" in page and "Application withdrawn" in page
+        assert "Dossier retiré" in page
         assert CONFIRM_BUTTON not in page
 
     async def test_a_refused_form_post_shows_why_on_the_page(
@@ -400,7 +389,7 @@ class TestHtmlForm:
         dossier = await submitted(client)
         workflows.status = DossierStatus.REJECTED
 
-        response = await client.post(dossier.withdraw_path, headers=FORM_POST)
+        response = await from_the_page(client, dossier)
 
         assert response.status_code == 409
         assert response.headers["content-type"].startswith("text/html")
@@ -412,9 +401,83 @@ class TestHtmlForm:
         dossier = await submitted(client)
         workflows.failure = WorkflowsUnavailable("UNAVAILABLE")
 
-        response = await client.post(dossier.withdraw_path, headers=FORM_POST)
+        response = await from_the_page(client, dossier)
 
         assert response.status_code == 503
         assert "Retry-After" in response.headers
         assert "Réessayez dans quelques instants" in response.text
         assert CONFIRM_BUTTON in response.text
+
+
+class TestCsrf:
+    """The form needs the page's token; a cross-site request withdraws nothing, whatever its
+    body; programs (JSON, no browser headers) are unaffected."""
+
+    async def test_a_form_post_without_the_token_is_refused_and_withdraws_nothing(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        await client.get(dossier.status_path, headers={"Accept": BROWSER_ACCEPT})  # the cookie
+
+        response = await client.post(dossier.withdraw_path, headers=FORM_POST)
+
+        assert response.status_code == 403
+        assert response.headers["content-type"].startswith("text/html")
+        assert workflows.calls == []
+
+    async def test_a_form_post_with_a_token_but_no_cookie_is_refused(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+        page = await client.get(dossier.status_path, headers={"Accept": BROWSER_ACCEPT})
+        client.cookies.clear()
+
+        response = await client.post(
+            dossier.withdraw_path,
+            data={"csrf_token": hidden(page.text, "csrf_token")},
+            headers=FORM_POST,
+        )
+
+        assert response.status_code == 403
+        assert workflows.calls == []
+
+    @pytest.mark.parametrize(
+        "foreign",
+        [
+            {"Sec-Fetch-Site": "cross-site"},
+            {"Origin": "https://attacker.example"},
+        ],
+    )
+    @pytest.mark.parametrize("as_json", [False, True])
+    async def test_a_cross_site_request_is_refused_and_withdraws_nothing(
+        self,
+        client: httpx.AsyncClient,
+        workflows: FakeDossierWorkflows,
+        foreign: dict[str, str],
+        as_json: bool,
+    ) -> None:
+        dossier = await submitted(client)
+        page = await client.get(dossier.status_path, headers={"Accept": BROWSER_ACCEPT})
+        token = hidden(page.text, "csrf_token")
+
+        if as_json:
+            response = await client.post(dossier.withdraw_path, json={}, headers=foreign)
+        else:
+            response = await client.post(
+                dossier.withdraw_path,
+                data={"csrf_token": token},
+                headers={**FORM_POST, **foreign},
+            )
+
+        assert response.status_code == 403
+        assert workflows.calls == []
+
+    async def test_a_program_withdraws_without_any_token(
+        self, client: httpx.AsyncClient, workflows: FakeDossierWorkflows
+    ) -> None:
+        dossier = await submitted(client)
+
+        response = await client.post(dossier.withdraw_path, json={})
+
+        assert response.status_code == 200
+        assert [call.request.action for call in workflows.calls] == ["withdraw"]

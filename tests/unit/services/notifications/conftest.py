@@ -34,30 +34,32 @@ from services.notifications.bootstrap import own_tables
 from services.notifications.repository import SentNotifications
 
 STATUS_URL = "https://eig.example.org/api/v1/dossiers/abc?token=personal-token"
+WITHDRAW_URL = "https://eig.example.org/api/v1/dossiers/abc?token=withdraw-token"
 STAFF_EMAIL = "staff-desk@example.org"
 SELECTION_URL = "https://selection.eig.example.org"
 
 ADDRESSING = Addressing(
     status_url_for=lambda _dossier_id: STATUS_URL,
+    withdraw_url_for=lambda _dossier_id: WITHDRAW_URL,
     staff_email=STAFF_EMAIL,
     staff_dossier_url_for=partial(staff_dossier_url, SELECTION_URL),
 )
 
 CONTRACTS_URL = "https://contrats.eig.example.org"
 INTAKE_URL = "https://candidater.eig.example.org"
-LINK_SECRET = "unit-test-link-secret"
+LINK_KEYS = dossier_links.LinkKeys.single(b"unit-test-link-key-of-32-bytes!!")
 
 CONTRACT_ADDRESSING = ContractAddressing(
-    offer_url_for=partial(contract_offer_url, CONTRACTS_URL, LINK_SECRET),
-    document_url_for=partial(contract_document_url, CONTRACTS_URL, LINK_SECRET),
-    status_url_for=partial(dossier_links.status_url, INTAKE_URL, LINK_SECRET),
+    offer_url_for=partial(contract_offer_url, CONTRACTS_URL, LINK_KEYS),
+    document_url_for=partial(contract_document_url, CONTRACTS_URL, LINK_KEYS),
+    status_url_for=partial(dossier_links.status_url, INTAKE_URL, LINK_KEYS),
     staff_email=STAFF_EMAIL,
     staff_contract_url_for=partial(staff_contract_url, CONTRACTS_URL),
 )
 
 
-def token_of(dossier_id: UUID) -> str:
-    return dossier_links.access_token(LINK_SECRET, dossier_id)
+def token_of(dossier_id: UUID, purpose: dossier_links.Purpose = dossier_links.Purpose.READ) -> str:
+    return LINK_KEYS.token(purpose, dossier_id)
 
 
 DossierReceived = Callable[..., DossierStatusChanged]

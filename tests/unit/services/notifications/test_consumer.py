@@ -1,3 +1,4 @@
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -77,6 +78,29 @@ def counter(name: str, **labels: str) -> float:
 def parked(consumer: str, reason: str) -> float:
     labels = {"consumer": consumer, "reason": reason}
     return REGISTRY.get_sample_value("eig_kafka_dead_lettered_total", labels) or 0.0
+
+
+class TestLogLines:
+    async def test_each_line_of_the_consumer_carries_the_ids_and_no_address(
+        self, sqlite_url: str, dossier_received: DossierReceived, json_lines: list[str]
+    ) -> None:
+        event = dossier_received()
+        # A refusal first: the retry's lines, logged by the consumer policy, carry them too.
+        async with running_consumer(sqlite_url, FakeMailer(failures=1)) as harness:
+            await publish_event(harness.broker, DOSSIER_EVENTS, event)
+            [email] = harness.mailer.sent
+
+        lines = [json.loads(line) for line in json_lines]
+        about = [line for line in lines if line.get("consumer") == "notifications-dossier-events"]
+        messages = [line["message"] for line in about]
+        assert any("not sent" in message for message in messages)
+        assert any("retrying" in message for message in messages)
+        assert any(message.startswith("e-mail received/candidate sent") for message in messages)
+        for line in about:
+            assert line["dossier_id"] == str(event.dossier_id)
+            assert line["event_id"] == str(event.event_id)
+        address = email.to.email
+        assert not [line for line in json_lines if address in line or "<email>" in line]
 
 
 class TestDossierEventConsumer:

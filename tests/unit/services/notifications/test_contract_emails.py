@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from libs.dossier_links import Purpose
 from libs.messages.common import Language
 from libs.messages.contract_events import ContractEvent, ContractStatus, ContractStatusChanged
 from libs.wording import NBSP
 from services.notifications.addressing import Audience
+from services.notifications.application_emails import APPLICATION_TEMPLATES
 from services.notifications.contract_emails import (
     CONTRACT_TEMPLATES,
     DECLINED,
@@ -56,7 +58,8 @@ def fr(text: str) -> str:
 
 
 def offer_url(event: ContractEvent) -> str:
-    return f"{CONTRACTS_URL}/contracts/{event.contract_id}?token={token_of(event.dossier_id)}"
+    token = token_of(event.dossier_id, Purpose.ANSWER_OFFER)
+    return f"{CONTRACTS_URL}/contracts/{event.contract_id}?token={token}"
 
 
 def document_url(event: ContractEvent) -> str:
@@ -380,6 +383,7 @@ class TestSigned:
             assert "€" not in body
             assert "4250" not in body and "4 250" not in body.replace(NBSP, " ")
             assert token_of(event.dossier_id) not in body
+            assert token_of(event.dossier_id, Purpose.ANSWER_OFFER) not in body
             assert event.contact.email not in body
 
     def test_without_the_hosts_contact_the_team_gets_the_letter_to_forward(self) -> None:
@@ -529,6 +533,7 @@ class TestContractTemplateRegistry:
         }
         registered = {template.name for template in TEMPLATES.values()}
         registered |= {template.name for template in CONTRACT_TEMPLATES}
+        registered |= {template.name for template in APPLICATION_TEMPLATES}
 
         assert folders == registered
 

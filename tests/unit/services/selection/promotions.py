@@ -1,4 +1,5 @@
-"""An in-memory :class:`PromotionDirectory` for the selection API's unit tests.
+"""An in-memory :class:`PromotionDirectory` (and round membership) for the selection API's
+unit tests.
 
 It applies the promotion's own rules (``workflows.promotion.rules``) and refuses with the
 client's errors, so the API sees what the Temporal adapter would give it.
@@ -100,8 +101,19 @@ class InMemoryPromotionDirectory:
         )
 
     def enrol(self, promotion_number: int, round_id: str, dossier_id: UUID) -> None:
-        """Test set-up: what the dossier workflows' ``enrol`` would have done."""
+        """Test set-up: a dossier joining the round, as its events tell the read model (this
+        fake also stands in for :class:`RoundMembers`)."""
         self._get(promotion_number).enrolments[round_id].append(dossier_id)
+
+    async def members(self, round_id: str) -> list[UUID]:
+        return sorted(
+            dossier_id
+            for promotion in self._promotions.values()
+            for dossier_id in promotion.enrolments.get(round_id, [])
+        )
+
+    async def is_member(self, dossier_id: UUID, round_id: str) -> bool:
+        return dossier_id in await self.members(round_id)
 
     def _answering(self) -> None:
         if self.down:

@@ -56,7 +56,7 @@ class TestList:
         assert await ids(kind="project") == {str(scheduled)}
         assert await ids(round_id="7-project-1") == {str(scheduled)}
         assert await ids(q="SIGNALEMENT") == {str(scheduled)}
-        assert await ids(q="civic tech", kind="candidate", status="in_review") == {str(in_review)}
+        assert await ids(q="MARTIN", kind="candidate", status="in_review") == {str(in_review)}
         assert await ids(overdue="true") == set()
         assert len(await ids(overdue="false")) == 3
 
@@ -369,3 +369,36 @@ class TestActorNames:
 
         _, request, _ = workflows.calls[-1]
         assert (request.actor, request.actor_name) == ("dev-camille-martin", "Camille Martin")
+
+
+class TestAwaitingMyEvaluation:
+    async def test_it_lists_scored_stages_not_yet_scored_nor_declared_by_the_caller(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], selection: Selection
+    ) -> None:
+        waiting = await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        scored = await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        declared = await seed_candidate(selection, DossierStatus.IN_REVIEW)
+        await seed_candidate(selection, DossierStatus.REJECTED)  # decided: nothing to score
+        eva = named(selection, "Eva", StaffRole.EVALUATOR)
+        scores = {
+            "entrepreneurial_track_record": 2,
+            "product_or_tech_leadership": 2,
+            "public_interest_motivation": 2,
+        }
+        created = await client.post(
+            f"/api/v1/dossiers/{scored}/evaluations",
+            json={"scores": scores, "comment": "ok"},
+            headers=eva,
+        )
+        assert created.status_code == 201, created.text
+        await client.post(f"/api/v1/dossiers/{declared}/conflicts-of-interest", headers=eva)
+
+        async def listed(headers: dict[str, str]) -> set[str]:
+            response = await client.get(
+                "/api/v1/dossiers", params={"awaiting_my_evaluation": "true"}, headers=headers
+            )
+            return {item["dossier_id"] for item in response.json()["items"]}
+
+        assert await listed(eva) == {str(waiting)}
+        other = named(selection, "Otto", StaffRole.EVALUATOR)
+        assert await listed(other) == {str(waiting), str(scored), str(declared)}

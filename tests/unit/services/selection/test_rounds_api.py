@@ -27,6 +27,7 @@ from workflows.client_errors import (
 from workflows.dossier.client import DossierNotFound
 from workflows.dossier.models import ActionRequest, ActionResult, DossierSnapshot
 from workflows.promotion.calendar import first_cutoff_after, paris_end_of_day_in_utc
+from workflows.promotion.models import RoundRef
 
 NOW = datetime.now(UTC)
 
@@ -37,6 +38,8 @@ class FakeDossierWorkflows:
 
     requests: list[tuple[UUID, ActionRequest, str]] = field(default_factory=list)
     errors: dict[UUID, Exception] = field(default_factory=dict)
+    rounds: dict[UUID, RoundRef] = field(default_factory=dict)
+    """The round each dossier's workflow holds (membership is the dossier's, ADR 15)."""
 
     async def apply_action(
         self, dossier_id: UUID, request: ActionRequest, *, update_id: str
@@ -47,7 +50,12 @@ class FakeDossierWorkflows:
         return ActionResult(status=DossierStatus.SELECTED, allowed_actions=["sign_partnership"])
 
     async def snapshot(self, dossier_id: UUID) -> DossierSnapshot | None:
-        return None
+        round = self.rounds.get(dossier_id)
+        if round is None:
+            return None
+        return DossierSnapshot(
+            dossier_id=dossier_id, kind=round.kind, status=DossierStatus.DEFENDED, round=round
+        )
 
 
 @dataclass
@@ -83,6 +91,7 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     dossiers = FakeDossierWorkflows()
     app.state.promotions = promotions
     app.state.dossier_workflows = dossiers
+    app.state.round_members = promotions
     app.include_router(rounds.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://selection") as http:
@@ -104,6 +113,12 @@ def round_body(number: int, **overrides: Any) -> dict[str, Any]:
 async def create_promotion(api: Api, number: int = 7, **overrides: Any) -> httpx.Response:
     body = {"number": number, "year": 2024, "seat_cap": 30, **overrides}
     return await api.http.post("/api/v1/promotions", json=body, headers=api.auth("admin"))
+
+
+async def enrol(api: Api, number: int, round_id: str, dossier: UUID) -> None:
+    """A dossier joins the round: its workflow holds it, the read model lists it."""
+    api.promotions.enrol(number, round_id, dossier)
+    api.dossiers.rounds[dossier] = (await api.promotions.round_detail(number, round_id)).round
 
 
 def fields(response: httpx.Response) -> list[str]:
@@ -318,7 +333,7 @@ class TestRoundDetail:
             "/api/v1/rounds", json=round_body(14, round_id="14-r1"), headers=api.auth("admin")
         )
         dossier = uuid.uuid4()
-        api.promotions.enrol(14, "14-r1", dossier)
+        await enrol(api, 14, "14-r1", dossier)
 
         for params in ({"promotion": 14}, {}):
             response = await api.http.get(
@@ -352,7 +367,7 @@ class TestDecisions:
             "/api/v1/rounds", json=round_body(16, round_id="16-r1"), headers=api.auth("admin")
         )
         dossier = uuid.uuid4()
-        api.promotions.enrol(16, "16-r1", dossier)
+        await enrol(api, 16, "16-r1", dossier)
         api.clock.now += timedelta(days=31)
         return dossier
 

@@ -138,6 +138,7 @@ async def promotion_worker(client: Client, task_queue: str) -> AsyncIterator[Wor
             activities.reserve_seat,
             activities.release_seat,
             activities.allocate_contract_number,
+            activities.tell_round_opened,
         ],
     ) as worker:
         yield worker

@@ -6,7 +6,10 @@ The history is one promotion run on the time-skipping server going through every
 workflow does: rounds added, dossiers enrolled or waiting, a waiter signalled (its workflow is
 gone), seats reserved, refused and released, a dossier leaving its round, contracts numbered,
 rounds deliberating and closing on their timers. (``promotion_rounds_and_seats.json`` was
-recorded before leaving rounds and numbering contracts; ``..._contract_numbers.json`` after.)
+recorded before leaving rounds and numbering contracts; ``..._contract_numbers.json`` after;
+``..._round_opened_to_seekers.json`` once an added round is told to waiting dossiers by the
+``tell_round_opened`` activity, ADR 15 — the time-skipping server has no visibility listing,
+so that activity fails there, which the workflow logs.)
 The replay tests replay it against the current code, so a change that would break the running
 promotion fails them.
 

@@ -1,4 +1,5 @@
-"""The activities dossier workflows call: one update each, applied once however often retried."""
+"""The activities dossier workflows call: seats and numbers one update each, applied once
+however often retried; enrolling and leaving a round write nothing to the promotion."""
 
 import dataclasses
 import uuid
@@ -13,6 +14,7 @@ from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from libs.messages.common import DossierKind
+from tests.eventually import eventually
 from tests.unit.workflows.promotion.promotions import (
     PromotionHandle,
     round_plan,
@@ -22,9 +24,11 @@ from tests.unit.workflows.promotion.promotions import (
 from workflows.error_types import ErrorType
 from workflows.promotion.activities import PromotionActivities
 from workflows.promotion.models import (
+    ADD_ROUND,
     ContractNumberInput,
     EnrolInput,
     LeaveRoundInput,
+    RoundRef,
     SeatInput,
 )
 from workflows.promotion.workflows import PromotionWorkflow
@@ -50,6 +54,30 @@ async def promotion(
 @pytest.fixture
 def activities(workflow_env: WorkflowEnvironment) -> PromotionActivities:
     return PromotionActivities(workflow_env.client)
+
+
+WORKFLOW_TASK_EVENTS = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    }
+)
+
+
+async def history_length(promotion: PromotionHandle) -> int:
+    """Events of the promotion's history other than its workflow tasks (updates, timers,
+    signals: what an enrolment would add), once it waits on its round's timer."""
+
+    async def settled() -> int | None:
+        types = [event.event_type for event in (await promotion.fetch_history()).events]
+        if EventType.EVENT_TYPE_TIMER_STARTED not in types:
+            return None  # its first task is not recorded yet
+        return sum(event_type not in WORKFLOW_TASK_EVENTS for event_type in types)
+
+    length = await eventually(settled)
+    assert length is not None
+    return length
 
 
 def attempt_of(activity_id: str) -> ActivityEnvironment:
@@ -105,7 +133,88 @@ class TestEnrolInRound:
         assert result.round is not None
         assert result.round.round_id == open_round.round_id
 
-    async def test_a_refused_update_fails_the_activity_for_good(
+    async def test_enrolling_writes_nothing_to_the_promotion(
+        self, promotion: PromotionHandle, activities: PromotionActivities, number: int
+    ) -> None:
+        [open_round] = await promotion.query(PromotionWorkflow.calendar)
+        before = await history_length(promotion)
+
+        joined = [
+            await attempt_of(str(n)).run(
+                activities.enrol_in_round,
+                EnrolInput(
+                    promotion_number=number,
+                    dossier_id=uuid.uuid4(),
+                    kind=DossierKind.PROJECT,
+                    not_before=open_round.cutoff_at - timedelta(days=1),
+                ),
+            )
+            for n in range(20)
+        ]
+
+        assert {result.round.round_id for result in joined if result.round} == {open_round.round_id}
+        # A query: no update, no event, whatever the number of dossiers.
+        assert await history_length(promotion) == before
+
+    async def test_with_no_open_round_of_its_kind_the_dossier_is_told_to_wait(
+        self, promotion: PromotionHandle, activities: PromotionActivities, number: int
+    ) -> None:
+        [open_round] = await promotion.query(PromotionWorkflow.calendar)
+        candidate = EnrolInput(
+            promotion_number=number,
+            dossier_id=uuid.uuid4(),
+            kind=DossierKind.CANDIDATE,
+            not_before=open_round.cutoff_at - timedelta(days=1),
+        )
+
+        result = await attempt_of("3").run(activities.enrol_in_round, candidate)
+
+        assert result.round is None
+
+    async def test_a_round_added_a_moment_ago_is_found_though_the_calendar_was_read(
+        self, promotion: PromotionHandle, activities: PromotionActivities, number: int
+    ) -> None:
+        [open_round] = await promotion.query(PromotionWorkflow.calendar)
+        now = open_round.cutoff_at - timedelta(days=1)
+        candidate = EnrolInput(
+            promotion_number=number,
+            dossier_id=uuid.uuid4(),
+            kind=DossierKind.CANDIDATE,
+            not_before=now,
+        )
+        await attempt_of("3").run(activities.enrol_in_round, candidate)  # reads the calendar
+        added = round_plan(number, DossierKind.CANDIDATE, now, cutoff_in=timedelta(days=5))
+        await promotion.execute_update(ADD_ROUND, added, result_type=RoundRef)
+
+        result = await attempt_of("4").run(activities.enrol_in_round, candidate)
+
+        assert result.round is not None and result.round.round_id == added.round_id
+
+    async def test_a_round_added_with_an_earlier_cut_off_is_joined_at_once(
+        self, promotion: PromotionHandle, activities: PromotionActivities, number: int
+    ) -> None:
+        # The calendar read for the first dossier must not hide the round added after it.
+        [open_round] = await promotion.query(PromotionWorkflow.calendar)
+        now = open_round.cutoff_at - timedelta(days=20)
+
+        def project() -> EnrolInput:
+            return EnrolInput(
+                promotion_number=number,
+                dossier_id=uuid.uuid4(),
+                kind=DossierKind.PROJECT,
+                not_before=now,
+            )
+
+        first = await attempt_of("3").run(activities.enrol_in_round, project())
+        added = round_plan(number, DossierKind.PROJECT, now, cutoff_in=timedelta(days=5))
+        await promotion.execute_update(ADD_ROUND, added, result_type=RoundRef)
+
+        second = await attempt_of("3").run(activities.enrol_in_round, project())
+
+        assert first.round is not None and first.round.round_id == open_round.round_id
+        assert second.round is not None and second.round.round_id == added.round_id
+
+    async def test_a_refused_input_fails_the_activity_for_good(
         self, promotion: PromotionHandle, activities: PromotionActivities, number: int
     ) -> None:
         naive = EnrolInput(
@@ -124,27 +233,17 @@ class TestEnrolInRound:
 
 
 class TestLeaveRound:
-    async def test_the_dossier_leaves_the_round_it_joined(
+    async def test_leaving_writes_nothing_to_the_promotion(
         self, promotion: PromotionHandle, activities: PromotionActivities, number: int
     ) -> None:
-        [open_round] = await promotion.query(PromotionWorkflow.calendar)
-        dossier_id = uuid.uuid4()
-        await attempt_of("3").run(
-            activities.enrol_in_round,
-            EnrolInput(
-                promotion_number=number,
-                dossier_id=dossier_id,
-                kind=DossierKind.PROJECT,
-                not_before=open_round.cutoff_at - timedelta(days=1),
-            ),
-        )
+        before = await history_length(promotion)
 
         await attempt_of("9").run(
-            activities.leave_round, LeaveRoundInput(promotion_number=number, dossier_id=dossier_id)
+            activities.leave_round,
+            LeaveRoundInput(promotion_number=number, dossier_id=uuid.uuid4()),
         )
 
-        detail = await promotion.query(PromotionWorkflow.round_detail, open_round.round_id)
-        assert detail is not None and detail.dossier_ids == []
+        assert await history_length(promotion) == before
 
     async def test_a_promotion_that_does_not_run_has_no_round_to_leave(
         self, activities: PromotionActivities

@@ -10,10 +10,10 @@ from typing import Any, Protocol
 import pytest
 from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from libs.messages.common import DossierKind
@@ -27,6 +27,7 @@ from tests.unit.workflows.promotion.promotions import (
     take_seats_concurrently,
 )
 from workflows.dossier.models import dossier_workflow_id
+from workflows.promotion.activities import PromotionActivities
 from workflows.promotion.models import (
     ADD_ROUND,
     ContractNumberInput,
@@ -41,6 +42,7 @@ from workflows.promotion.models import (
 from workflows.promotion.workflows import PromotionWorkflow
 
 UPDATE_ACCEPTED = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+CONTINUED_AS_NEW = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 
 
 class StartPromotion(Protocol):
@@ -551,8 +553,60 @@ class QuicklyRenewedPromotion(PromotionWorkflow):
         await super().run(input)
 
 
+async def carried_bytes(client: Client, workflow_id: str, run_id: str) -> int | None:
+    """Bytes of the input the run ``run_id`` continued as new with; None while it runs."""
+    history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+    for event in history.events:
+        if event.event_type == CONTINUED_AS_NEW:
+            payloads = event.workflow_execution_continued_as_new_event_attributes.input.payloads
+            return sum(len(payload.data) for payload in payloads)
+    return None
+
+
+async def carried_after_enrolling(
+    workflow_env: WorkflowEnvironment,
+    now: datetime,
+    started: list[WorkflowHandle[Any, Any]],
+    *,
+    dossiers: int,
+) -> int:
+    """A promotion with a project and a candidate round, ``dossiers`` enrolled through the
+    activity, one seat taken: the bytes its first run carries over."""
+    # Five digits, so that round ids (hence bytes) do not depend on the number drawn.
+    number = 10_000 + uuid.uuid4().int % 90_000
+    task_queue = f"promotion-renewed-{uuid.uuid4()}"
+    plans = [
+        round_plan(number, kind, now, cutoff_in=timedelta(days=10))
+        for kind in (DossierKind.PROJECT, DossierKind.CANDIDATE)
+    ]
+    activities = PromotionActivities(workflow_env.client)
+    async with Worker(
+        workflow_env.client, task_queue=task_queue, workflows=[QuicklyRenewedPromotion]
+    ):
+        handle = await start_promotion(workflow_env.client, task_queue, number, rounds=plans)
+        started.append(handle)
+        first_run = handle.result_run_id
+        assert first_run is not None
+        for index in range(dossiers):
+            joined = await ActivityEnvironment().run(
+                activities.enrol_in_round, enrol_input(number, plans[index % 2].kind, now)
+            )
+            assert joined.round is not None
+        # Three updates of a fixed size make the run continue as new.
+        seat = SeatInput(promotion_number=number, dossier_id=uuid.UUID(int=1))
+        for _ in range(3):
+            await handle.execute_update(PromotionWorkflow.reserve_seat, seat)
+
+        async def carried() -> int | None:
+            return await carried_bytes(workflow_env.client, handle.id, first_run)
+
+        size = await eventually(carried)
+    assert size is not None
+    return size
+
+
 class TestContinueAsNew:
-    async def test_the_next_run_keeps_rounds_seats_enrolments_and_waiters(
+    async def test_the_next_run_keeps_rounds_seats_and_waiters_not_enrolment_lists(
         self,
         workflow_env: WorkflowEnvironment,
         number: int,
@@ -573,6 +627,7 @@ class TestContinueAsNew:
             started.append(handle)
             first_run = handle.result_run_id
             await handle.execute_update(PromotionWorkflow.reserve_seat, seat)
+            # The update of runs from before ADR 15: a list entry and a waiter.
             await handle.execute_update(PromotionWorkflow.enrol, enrolled)
             await handle.execute_update(PromotionWorkflow.enrol, waiting)
 
@@ -590,9 +645,23 @@ class TestContinueAsNew:
             candidate = await handle.query(PromotionWorkflow.round_detail, candidate_round.round_id)
 
         assert summary.dossier_ids == [seat.dossier_id]
-        assert project is not None and project.dossier_ids == [enrolled.dossier_id]
+        # The round is carried, its list of dossiers is not: it would grow with applications.
+        assert project is not None and project.dossier_ids == []
         # The waiter recorded by the first run joined the round added in the second.
         assert candidate is not None and candidate.dossier_ids == [waiting.dossier_id]
+
+    async def test_the_carried_state_does_not_grow_with_the_dossiers_enrolled(
+        self,
+        workflow_env: WorkflowEnvironment,
+        now: datetime,
+        started: list[WorkflowHandle[Any, Any]],
+    ) -> None:
+        few = await carried_after_enrolling(workflow_env, now, started, dossiers=2)
+        many = await carried_after_enrolling(workflow_env, now, started, dossiers=60)
+
+        # Two rounds and one seat holder weigh the same however many dossiers joined the
+        # rounds: 0 bytes per enrolment (the lists carried before cost 39 bytes a dossier).
+        assert few == many
 
     async def test_the_next_run_keeps_the_contract_numbering(
         self,

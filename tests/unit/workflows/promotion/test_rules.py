@@ -60,6 +60,50 @@ class TestCutOffRule:
         assert rules.decisions_open_at(ROUND) == CUTOFF
 
 
+class TestRoundToJoin:
+    def ref(
+        self, round_id: str, kind: DossierKind, cutoff_in_days: int, **changes: object
+    ) -> RoundRef:
+        cutoff_at = NOW + timedelta(days=cutoff_in_days)
+        return RoundRef(
+            round_id=round_id,
+            kind=kind,
+            cutoff_at=cutoff_at,
+            deliberation_at=cutoff_at + timedelta(days=14),
+            **changes,
+        )
+
+    def test_the_open_round_of_the_kind_with_the_earliest_cutoff(self) -> None:
+        calendar = [
+            self.ref("later", DossierKind.PROJECT, 40),
+            self.ref("sooner", DossierKind.PROJECT, 20),
+            self.ref("candidates", DossierKind.CANDIDATE, 5),
+            self.ref("closed", DossierKind.PROJECT, -30, state=RoundState.CLOSED),
+        ]
+
+        joined = rules.round_to_join(calendar, DossierKind.PROJECT, NOW)
+
+        assert joined is not None and joined.round_id == "sooner"
+
+    def test_a_round_whose_cutoff_is_not_after_not_before_is_skipped(self) -> None:
+        calendar = [
+            self.ref("first", DossierKind.PROJECT, 10),
+            self.ref("next", DossierKind.PROJECT, 70),
+        ]
+
+        joined = rules.round_to_join(calendar, DossierKind.PROJECT, NOW + timedelta(days=10))
+
+        assert joined is not None and joined.round_id == "next"
+
+    def test_with_no_open_round_of_the_kind_none(self) -> None:
+        calendar = [
+            self.ref("projects", DossierKind.PROJECT, 10),
+            self.ref("deliberating", DossierKind.CANDIDATE, 10, state=RoundState.DELIBERATING),
+        ]
+
+        assert rules.round_to_join(calendar, DossierKind.CANDIDATE, NOW) is None
+
+
 class TestPlans:
     @pytest.mark.parametrize("field", ["cutoff_at", "deliberation_at"])
     def test_a_naive_datetime_is_refused_naming_its_field(self, field: str) -> None:

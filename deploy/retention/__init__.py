@@ -1,0 +1,1 @@
+"""The retention purge of every service, run once (``python -m deploy.retention``)."""
