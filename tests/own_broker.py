@@ -18,16 +18,17 @@ class OwnBroker:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    async def start(self) -> None:
+    async def start(self, *, create_topics: bool = True) -> None:
+        """Start the broker; ``create_topics=False`` leaves creating them to the clients (as
+        when the launcher has not reached them yet after a restart)."""
         self.process = await asyncio.create_subprocess_exec(
             *tansu_command("127.0.0.1", self.port),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
         await wait_for_port("127.0.0.1", self.port)
-        await ensure_topics(
-            KafkaConnection(self.bootstrap)
-        )  # memory storage: topics vanish with the process
+        if create_topics:  # memory storage: topics vanish with the process
+            await ensure_topics(KafkaConnection(self.bootstrap))
 
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:

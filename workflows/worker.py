@@ -21,7 +21,7 @@ from temporalio.worker import Worker
 
 from libs.broker_epoch import EpochWatcher, epoch_watcher
 from libs.database import create_engine, is_sqlite, session_factory
-from libs.kafka import RetryPolicy, create_broker
+from libs.kafka import RetryPolicy, create_broker, ensure_topics
 from libs.kafka_connection import KafkaConnection
 from libs.observability import ReadinessCheck, health_router
 from libs.outbox.models import OutboxOrigin
@@ -127,7 +127,10 @@ def _outbox(settings: WorkflowsSettings) -> _Outbox:
     relay = OutboxRelay(
         sessions,
         # A producer of the relay's own, which it replaces when it keeps failing.
-        KafkaRecordPublisher(lambda: create_broker(kafka, "eig-workflows-outbox")),
+        KafkaRecordPublisher(
+            lambda: create_broker(kafka, "eig-workflows-outbox"),
+            before_connecting=lambda: ensure_topics(kafka),
+        ),
         signal,
         metrics=OUTBOX_METRICS,
         skip_locked=not is_sqlite(settings.DATABASE_URL),

@@ -11,7 +11,7 @@ changes nothing downstream.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -97,8 +97,17 @@ class KafkaRecordPublisher:
     its publisher after repeated failures rather than trusting the old connection to heal.
     """
 
-    def __init__(self, new_broker: Callable[[], KafkaBroker]) -> None:
+    def __init__(
+        self,
+        new_broker: Callable[[], KafkaBroker],
+        before_connecting: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._new_broker = new_broker
+        # Run before each new producer connects (the services pass ``ensure_topics``): a
+        # producer with cached metadata writes to a topic the restarted embedded broker has not
+        # created yet, and Tansu then resets that topic's offsets when the launcher creates it,
+        # refusing every later write at the offsets already taken (``UnknownError``).
+        self._before_connecting = before_connecting
         self._broker: KafkaBroker | None = None
 
     async def __call__(self, topic: str, record: EventRecord) -> None:
@@ -108,6 +117,8 @@ class KafkaRecordPublisher:
 
     async def _connected(self) -> KafkaBroker:
         if self._broker is None:
+            if self._before_connecting is not None:
+                await self._before_connecting()
             broker = self._new_broker()
             try:
                 await broker.connect()
@@ -196,7 +207,7 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 30.0,
-        reset_after_failures: int = 3,
+        reset_after_failures: int = 1,
     ) -> None:
         self.sessions = sessions
         self.publish = publish
@@ -220,8 +231,9 @@ class OutboxRelay:
         self.backoff = RetryPolicy(
             initial_delay=min(0.5, max_backoff_seconds), max_delay=max_backoff_seconds
         )
-        # From this many failed rounds in a row, each next round starts on a new producer: a
-        # broker back after a restart is then reached within one (capped) backoff.
+        # From this many failed rounds in a row (by default the first), each next round starts
+        # on a new producer: a broker back after a restart is reached within one backoff, and
+        # the publisher's ``before_connecting`` (the topics) runs before anything is sent to it.
         self.reset_after_failures = max(1, reset_after_failures)
 
     async def requeue_if_new_epoch(self) -> int:
@@ -236,6 +248,9 @@ class OutboxRelay:
             return 0
         first = self._relayed_epoch is None
         self._relayed_epoch = epoch
+        if not first:
+            # A new producer, so the topics are checked before anything is sent to this broker.
+            await self.publish.reset()
         async with transaction(self.sessions) as session:
             requeued = await OutboxRepository(session, self.origin).requeue_acked_outside(
                 epoch, datetime.now(UTC) - self.republish_window

@@ -13,7 +13,7 @@ from libs.broker_epoch import EpochWatcher, epoch_watcher
 from libs.database import create_engine, is_sqlite, session_factory
 from libs.dossier_links import LinkKeys
 from libs.http_service import BrokeredParts
-from libs.kafka import create_broker
+from libs.kafka import create_broker, ensure_topics
 from libs.kafka_connection import KafkaConnection
 from libs.observability import ReadinessCheck
 from libs.operations.kafka_lag import export_consumer_lag
@@ -214,7 +214,8 @@ def bootstrap(
         if publisher is None:
             # A producer of the relay's own, which it replaces when it keeps failing.
             publisher = KafkaRecordPublisher(
-                lambda: create_broker(kafka, f"{KAFKA_CLIENT_ID}-outbox")
+                lambda: create_broker(kafka, f"{KAFKA_CLIENT_ID}-outbox"),
+                before_connecting=lambda: ensure_topics(kafka),
             )
             # A new epoch wakes the relay, which publishes again what the broker lost.
             watcher = epoch_watcher(settings, on_change=lambda epoch: signal.notify())

@@ -5,16 +5,19 @@ import json
 from uuid import UUID
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from pydantic import TypeAdapter
 from sqlmodel import col, select
 
 from libs.database import create_engine, session_factory
+from libs.kafka import ensure_topics
+from libs.kafka_connection import KafkaConnection
 from libs.messages.applications import (
     ApplicationReceived,
     ApplicationSubmitted,
     CandidateApplicationSubmitted,
 )
-from libs.messages.topics import APPLICATIONS, Headers
+from libs.messages.topics import APPLICATIONS, PARTITIONS, Headers
 from libs.outbox.models import OutboxMessage
 from libs.outbox.relay import EventRecord, OutboxRelay, OutboxSignal
 from services.intake import metrics
@@ -120,6 +123,48 @@ async def test_a_broker_outage_delays_publishing_but_loses_nothing(
 
     _, record = await records_keyed(own_broker.bootstrap, APPLICATIONS, during_id, at_least=2)
     assert SUBMITTED.validate_json(record.value).dossier_id == UUID(during_id)
+
+
+async def test_after_a_broker_restart_the_relay_creates_the_topics_before_writing_to_them(
+    sqlite_url: str, own_broker: OwnBroker
+) -> None:
+    """Seen in CI's outage drill: after a restart, a producer with cached metadata wrote to a
+    topic the embedded broker had not created yet; when the launcher then created it, Tansu
+    reset its offsets and refused every write at an offset already taken, for minutes."""
+    settings = intake_settings(sqlite_url, own_broker.bootstrap, STATUS_VIEW_ENABLED=False)
+    async with running_intake(settings) as running:
+        before_id = await applied_and_confirmed(running)
+        await eventually(lambda: _is_sent(running.intake, before_id), timeout=30)
+        await own_broker.stop()
+        during_id = await applied_and_confirmed(running)
+
+        async def failed_at_least_once() -> bool:
+            rows = await rows_keyed(running.intake, during_id)
+            return any(row.sent_at is None and row.attempts >= 1 for row in rows)
+
+        await eventually(failed_at_least_once, timeout=30)
+        await own_broker.start(create_topics=False)
+        await eventually(lambda: _is_sent(running.intake, during_id), timeout=60)
+
+    # What the launcher does once the restarted broker answers: a no-op, the topics exist.
+    await ensure_topics(KafkaConnection(own_broker.bootstrap))
+    producer = AIOKafkaProducer(bootstrap_servers=own_broker.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for partition in range(PARTITIONS[APPLICATIONS]):
+            # Before the fix, the partition written to before the creation refused this.
+            await producer.send_and_wait(APPLICATIONS, b"{}", partition=partition)
+    finally:
+        await producer.stop()
+    records = await records_keyed(own_broker.bootstrap, APPLICATIONS, during_id, at_least=2)
+    submitted = [r for r in records if b"Submitted" in dict(r.headers)[Headers.EVENT_TYPE]]
+    assert [SUBMITTED.validate_json(r.value).dossier_id for r in submitted] == [UUID(during_id)]
+
+
+async def rows_keyed(intake: Intake, dossier_id: str) -> list[OutboxMessage]:
+    async with intake.sessions() as session:
+        statement = select(OutboxMessage).where(col(OutboxMessage.key) == dossier_id)
+        return list((await session.exec(statement)).all())
 
 
 async def _is_sent(intake: Intake, dossier_id: str) -> bool:
