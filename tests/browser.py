@@ -83,6 +83,43 @@ async def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+async def rendered_fonts(page: Page, selector: str) -> set[str]:
+    """The families Chromium drew the text of ``selector``'s first element with, as its
+    DevTools report them: what the reader sees, not what the CSS asks for. (Neither
+    ``getComputedStyle`` nor ``document.fonts.check``, true for a family the page never
+    declared, can tell a fallback from the font.) Empty until the text is laid out."""
+    session = await page.context.new_cdp_session(page)
+    try:
+        await session.send("DOM.enable")
+        await session.send("CSS.enable")
+        root = await session.send("DOM.getDocument")
+        found = await session.send(
+            "DOM.querySelector", {"nodeId": root["root"]["nodeId"], "selector": selector}
+        )
+        assert found["nodeId"], f"nothing matches {selector!r}"
+        fonts = await session.send("CSS.getPlatformFontsForNode", {"nodeId": found["nodeId"]})
+        return {font["familyName"] for font in fonts["fonts"]}
+    finally:
+        await session.detach()
+
+
+async def assert_drawn_in_marianne(page: Page, *selectors: str) -> None:
+    """The text of each of ``selectors`` is drawn in DSFR's Marianne, served by our origin
+    (a ``swap`` face: the fallback shows until the file has loaded, hence the wait)."""
+    for selector in selectors:
+
+        async def in_marianne(selector: str = selector) -> bool:
+            return await rendered_fonts(page, selector) == {"Marianne"}
+
+        try:
+            await eventually(in_marianne, timeout=30)
+        except AssertionError:
+            fonts = await rendered_fonts(page, selector)
+            raise AssertionError(
+                f"{selector} is drawn in {fonts or 'nothing'}, not Marianne"
+            ) from None
+
+
 class PageWatch:
     """What a page did wrong that no assertion on its content would see: a refusal of the
     Content-Security-Policy (an inline script or style), an uncaught script error, an asset

@@ -18,7 +18,13 @@ from services.contracts.app import create_app
 from services.contracts.bootstrap import Contracts, bootstrap
 from services.contracts.settings import ContractsSettings
 from services.notifications.addressing import contract_offer_url
-from tests.browser import PageWatch, assert_accessible, screenshot, served
+from tests.browser import (
+    PageWatch,
+    assert_accessible,
+    assert_drawn_in_marianne,
+    screenshot,
+    served,
+)
 from tests.unit.services.contracts.conftest import FakeContractWorkflows, seed
 from tests.unit.services.contracts.events import ContractStory
 from workflows.contract.models import ContractActionRequest, ContractActionResult
@@ -199,6 +205,7 @@ async def test_the_full_contract_opens_styled_and_accessible_from_the_page(
         "cell => getComputedStyle(cell).borderBottomStyle"
     )
     assert border == "solid"  # document.css applied
+    await assert_drawn_in_marianne(page, "h1", "table.terms td")
     await screenshot(page, "contracts-document")
     await assert_accessible(page)
     assert watch.problems == []

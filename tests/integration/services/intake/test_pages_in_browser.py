@@ -9,7 +9,13 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from services.intake.app import create_app
-from tests.browser import PageWatch, assert_accessible, screenshot, served
+from tests.browser import (
+    PageWatch,
+    assert_accessible,
+    assert_drawn_in_marianne,
+    screenshot,
+    served,
+)
 from tests.unit.services.intake.landing import (
     InMemoryPromotionCalendar,
     intake_with_pages,
@@ -59,8 +65,7 @@ class TestLanding:
     async def test_in_french_with_the_design_system_s_font(self, page: Page, site: Site) -> None:
         await shows_cleanly(page, f"{site.base_url}/", "intake-landing-fr")
         assert await page.evaluate("document.documentElement.lang") == "fr"
-        await page.evaluate("document.fonts.ready")
-        assert await page.evaluate("document.fonts.check('16px Marianne')")
+        await assert_drawn_in_marianne(page, "h1", "main p")
         # DSFR's script ran under our Content-Security-Policy (it marks the root when it does).
         assert await page.evaluate("document.documentElement.dataset.frJs") == "true"
         await page.get_by_role("link", name="Candidater").wait_for()

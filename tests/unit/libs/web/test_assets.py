@@ -14,6 +14,7 @@ from libs.web.assets import (
     ICONS_CSS,
     MODULE_JS,
     NOMODULE_JS,
+    STATIC_DIR,
     AssetsError,
     copy_dsfr,
     css_urls,
@@ -126,6 +127,17 @@ class TestInstalledAssets:
             assert urls, stylesheet
             missing = [url for url in urls if not (css_file.parent / url).resolve().is_file()]
             assert not missing, f"{stylesheet} references missing files: {missing[:5]}"
+
+    def test_our_own_stylesheets_reference_copied_files_only(self) -> None:
+        # document.css declares Marianne again on DSFR's copied fonts (no DSFR CSS there).
+        referenced = {
+            (css_file.parent / url).resolve(): css_file.name
+            for css_file in sorted((STATIC_DIR / "eig").glob("*.css"))
+            for url in css_urls(css_file.read_text(encoding="utf-8"))
+        }
+        assert (DSFR_DIR / "fonts" / "Marianne-Regular.woff2").resolve() in referenced
+        missing = {path: name for path, name in referenced.items() if not path.is_file()}
+        assert not missing, f"missing files: {missing}"
 
     def test_every_icon_the_templates_use_exists_in_dsfr_and_was_copied(self) -> None:
         icons = used_icons()
