@@ -70,7 +70,13 @@ def violations_report(violations: list[dict[str, Any]]) -> str:
 
 async def assert_accessible(page: Page) -> None:
     """No violation of any WCAG 2.1 level A or AA rule axe-core checks, on the page as shown."""
-    results = await _AXE.run(page, options={"runOnly": {"type": "tag", "values": list(WCAG_21_AA)}})
+    # Violations only: axe then skips detailing every passing node, which halves its time
+    # on our pages; what it reports on a violation is unchanged.
+    options = {
+        "runOnly": {"type": "tag", "values": list(WCAG_21_AA)},
+        "resultTypes": ["violations"],
+    }
+    results = await _AXE.run(page, options=options)
     violations: list[dict[str, Any]] = results.response["violations"]
     assert not violations, violations_report(violations)
 

@@ -1,9 +1,9 @@
 """The whole system as separate processes (``python -m deploy.local``), used as an applicant would.
 
-HTTP submission → the confirmation request in the Maildir → its link opened in Chromium, the
-button pressed → Kafka → bridge → dossier workflow → dossier event → acknowledgement in the
-Maildir and status at the private link; then replays and crashes that must lose nothing and
-repeat nothing.
+The forms filled in Chromium (or the API) → the confirmation request in the Maildir → its
+link opened in Chromium, the button pressed → Kafka → bridge → dossier workflow → dossier
+event → acknowledgement in the Maildir → its links: the status page, the withdrawal; then
+replays and crashes that must lose nothing and repeat nothing.
 """
 
 import asyncio
@@ -21,12 +21,13 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from playwright.async_api import Browser
+from playwright.async_api import Page
 from temporalio.client import Client
 
 from libs.dossier_links import Purpose
 from libs.messages.topics import APPLICATIONS, DOSSIER_EVENTS, PARTITIONS, ConsumerGroups, Headers
-from tests.browser import PageWatch, screenshot
+from tests.browser import PageWatch, assert_accessible, screenshot
+from tests.browser_forms import fill_candidate, fill_project_but_profiles, tick
 from tests.email_confirmation import confirm, confirm_link_in, confirmation_link
 from tests.eventually import eventually
 from tests.html_forms import BROWSER_ACCEPT, FORM_POST, hidden
@@ -156,40 +157,60 @@ async def workflow_ids(temporal: Client) -> list[str]:
 
 
 class TestApplicantJourney:
-    async def test_a_candidate_confirms_the_address_in_a_browser_then_gets_the_acknowledgement(
-        self, stack: RunningStack, http: httpx.AsyncClient, browser: Browser
+    async def test_an_administration_and_a_candidate_apply_confirm_follow_and_withdraw_in_a_browser(
+        self, stack: RunningStack, http: httpx.AsyncClient, page: Page
     ) -> None:
+        """The applicant's whole journey in Chromium, as a newcomer lives it: each form with
+        one error shown and corrected, the e-mails of the Maildir and their links, the
+        withdrawal behind its confirmation step; axe finds nothing on any page of it."""
         maildir = Path(stack.state["maildir"])
+        intake = stack.urls["intake"]
+        watch = PageWatch(page)
+
+        # The administration forgets the profiles wanted, is told, ticks one and sends.
+        contact = unique_address("julien")
+        await opened(page, f"{intake}/deposer-un-projet")
+        await fill_project_but_profiles(page, title="Signaux faibles", contact_email=contact)
+        await page.get_by_role("button", name="Envoyer").click()
+        summary = page.locator("#error-summary")
+        await summary.wait_for()
+        assert "Profils recherchés" in await summary.inner_text()
+        await assert_accessible(page)
+        await tick(page, "Directeur ou directrice de produit")
+        await page.get_by_role("button", name="Envoyer").click()
+        project_id = await page.locator("#reference").inner_text()
+        await assert_accessible(page)
+        assert f"/confirmer/{project_id}?token=" in await confirmation_link(maildir, contact)
+
+        # The candidate mistypes the address, is told at the field, corrects it and sends.
         address = unique_address("camille")
-        response = await http.post(stack.urls["intake"] + CANDIDATES, json=candidate_form(address))
-        assert response.status_code == 202, response.text
-        accepted = response.json()
-        assert accepted["status"] == "received" and accepted["kind"] == "candidate"
-        # The private links go to the e-mail address alone.
-        assert "status_url" not in accepted and "token" not in response.text
+        await opened(page, f"{intake}/candidater")
+        await fill_candidate(page, email=address.split("@")[0] + "@")
+        await page.get_by_role("button", name="Envoyer").click()
+        await summary.wait_for()
+        email_field = page.get_by_label("Adresse électronique")
+        assert await email_field.get_attribute("aria-invalid") == "true"
+        await screenshot(page, "e2e-candidate-form-errors")
+        await assert_accessible(page)
+        await email_field.fill(address)
+        await page.get_by_role("button", name="Envoyer").click()
+        dossier_id = await page.locator("#reference").inner_text()
+        assert "/candidater/confirmation/" in page.url
+        await assert_accessible(page)
 
         # The first e-mail asks to confirm the address; nothing starts before.
         link = await confirmation_link(maildir, address)
         [request] = mails_to(maildir, address)
         assert "Confirmez votre adresse e-mail" in request["Subject"]
         assert "Camille" in text_of(request)
-        assert f"/confirmer/{accepted['dossier_id']}?token=" in link
+        assert f"/confirmer/{dossier_id}?token=" in link
+        assert acknowledgements_to(maildir, address) == []
 
-        # Opened in Chromium without JavaScript (what a careful applicant's browser runs):
-        # the page shows a button, the button's form post confirms and lands on the page.
-        context = await browser.new_context(java_script_enabled=False)
-        try:
-            page = await context.new_page()
-            watch = PageWatch(page)
-            opened = await page.goto(link)
-            assert opened is not None and opened.status == 200
-            await page.get_by_role("button", name="Confirmer mon adresse e-mail").click()
-            await page.get_by_text("Votre adresse e-mail est confirmée").wait_for()
-            assert "outcome=confirmed" in page.url
-            await screenshot(page, "e2e-email-confirmed")
-            assert watch.problems == []
-        finally:
-            await context.close()
+        await shown_accessibly(page, link, "e2e-confirm-email")
+        await page.get_by_role("button", name="Confirmer mon adresse e-mail").click()
+        await page.get_by_text("Votre adresse e-mail est confirmée").wait_for()
+        assert "outcome=confirmed" in page.url
+        await assert_accessible(page)
 
         mails = await eventually(
             lambda: _async(acknowledgements_to(maildir, address)), timeout=30, interval=0.05
@@ -197,25 +218,45 @@ class TestApplicantJourney:
         assert len(mails) == 1
         mail = mails[0]
         assert "reçu" in mail["Subject"]
-        token = stack.link_token(Purpose.READ, accepted["dossier_id"])
-        status_url = (
-            f"{stack.urls['intake']}/api/v1/dossiers/{accepted['dossier_id']}?token={token}"
-        )
-        assert status_url in text_of(mail)
+        status_url = f"{intake}/api/v1/dossiers/{dossier_id}?token="
+        status_url += stack.link_token(Purpose.READ, dossier_id)
+        withdraw_link = f"{intake}/api/v1/dossiers/{dossier_id}?token="
+        withdraw_link += stack.link_token(Purpose.WITHDRAW, dossier_id)
+        assert status_url in text_of(mail) and withdraw_link in text_of(mail)
 
         # The dossier goes on to review by itself; the received step stays in its timeline.
         status = await eventually(
             lambda: _status_reaching(http, status_url, "in_review"), timeout=30
         )
         assert status is not None
-        assert status["dossier_id"] == accepted["dossier_id"]
         assert [entry["status"] for entry in status["timeline"]] == ["received", "in_review"]
-        page_response = await http.get(status_url, headers={"Accept": "text/html"})
-        assert page_response.status_code == 200
-        assert "text/html" in page_response.headers["content-type"]
-
         wrong = await http.get(status_url[:-4] + "AAAA")
         assert wrong.status_code == 404
+
+        # The status link: the page, read only.
+        await shown_accessibly(page, status_url, "e2e-status-in-review")
+        await page.get_by_role("heading", level=1, name="Suivi de votre dossier").wait_for()
+        assert await page.locator("#reference").inner_text() == dossier_id
+        assert await page.locator("#withdraw").count() == 0
+
+        # The withdraw link: the same page with the withdrawal, behind its confirmation step.
+        await opened(page, withdraw_link)
+        confirm_withdrawal = page.get_by_role("button", name="Confirmer le retrait")
+        assert not await confirm_withdrawal.is_visible()
+        await page.get_by_text("Retirer mon dossier…").click()
+        await screenshot(page, "e2e-status-withdrawal-step")
+        await assert_accessible(page)
+        await confirm_withdrawal.click()
+        await page.get_by_text("Votre demande de retrait est enregistrée").wait_for()
+        await assert_accessible(page)
+
+        withdrawn = await eventually(
+            lambda: _status_reaching(http, status_url, "withdrawn"), timeout=30
+        )
+        assert withdrawn is not None and withdrawn["timeline"][-1]["status"] == "withdrawn"
+        await shown_accessibly(page, status_url, "e2e-status-withdrawn")
+        assert "Dossier retiré" in (await page.locator("#status-badge").text_content() or "")
+        assert watch.problems == []
 
     async def test_confirming_twice_starts_one_workflow_and_says_already_confirmed(
         self, stack: RunningStack, http: httpx.AsyncClient
@@ -397,6 +438,18 @@ class TestOperations:
             assert ready.status_code == 200, (name, ready.text)
             metrics = await http.get(base + "/metrics")
             assert metrics.status_code == 200 and "# TYPE" in metrics.text, name
+
+
+async def opened(page: Page, url: str) -> None:
+    response = await page.goto(url)
+    assert response is not None and response.status == 200, url
+
+
+async def shown_accessibly(page: Page, url: str, name: str) -> None:
+    """Open ``url`` in ``page``: a 200, a screenshot, and nothing axe finds."""
+    await opened(page, url)
+    await screenshot(page, name)
+    await assert_accessible(page)
 
 
 async def _async(value: Any) -> Any:

@@ -15,6 +15,7 @@ from services.intake.app import create_app
 from services.intake.bootstrap import Intake
 from services.intake.models import Application
 from tests.browser import PageWatch, assert_accessible, screenshot, served
+from tests.browser_forms import LONG_TEXT, fill_candidate, fill_project_but_profiles, tick
 from tests.unit.services.intake.landing import (
     InMemoryPromotionCalendar,
     intake_with_pages,
@@ -22,8 +23,6 @@ from tests.unit.services.intake.landing import (
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-LONG_TEXT = "Cofondatrice d’une jeune pousse de la donnée de santé, équipe de quinze personnes."
 
 
 @dataclass
@@ -55,22 +54,6 @@ async def open_cleanly(page: Page, url: str, name: str) -> PageWatch:
     await screenshot(page, name)
     await assert_accessible(page)
     return watch
-
-
-async def tick(page: Page, label: str) -> None:
-    """Check a radio or a box as a person does, by its label (DSFR draws the box on it)."""
-    await page.locator("label", has_text=label).click()
-    assert await page.get_by_label(label).is_checked()
-
-
-async def fill_candidate(page: Page, *, email: str = "camille.martin@example.fr") -> None:
-    await page.get_by_label("Prénom").fill("Camille")
-    await page.get_by_role("textbox", name="Nom", exact=True).fill("Martin")
-    await page.get_by_label("Adresse électronique").fill(email)
-    await tick(page, "Directeur ou directrice technique")
-    await page.get_by_label("Années d’expérience professionnelle").fill("12")
-    await page.get_by_label("Votre expérience entrepreneuriale").fill(LONG_TEXT)
-    await tick(page, "J’accepte que les informations")
 
 
 class TestCandidateForm:
@@ -161,18 +144,7 @@ class TestProjectForm:
             # axe runs as a script: it checks this form with JavaScript, in the next test.
             watch = PageWatch(page)
             await page.goto(f"{site.base_url}/deposer-un-projet")
-            await page.get_by_label("Nom de l’administration").fill("Direction du numérique")
-            await tick(page, "Administration centrale")
-            await page.get_by_label("Nom du sponsor").fill("Claire Dubois")
-            await page.get_by_label("Fonction du sponsor").fill("Directrice")
-            await page.get_by_label("Titre du projet").fill("Signaux faibles, sans JavaScript")
-            await page.get_by_label("Le problème public à résoudre").fill(LONG_TEXT)
-            await page.get_by_label("Politique publique prioritaire servie").fill("Entreprises")
-            await page.get_by_label("Objectifs mesurables").fill("500 entreprises aidées.")
-            await tick(page, "Construction")
-            await page.get_by_label("Nom de la personne à contacter").fill("Julien Lefèvre")
-            await page.get_by_label("Adresse électronique de contact").fill("julien@example.fr")
-            await tick(page, "J’accepte que les informations")
+            await fill_project_but_profiles(page, title="Signaux faibles, sans JavaScript")
             await page.get_by_role("button", name="Envoyer").click()
             await page.locator("#error-summary").wait_for()  # no profile chosen
             assert "Profils recherchés" in await page.locator("#error-summary").inner_text()
