@@ -7,7 +7,9 @@ runs at every install. Nothing is fetched at run time and nothing comes from a C
 
 What is copied: the minified CSS and the module and nomodule JS, every file those CSS
 reference (fonts, component icons), the favicons, the error pages' artwork, and the icons CSS
-cut down to the ``fr-icon-*`` classes the templates use, with only those SVGs.
+cut down to the ``fr-icon-*`` classes the templates use, with only those SVGs. The private
+documents' own stylesheet (``static/eig/document.css``, no DSFR CSS) declares Marianne on the
+same copied font files.
 """
 
 import argparse
