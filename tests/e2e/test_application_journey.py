@@ -213,7 +213,7 @@ class TestApplicantJourney:
         await assert_accessible(page)
 
         mails = await eventually(
-            lambda: _async(acknowledgements_to(maildir, address)), timeout=30, interval=0.05
+            lambda: _async(acknowledgements_to(maildir, address)), timeout=60, interval=0.05
         )
         assert len(mails) == 1
         mail = mails[0]
@@ -226,7 +226,7 @@ class TestApplicantJourney:
 
         # The dossier goes on to review by itself; the received step stays in its timeline.
         status = await eventually(
-            lambda: _status_reaching(http, status_url, "in_review"), timeout=30
+            lambda: _status_reaching(http, status_url, "in_review"), timeout=60
         )
         assert status is not None
         assert [entry["status"] for entry in status["timeline"]] == ["received", "in_review"]
@@ -251,7 +251,7 @@ class TestApplicantJourney:
         await assert_accessible(page)
 
         withdrawn = await eventually(
-            lambda: _status_reaching(http, status_url, "withdrawn"), timeout=30
+            lambda: _status_reaching(http, status_url, "withdrawn"), timeout=60
         )
         assert withdrawn is not None and withdrawn["timeline"][-1]["status"] == "withdrawn"
         await shown_accessibly(page, status_url, "e2e-status-withdrawn")
