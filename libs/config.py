@@ -5,12 +5,14 @@ so the same code runs against the embedded stack or production engines by config
 """
 
 import ipaddress
+import os
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Final, Self
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from libs.dossier_links import LinkKeys, LinkSecretError, parse_secret
 from libs.personal_data import RetentionPolicy
@@ -56,13 +58,68 @@ class KafkaSaslMechanism(StrEnum):
     SCRAM_SHA_512 = "SCRAM-SHA-512"
 
 
+FILE_SUFFIX: Final = "_FILE"
+
+
+class FileVariables(PydanticBaseSettingsSource):
+    """``<NAME>_FILE=/run/secrets/…``: the setting ``<NAME>`` is that file's content (one
+    trailing newline dropped), the convention of Docker and Compose secrets and of the official
+    images (``POSTGRES_PASSWORD_FILE``). Any setting can be given so; secrets should be, to
+    stay out of the process environment and the Compose file (docs/adr/0026).
+
+    After the environment and before ``.env``; both ``<NAME>`` and ``<NAME>_FILE`` set is a
+    mistake, refused with their names.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        variable = f"{field_name}{FILE_SUFFIX}"
+        path = os.environ.get(variable)
+        if not path:
+            return None, field_name, False
+        if os.environ.get(field_name):
+            raise ValueError(f"{field_name} and {variable} are both set: set one of them")
+        try:
+            content = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise ValueError(f"{variable}={path}: cannot read it ({error.strerror})") from None
+        return content.removesuffix("\n").removesuffix("\r"), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, key, is_complex = self.get_field_value(field, name)
+            if value is not None:
+                values[key] = self.prepare_field_value(name, field, value, is_complex)
+        return values
+
+
 class DatabaseSettings(BaseSettings):
     """Only the database: what migrations read, so they run wherever the database is reachable
-    whatever the rest of the configuration (secrets, identity provider) holds."""
+    whatever the rest of the configuration (secrets, identity provider) holds.
+
+    Every setting of this class and its subclasses may also come from a file named by
+    ``<NAME>_FILE`` (:class:`FileVariables`)."""
 
     model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
 
     DATABASE_URL: str = "sqlite:///.eig/eig.db"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            FileVariables(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
 
 class RetentionSettings(DatabaseSettings):
@@ -99,6 +156,16 @@ class PlatformSettings(RetentionSettings):
     """Production behaviour unless told otherwise: a forgotten variable must not weaken it."""
     DATA_DIR: Path = Path(".eig")
     """Where the embedded stack keeps its state (SQLite, Temporal, Maildir)."""
+
+    INTERNAL_PORT: int | None = Field(default=None, ge=1, le=65_535)
+    """A second listener for what only operators and the platform's own processes need:
+    ``/readyz``, ``/metrics`` and the API documents (``/docs``, ``/redoc``, ``/openapi.json``).
+    Set, those paths answer 404 on the service's public port and are served here (``/healthz``
+    and everything else on both); unset, everything is on the one port. In a deployment,
+    publish only the public port and point Prometheus and ``SERVICE_URLS`` at this one
+    (libs.http_service.listeners, docs/adr/0026)."""
+    INTERNAL_HOST: str | None = None
+    """The internal listener's address; unset, the service's own (``<SERVICE>_HOST``)."""
 
     KAFKA_BOOTSTRAP_SERVERS: str = "127.0.0.1:9092"
     KAFKA_SECURITY_PROTOCOL: KafkaSecurityProtocol = KafkaSecurityProtocol.PLAINTEXT

@@ -2,10 +2,14 @@
 
 import asyncio
 import contextlib
+import logging
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -21,6 +25,7 @@ from libs.api_errors import (
     BodySizeLimitMiddleware,
     UnexpectedErrorMiddleware,
     document_error_format,
+    error_response,
     install_error_handlers,
 )
 from libs.auth import document_bearer_auth
@@ -44,6 +49,12 @@ HTTP_REQUEST_DURATION = Histogram(
 )
 UNMATCHED_ROUTE = "<unmatched>"
 """The route label of requests no route matched: their paths would make a label per URL."""
+OPERATIONS_PATHS: Final = frozenset({"/readyz", "/metrics"})
+"""Served on the internal listener only, when there is one (with the app's API documents)."""
+STARTUP_FAILURE: Final = 3
+"""The exit status of a server that could not start (uvicorn's)."""
+
+logger = logging.getLogger(__name__)
 
 
 class RequestDuration:
@@ -219,6 +230,93 @@ def _document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def internal_paths(app: FastAPI) -> frozenset[str]:
+    """The paths only the internal listener serves: readiness, metrics and the app's API
+    documents (whichever of ``/docs``, ``/redoc`` and ``/openapi.json`` it has)."""
+    documents = (app.docs_url, app.redoc_url, app.openapi_url)
+    oauth_redirect = app.swagger_ui_oauth2_redirect_url if app.docs_url else None
+    return OPERATIONS_PATHS | {path for path in (*documents, oauth_redirect) if path}
+
+
+class InternalPaths:
+    """One app on two listeners: the :func:`internal_paths` answer only on the internal port,
+    and 404 in the shared error format on the public one (as a path that does not exist).
+
+    The listener is the socket the connection came in on (``scope["server"]``), never a
+    header the client could set. Everything else, ``/healthz`` included, answers on both.
+    """
+
+    def __init__(self, app: FastAPI, internal_port: int) -> None:
+        self.app = app
+        self.internal_port = internal_port
+        self.paths = internal_paths(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.paths and not self._internal(scope):
+            await error_response(404, "Not Found")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _internal(self, scope: Scope) -> bool:
+        server = scope.get("server")
+        return server is not None and server[1] == self.internal_port
+
+
+@dataclass(frozen=True)
+class Listeners:
+    """What uvicorn serves, and on which sockets: ``None``, the one ``host:port`` it binds
+    itself (no ``INTERNAL_PORT``)."""
+
+    app: ASGIApp
+    host: str
+    port: int
+    sockets: list[socket.socket] | None = None
+
+    def config(self, **options: Any) -> uvicorn.Config:
+        """uvicorn's configuration, keeping the process's JSON logging."""
+        return uvicorn.Config(self.app, host=self.host, port=self.port, log_config=None, **options)
+
+
+def listeners(app: FastAPI, *, host: str, port: int, settings: PlatformSettings) -> Listeners:
+    """The app on ``host:port`` alone, or, with ``INTERNAL_PORT``, on that public listener
+    and on the internal one (``INTERNAL_HOST``, default ``host``), both bound here so that
+    one uvicorn server, hence one lifespan, serves them."""
+    internal_port = settings.INTERNAL_PORT
+    if internal_port is None:
+        return Listeners(app, host, port)
+    if internal_port == port:
+        raise ValueError(f"INTERNAL_PORT={internal_port} is the public port too: choose another")
+    internal_host = settings.INTERNAL_HOST or host
+    public = _listening_socket(host, port)
+    try:
+        internal = _listening_socket(internal_host, internal_port)
+    except OSError:
+        public.close()
+        raise
+    logger.info(
+        "public listener on %s:%d, internal listener (%s) on %s:%d",
+        host,
+        port,
+        ", ".join(sorted(internal_paths(app))),
+        internal_host,
+        internal_port,
+    )
+    return Listeners(InternalPaths(app, internal_port), host, port, [public, internal])
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """Bound as uvicorn binds its own (``SO_REUSEADDR``; IPv6 for an address with a colon);
+    the server listens on it."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise OSError(error.errno, f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
+
+
 def serve(
     create_app: Callable[[], FastAPI],
     *,
@@ -227,9 +325,18 @@ def serve(
     port: int,
     settings: PlatformSettings,
 ) -> None:
-    """Serve the app under uvicorn with the JSON logs and traces of :func:`configure_telemetry`.
+    """Serve the app under uvicorn with the JSON logs and traces of :func:`configure_telemetry`,
+    on the :func:`listeners` the settings ask for.
 
     Both are configured before the app is built, so that building it logs as JSON too.
     """
     configure_telemetry(service, settings)
-    uvicorn.run(create_app(), host=host, port=port, log_config=None)  # keep the JSON logging
+    try:
+        served = listeners(create_app(), host=host, port=port, settings=settings)
+    except (OSError, ValueError) as error:  # a port taken, or the same port twice
+        logger.error("%s", error)
+        sys.exit(STARTUP_FAILURE)
+    server = uvicorn.Server(served.config())
+    server.run(sockets=served.sockets)
+    if not server.started:  # as uvicorn.run: the lifespan or the bind failed, and said why
+        sys.exit(STARTUP_FAILURE)

@@ -7,6 +7,7 @@ settings and stops it on SIGINT/SIGTERM, tests call it with their own.
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,7 @@ from temporalio.worker import Worker
 
 from libs.broker_epoch import EpochWatcher, epoch_watcher
 from libs.database import create_engine, is_sqlite, session_factory
+from libs.http_service import listeners
 from libs.kafka import RetryPolicy, create_broker, ensure_topics
 from libs.kafka_connection import KafkaConnection
 from libs.observability import ReadinessCheck, health_router
@@ -85,11 +87,21 @@ async def connect_temporal(settings: WorkflowsSettings) -> Client:
 
 
 class _HealthServer(uvicorn.Server):
-    """Uvicorn without its own signal handling: the process decides when everything stops."""
+    """Uvicorn without its own signal handling: the process decides when everything stops.
+
+    ``sockets``: the listeners of ``INTERNAL_PORT`` (libs.http_service.listeners), or None
+    for the one address of its configuration."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket] | None) -> None:
+        super().__init__(config)
+        self.listening_sockets = sockets
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def serve_listeners(self) -> None:
+        await self.serve(sockets=self.listening_sockets)
 
 
 @dataclass
@@ -197,7 +209,7 @@ async def run(
         broker,
         _outbox(settings),
         http,
-        asyncio.create_task(http.serve(), name="health-http"),
+        asyncio.create_task(http.serve_listeners(), name="health-http"),
     )
     metrics_task = (
         None
@@ -235,15 +247,10 @@ def _health_server(
         telemetry=FASTAPI_NATIVE_TELEMETRY_OFF,
     )
     app.include_router(health_router(readiness))
-    return _HealthServer(
-        uvicorn.Config(
-            app,
-            host=settings.WORKFLOWS_HOST,
-            port=settings.WORKFLOWS_PORT,
-            log_config=None,
-            access_log=False,
-        )
+    served = listeners(
+        app, host=settings.WORKFLOWS_HOST, port=settings.WORKFLOWS_PORT, settings=settings
     )
+    return _HealthServer(served.config(access_log=False), served.sockets)
 
 
 async def _start(parts: _Parts, settings: WorkflowsSettings, stop: asyncio.Event) -> bool:

@@ -1,9 +1,10 @@
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from libs.config import AuthMode, Environment, PlatformSettings
+from libs.config import AuthMode, DatabaseSettings, Environment, PlatformSettings
 from libs.database import async_url, is_sqlite
 
 SECRET = SecretStr(bytes(range(32)).hex())
@@ -105,6 +106,47 @@ class TestPlatformSettings:
         settings = PlatformSettings()
         assert settings.KAFKA_BOOTSTRAP_SERVERS == "kafka-1:9092,kafka-2:9092"
         assert settings.DATABASE_URL == "postgresql://eig@db/eig"
+
+
+class TestSettingsFromFiles:
+    """``<NAME>_FILE``: the setting read from a file (Compose secrets, docs/adr/0026)."""
+
+    def test_a_secret_comes_from_the_file_its_variable_names(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        (tmp_path / "link").write_text(SECRET.get_secret_value() + "\n")
+        monkeypatch.setenv("DOSSIER_LINK_SECRET_FILE", str(tmp_path / "link"))
+        settings = LinkSigningSettings(_env_file=None, ENVIRONMENT=Environment.PRODUCTION, **OIDC)
+        assert settings.link_keys.keys == {1: bytes(range(32))}  # the newline dropped
+
+    def test_migrations_read_the_database_url_from_a_file(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        (tmp_path / "url").write_text("postgresql://eig:pw@db/eig")
+        monkeypatch.setenv("DATABASE_URL_FILE", str(tmp_path / "url"))
+        assert DatabaseSettings(_env_file=None).DATABASE_URL == "postgresql://eig:pw@db/eig"
+
+    def test_a_structured_setting_is_json_in_its_file(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        (tmp_path / "previous").write_text('{"1": "%s"}' % ("cd" * 32))
+        monkeypatch.setenv("DOSSIER_LINK_PREVIOUS_SECRETS_FILE", str(tmp_path / "previous"))
+        settings = PlatformSettings(_env_file=None, DOSSIER_LINK_KEY_VERSION=2)
+        assert settings.DOSSIER_LINK_PREVIOUS_SECRETS[1].get_secret_value() == "cd" * 32
+
+    def test_a_missing_file_is_named(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        monkeypatch.setenv("DATABASE_URL_FILE", str(tmp_path / "absent"))
+        with pytest.raises(ValueError, match="DATABASE_URL_FILE=.*absent: cannot read it"):
+            DatabaseSettings(_env_file=None)
+
+    def test_the_variable_and_its_file_together_are_refused(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        (tmp_path / "url").write_text("postgresql://eig:pw@db/eig")
+        monkeypatch.setenv("DATABASE_URL_FILE", str(tmp_path / "url"))
+        monkeypatch.setenv("DATABASE_URL", "postgresql://eig:other@db/eig")
+        with pytest.raises(ValueError, match="DATABASE_URL and DATABASE_URL_FILE are both set"):
+            DatabaseSettings(_env_file=None)
 
 
 class TestDatabaseUrls:
