@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from aiokafka.errors import BrokerResponseError
 from faststream.kafka import KafkaBroker
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
@@ -175,6 +176,18 @@ class RelayRound:
     published: int
     failed: bool
     batch_full: bool
+    refused: bool = False
+    """The broker answered the publish with a non-retriable error (it is up and reachable)."""
+
+
+def refused_by_the_broker(error: BaseException) -> bool:
+    """A broker's answer, not an outage: retried soon instead of after a growing backoff.
+
+    The embedded broker answers ``UnknownError`` once per record batch it wrote, before a
+    restart's topic creation, at an offset it then hands out again; each refused attempt moves
+    it one offset on, so waiting longer only delays the catch-up.
+    """
+    return isinstance(error, BrokerResponseError) and not error.retriable
 
 
 def _stored_record(message: OutboxMessage) -> EventRecord:
@@ -231,6 +244,9 @@ class OutboxRelay:
         self.backoff = RetryPolicy(
             initial_delay=min(0.5, max_backoff_seconds), max_delay=max_backoff_seconds
         )
+        self.refusal_backoff = RetryPolicy(
+            initial_delay=min(0.05, max_backoff_seconds), max_delay=min(1.0, max_backoff_seconds)
+        )
         # From this many failed rounds in a row (by default the first), each next round starts
         # on a new producer: a broker back after a restart is reached within one backoff, and
         # the publisher's ``before_connecting`` (the topics) runs before anything is sent to it.
@@ -286,6 +302,7 @@ class OutboxRelay:
     ) -> RelayRound:
         sent: list[int] = []
         failure: tuple[int, str] | None = None
+        refused = False
         for row in rows:
             assert row.id is not None
             # Under the context of the work that wrote the row, not the relay's own.
@@ -313,6 +330,7 @@ class OutboxRelay:
                         "outbox relay: publish failed, row %d stays pending: %s", row.id, reason
                     )
                     failure = (row.id, reason)
+                    refused = refused_by_the_broker(error)
                     break
             sent.append(row.id)
         # One write for the whole batch: on SQLite every write takes the database's single
@@ -329,6 +347,7 @@ class OutboxRelay:
             published=len(sent),
             failed=failure is not None,
             batch_full=failure is None and len(rows) >= self.batch_size,
+            refused=refused,
         )
 
     @contextlib.asynccontextmanager
@@ -365,13 +384,18 @@ class OutboxRelay:
                         await self._reset_publisher(failures)
                     # Wake-ups are ignored while backing off: each new application would
                     # otherwise trigger another doomed attempt against a broker that is down.
-                    await asyncio.sleep(self.backoff.delay(failures))
+                    await asyncio.sleep(self.delay_after(outcome, failures))
                     continue
                 failures = 0
                 if not outcome.batch_full:
                     await self.signal.wait(self.poll_seconds)
         finally:
             await self.publish.reset()  # closes the producer when the relay stops
+
+    def delay_after(self, outcome: RelayRound, failures: int) -> float:
+        """The pause before the next round after ``failures`` failed rounds in a row."""
+        policy = self.refusal_backoff if outcome.refused else self.backoff
+        return policy.delay(failures)
 
     async def _reset_publisher(self, failures: int) -> None:
         self.metrics.producer_resets.inc()

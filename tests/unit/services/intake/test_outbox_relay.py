@@ -6,6 +6,12 @@ from typing import cast
 from uuid import UUID
 
 import pytest
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    NodeNotReadyError,
+    UnknownError,
+)
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
 from sqlmodel import col, select
@@ -211,6 +217,50 @@ class TestProducerReset:
         await relay_.relay_once()
 
         assert (len(producer.published), producer.resets) == (2, 0)
+
+
+class RefusingPublisher:
+    """Answers like a broker that is up but refuses the record (``refusal``), then accepts."""
+
+    def __init__(self, refusal: Exception, times: int) -> None:
+        self.refusal = refusal
+        self.left = times
+        self.published: list[bytes] = []
+
+    async def __call__(self, topic: str, record: EventRecord) -> None:
+        if self.left:
+            self.left -= 1
+            raise self.refusal
+        self.published.append(record.key)
+
+    async def reset(self) -> None:
+        pass
+
+
+class TestRetryPace:
+    @pytest.mark.parametrize(
+        ("error", "refused"),
+        [
+            (UnknownError(), True),
+            (NodeNotReadyError(), False),
+            (KafkaConnectionError(), False),
+            (KafkaTimeoutError(), False),
+            (RuntimeError("database"), False),
+        ],
+    )
+    async def test_a_broker_s_refusal_is_retried_soon_an_outage_after_a_growing_backoff(
+        self, intake: Intake, error: Exception, refused: bool
+    ) -> None:
+        await submit(intake, 1)
+        relay_ = relay(intake, RecordingPublisher())
+        relay_.publish = RefusingPublisher(error, times=1)
+
+        outcome = await relay_.relay_once()
+
+        assert (outcome.failed, outcome.refused) == (True, refused)
+        after_ten = relay_.delay_after(outcome, 10)
+        assert after_ten == (1.0 if refused else 30.0)
+        assert (await relay_.relay_once()).published == 1
 
 
 class FakeBroker:
