@@ -19,7 +19,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Mailbox
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from playwright.async_api import Browser, Page, async_playwright
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -36,6 +35,7 @@ from deploy.local.engines import (
     temporal_test_server_binary,
     wait_for_port,
 )
+from deploy.local.smtp import RefusableMailbox
 from libs.kafka import ensure_topics
 from libs.kafka_connection import KafkaConnection
 from libs.observability import JsonFormatter
@@ -172,6 +172,8 @@ class SmtpServer:
     host: str
     port: int
     maildir: Path
+    control_file: Path | None = None
+    """The embedded stack's refusal control (deploy/local/smtp.py), when it has one."""
 
     def messages(self) -> list[Path]:
         return sorted((self.maildir / "new").glob("*"))
@@ -179,13 +181,16 @@ class SmtpServer:
 
 @pytest.fixture
 def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
-    """A real SMTP server (aiosmtpd) storing what it accepts in a fresh Maildir."""
-    maildir = tmp_path / "mail"
+    """A real SMTP server storing what it accepts in a fresh Maildir: the embedded stack's
+    (aiosmtpd), which refuses mail while its control file says so (none by default)."""
+    maildir, control_file = tmp_path / "mail", tmp_path / "smtp-refuse-until"
     port = free_port()
-    controller = Controller(Mailbox(maildir), hostname="127.0.0.1", port=port)
+    controller = Controller(
+        RefusableMailbox(maildir, control_file), hostname="127.0.0.1", port=port
+    )
     controller.start()
     try:
-        yield SmtpServer("127.0.0.1", port, maildir)
+        yield SmtpServer("127.0.0.1", port, maildir, control_file)
     finally:
         controller.stop()
 

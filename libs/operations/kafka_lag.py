@@ -27,6 +27,8 @@ from libs.operations.report import ConsumerLag, GroupLag, PartitionLag
 logger = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_MS = 5_000
+READER_FETCH_WAIT_MS = 20
+"""How long a fetch of the reader waits for records at a partition's end (see kafka_reader)."""
 
 
 @dataclass
@@ -105,6 +107,10 @@ async def kafka_reader(kafka: KafkaConnection) -> AsyncIterator[KafkaReader]:
         group_id=None,
         enable_auto_commit=False,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
+        # It reads only records known to be there: a fetch long-polling at a partition's end
+        # (500 ms by default) would hold up the offset requests queued behind it on the
+        # broker's connection, and every page of the ops report with them.
+        fetch_max_wait_ms=READER_FETCH_WAIT_MS,
     )
     # Stopped even when starting failed: aiokafka keeps a half-started client's connections.
     try:

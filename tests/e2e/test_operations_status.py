@@ -37,6 +37,7 @@ from libs.messages.topics import (
 from tests.browser import assert_accessible, screenshot
 from tests.e2e.test_application_journey import CANDIDATES, acknowledgements_to, candidate_form
 from tests.eventually import eventually
+from tests.integration.services.console.test_ops_page_in_browser import sign_in_as_admin
 from tests.local_stack import RunningStack
 from tests.unit.deploy.test_monitoring_config import dashboard_queries, metric_names
 
@@ -104,14 +105,6 @@ async def status_here(
     with contextlib.redirect_stdout(out):
         code = await status_main(list(args))
     return code, out.getvalue()
-
-
-async def sign_in_as_admin(page: Page, console: str, name: str) -> None:
-    await page.goto(f"{console}/console/connexion?suivant=/console/ops")
-    await page.get_by_label("Nom affiché").fill(name)
-    await page.locator("label", has_text="Administrateur ou administratrice").click()
-    await page.get_by_role("button", name="Se connecter").click()
-    await page.wait_for_url(f"{console}/console/ops", timeout=60_000)
 
 
 async def report(stack: RunningStack) -> tuple[int, dict[str, Any]]:

@@ -34,19 +34,20 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         yield Site(url, api)
 
 
-async def sign_in_as_admin(page: Page, site: Site) -> None:
-    await page.goto(f"{site.base_url}/console/connexion?suivant=/console/ops")
-    await page.get_by_label("Nom affiché").fill("Dominique Admin")
+async def sign_in_as_admin(page: Page, console: str, name: str = "Dominique Admin") -> None:
+    """The development sign-in as an admin, landing on the ops page of ``console``."""
+    await page.goto(f"{console}/console/connexion?suivant=/console/ops")
+    await page.get_by_label("Nom affiché").fill(name)
     await page.locator("label", has_text="Administrateur ou administratrice").click()
     await page.get_by_role("button", name="Se connecter").click()
-    await page.wait_for_url(f"{site.base_url}/console/ops")
+    await page.wait_for_url(f"{console}/console/ops", timeout=60_000)
 
 
 async def test_the_ops_page_passes_axe_and_a_replay_works_from_the_keyboard(
     page: Page, site: Site
 ) -> None:
     watch = PageWatch(page)
-    await sign_in_as_admin(page, site)
+    await sign_in_as_admin(page, site.base_url)
     await page.get_by_role("heading", name="DossierStatusChanged — 0:3").wait_for()
     await screenshot(page, "console-ops-dead-letter")
     await assert_accessible(page)
@@ -76,7 +77,7 @@ async def test_a_long_error_wraps_in_the_summary_instead_of_running_off_the_tabl
         "KafkaConnectionError: Unable to bootstrap from [('127.0.0.1', 9092, "
         "<AddressFamily.AF_INET: 2>)] after every attempt of the admin client's metadata request"
     )
-    await sign_in_as_admin(page, site)
+    await sign_in_as_admin(page, site.base_url)
     row = page.locator("#ops-summary-consumer_lag")
     assert "Unable to bootstrap" in await row.inner_text()
     region = page.locator("#ops-summary-component .fr-table__container")

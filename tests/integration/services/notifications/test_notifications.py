@@ -21,8 +21,7 @@ from faststream.kafka import KafkaBroker
 
 from deploy.local.engines import free_port
 from libs.dossier_links import LinkKeys, Purpose, confirm_url, status_url, withdraw_url
-from libs.kafka import create_broker, publish_event
-from libs.kafka_connection import KafkaConnection
+from libs.kafka import publish_event
 from libs.messages.applications import ApplicationReceived
 from libs.messages.common import Contact, DossierKind, Language, Role
 from libs.messages.contract_events import ContractStatus, ContractStatusChanged, ContractTerms
@@ -92,19 +91,6 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
-
-
-@pytest.fixture(scope="module")
-async def publisher(kafka_bootstrap: str) -> AsyncIterator[KafkaBroker]:
-    broker = create_broker(KafkaConnection(kafka_bootstrap), client_id="notifications-tests")
-    await broker.start()
-    yield broker
-    await broker.stop()
-
-
-@pytest.fixture
-def group_id() -> str:
-    return f"notifications-test-{uuid4().hex[:12]}"
 
 
 def dossier_received(language: Language, kind: DossierKind = DossierKind.CANDIDATE):
