@@ -90,8 +90,9 @@ def _details(section: Section, now: datetime) -> Iterator[str]:
             for topic in section.topics:
                 for letter in topic.newest:
                     facts = " ".join(f"{key}={value}" for key, value in letter.summary.items())
+                    again = f" (replay of {letter.replayed_from})" if letter.replayed_from else ""
                     yield (
-                        f"{letter.topic} {letter.partition}:{letter.offset} "
+                        f"{letter.topic} {letter.partition}:{letter.offset}{again} "
                         f"from {letter.source_topic} {letter.source_offset}: "
                         f"{_one_line(letter.error)} [{facts}]"
                     )

@@ -91,6 +91,7 @@ def dead_letter(record: ConsumerRecord) -> DeadLetter:
         source_offset=headers.get(Headers.DLQ_SOURCE_OFFSET),
         event_type=headers.get(Headers.EVENT_TYPE),
         summary=summary(record.value),
+        replayed_from=headers.get(Headers.REPLAYED_FROM),
     )
 
 
@@ -160,7 +161,7 @@ class DeadLetterBox:
                 kept = [
                     (name, value.encode())
                     for name, value in headers.items()
-                    if not name.startswith("eig-dlq-")
+                    if not name.startswith("eig-dlq-") and name != Headers.REPLAYED_FROM
                 ]
                 kept.append(
                     (Headers.REPLAYED_FROM, f"{ref.topic}:{ref.partition}:{ref.offset}".encode())

@@ -248,6 +248,16 @@ class DeadLetter(BaseModel):
     summary: dict[str, str] = Field(
         description="Only the payload's non-personal fields (type, ids, status, …)"
     )
+    replayed_from: str | None = Field(
+        default=None,
+        description="eig-replayed-from: the dead letter (topic:partition:offset) this message "
+        "is a replayed copy of, which failed again",
+    )
+
+    @property
+    def ref(self) -> str:
+        """``topic:partition:offset``, as a replay's ``eig-replayed-from`` names it."""
+        return f"{self.topic}:{self.partition}:{self.offset}"
 
 
 class DeadLetterTopic(BaseModel):

@@ -17,7 +17,7 @@ from libs.messages.contract_events import ContractStatus
 from libs.messages.dossier_events import FINAL_STATUSES, DossierStatus
 from libs.operations.dead_letters import MessageRef
 from libs.operations.models import DeadLetterDecision
-from libs.operations.report import StatusReport
+from libs.operations.report import DeadLetter, StatusReport
 from libs.wording import PARIS
 from services.console.action_forms import BulkOperation
 from services.console.schemas import PAGE_SIZE, CommentForm, DossierListFilters, Tab
@@ -623,6 +623,15 @@ async def apply_contract_action(
 class OpsView:
     report: StatusReport
     history: list[DeadLetterActionPublic]
+
+    def failed_again(self, action: DeadLetterActionPublic) -> DeadLetter | None:
+        """The replay's outcome when the fix did not hold: the replayed copy of ``action``'s
+        message, waiting in a dead-letter topic again (among the letters the report shows)."""
+        if action.decision != DeadLetterDecision.REPLAY:
+            return None
+        origin = f"{action.topic}:{action.partition}:{action.offset}"
+        waiting = (letter for topic in self.report.dead_letters.topics for letter in topic.newest)
+        return next((letter for letter in waiting if letter.replayed_from == origin), None)
 
 
 async def ops_view(api: StaffApi, token: str) -> OpsView:

@@ -48,6 +48,18 @@ def is_permanent(error: smtplib.SMTPException) -> bool:
     return False
 
 
+def reply_codes(error: Exception) -> str:
+    """The SMTP reply codes of a refusal (`` 550``), for the error that may reach a
+    dead-letter header; never the reply's text, which may quote the recipient's address."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in error.recipients.values()})
+    elif isinstance(error, smtplib.SMTPResponseException):
+        codes = [error.smtp_code]
+    else:
+        codes = []
+    return "".join(f" {code}" for code in codes)
+
+
 class Mailer(abc.ABC):
     @abc.abstractmethod
     async def send(self, email: OutgoingEmail) -> None:
@@ -117,7 +129,8 @@ class SmtpMailer(Mailer):
                 mark_failed(sending, error)
                 permanent = isinstance(error, smtplib.SMTPException) and is_permanent(error)
                 failure = PermanentDeliveryError if permanent else MailDeliveryError
-                raise failure(f"SMTP {self.host}:{self.port}: {type(error).__name__}") from error
+                answer = f"{type(error).__name__}{reply_codes(error)}"
+                raise failure(f"SMTP {self.host}:{self.port}: {answer}") from error
 
     async def check(self) -> None:
         await asyncio.to_thread(self._noop)

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from deploy.status import __main__ as cli
+from libs.messages.topics import NOTIFICATIONS_DLQ
 from libs.operations.dead_letters import DeadLetterError
 from libs.operations.report import (
     StatusReport,
     Thresholds,
 )
 from libs.operations.sources import OperationsSettings, Sources
-from tests.unit.libs.operations.desks import sample_report
+from tests.unit.libs.operations.desks import poison, sample_report
 
 
 def report(*, outbox_age: timedelta, limits: Thresholds) -> StatusReport:
@@ -44,6 +45,19 @@ class TestExitCode:
         assert "- 12 rows pending, the oldest for 6m00s" in out
         assert "12 messages behind in 1/1 groups" in out
         assert "lag 12 (committed" not in out  # details only for what is not ok
+
+    async def test_a_replayed_copy_dead_lettered_again_names_the_original(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        copy = poison(offset=7).model_copy(update={"replayed_from": f"{NOTIFICATIONS_DLQ}:0:3"})
+
+        async def fake_collect(_sources: Sources, limits: Thresholds) -> StatusReport:
+            return sample_report(limits=limits, dead_letters=[copy])
+
+        monkeypatch.setattr(cli, "collect_report", fake_collect)
+        assert await cli.main([]) == 1
+        line = f"{NOTIFICATIONS_DLQ} 0:7 (replay of {NOTIFICATIONS_DLQ}:0:3) from "
+        assert line in capsys.readouterr().out
 
     async def test_a_raised_threshold_makes_it_pass(
         self, collected: list[Thresholds], capsys: pytest.CaptureFixture[str]

@@ -247,6 +247,7 @@ class TestDeadLetters:
         shown = letter.model_dump_json()
         assert "camille" not in shown.lower() and "Martin" not in shown
         assert "input_value=<hidden>" in letter.error
+        assert letter.replayed_from is None
 
     async def test_replay_publishes_to_the_source_topic_audits_and_moves_the_watermark(
         self, box: DeadLetterBox, kafka_bootstrap: str, sessions: async_sessionmaker[AsyncSession]
@@ -277,6 +278,12 @@ class TestDeadLetters:
         assert (await ops_offset(kafka_bootstrap, dlq))[0] == (1, 3)
         with pytest.raises(DeadLetterError, match="not waiting"):
             await box.replay(MessageRef(dlq, 0, 0), actor="dev-admin")
+
+        # The fix did not hold: a consumer parks the copy again, which names the original.
+        again = [*record.headers, *dlq_headers(source, 9, "PermanentDeliveryError: SMTP")]
+        await produce(kafka_bootstrap, dlq, [record.value], headers=again)
+        copy = (await box.inspect()).topics[0].newest[0]
+        assert (copy.ref, copy.replayed_from) == (f"{dlq}:0:3", f"{dlq}:0:0")
 
     async def test_handling_out_of_order_keeps_the_watermark_at_the_first_gap(
         self, box: DeadLetterBox, kafka_bootstrap: str

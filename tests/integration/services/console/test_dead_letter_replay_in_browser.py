@@ -128,7 +128,8 @@ async def test_a_refused_acknowledgement_is_replayed_from_the_ops_page_after_the
         await publish_event(publisher, DOSSIER_EVENTS, event)
         [letter] = await eventually(lambda: dead_letters_about(kafka_bootstrap, event.dossier_id))
         headers = {name: value.decode() for name, value in letter.headers}
-        assert headers[Headers.DLQ_ERROR].startswith("PermanentDeliveryError")
+        assert headers[Headers.DLQ_ERROR].startswith("PermanentDeliveryError: SMTP")
+        assert headers[Headers.DLQ_ERROR].endswith("SMTPRecipientsRefused 550")
         assert headers[Headers.DLQ_SOURCE_TOPIC] == DOSSIER_EVENTS
         assert await failed_attempts(sqlite_url, "received/candidate") == 1  # at once
         assert mails_about(smtp_server, event.dossier_id) == []
@@ -138,7 +139,7 @@ async def test_a_refused_acknowledgement_is_replayed_from_the_ops_page_after_the
         await sign_in_as_admin(page, ops.console)
         key = f"{NOTIFICATIONS_DLQ.replace('.', '-')}-{letter.partition}-{letter.offset}"
         card = page.locator(f"#letter-{key}")
-        assert "PermanentDeliveryError" in await card.inner_text()
+        assert "SMTPRecipientsRefused 550" in await card.inner_text()
         assert event.contact.email not in await page.content()
         await screenshot(page, "console-ops-refused-e-mail")
         await assert_accessible(page)
@@ -155,11 +156,11 @@ async def test_a_refused_acknowledgement_is_replayed_from_the_ops_page_after_the
         history = await page.locator("#ops-history").inner_text()
         assert "Dominique Admin" in history
         assert "adresse de nouveau acceptée" in history
+        assert "aucune copie en attente en rebut" in history  # the replay's outcome
 
         [mail] = await eventually(lambda: _async(mails_about(smtp_server, event.dossier_id)))
         assert mail["To"].addresses[0].addr_spec == event.contact.email
         assert mail["Subject"] == "EIG — Nous avons bien reçu votre candidature"
-        await screenshot(page, "console-ops-replayed-e-mail")  # axe: the ops page's own test
 
         # A second replay is refused (the letter is handled); the original's redelivery is
         # deduplicated by the consumer.
@@ -175,4 +176,9 @@ async def test_a_refused_acknowledgement_is_replayed_from_the_ops_page_after_the
 
         assert len(mails_about(smtp_server, event.dossier_id)) == 1
         assert await dead_letters_about(kafka_bootstrap, event.dossier_id) == [letter]
+
+        # The outcome on the page: the e-mail counts as sent, nothing is left undelivered.
+        await page.reload()
+        assert await page.locator("#ops-undelivered").inner_text() == "0"
+        await screenshot(page, "console-ops-replayed-e-mail")  # axe: the ops page's own test
         assert watch.problems == []

@@ -63,6 +63,23 @@ class TestDeadLetterActions:
         assert "template fixed" in page
         assert len(api.desk.replayed) == 1
 
+    async def test_the_history_shows_each_replay_s_outcome(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        await sign_in(browser, name="Dominique Admin", role="admin")
+        await post_form(browser, OPS, REPLAY, {"reason": "address accepted again"})
+        page = (await browser.get(OPS)).text
+        assert "aucune copie en attente en rebut" in page
+
+        # The fix did not hold: the replayed copy is dead-lettered again, naming the original.
+        copy = poison(offset=7).model_copy(update={"replayed_from": f"{NOTIFICATIONS_DLQ}:0:3"})
+        api.desk.letters.append(copy)
+        page = (await browser.get(OPS)).text
+        assert "aucune copie en attente en rebut" not in page
+        key = f"{NOTIFICATIONS_DLQ.replace('.', '-')}-0-7"
+        assert f'<a href="#letter-{key}">de nouveau en échec : 0:7</a>' in page
+        assert f"{NOTIFICATIONS_DLQ}:0:3 (la correction n’a pas suffi" in page  # on the copy
+
     async def test_discarding_without_a_reason_shows_the_field_s_error(
         self, browser: httpx.AsyncClient, api: FakeStaffApi
     ) -> None:
