@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -23,7 +23,7 @@ from tests.eventually import eventually
 from tests.integration.workflows.conftest import read_records, start_group_at_end
 from tests.kafka_offsets import group_caught_up
 from tests.unit.services.contracts.conftest import FakeContractWorkflows
-from tests.unit.services.contracts.events import T0, ContractStory
+from tests.unit.services.contracts.events import T0, ContractStory, terms
 from workflows.client_errors import WorkflowsUnavailable
 
 pytestmark = pytest.mark.integration
@@ -168,6 +168,45 @@ class TestReadModelFromKafka:
         body = detail.json()
         assert body["status"] == "declined"
         assert body["timeline"][-1]["note"] == "Non merci, un autre poste"
+        assert after.json()["status"] == "drafted"
+        dead = await read_records(
+            kafka_bootstrap, CONTRACTS_READ_MODEL_DLQ, str(story.dossier_id).encode()
+        )
+        assert dead == []
+
+    async def test_a_far_start_date_accepted_before_the_bounds_does_not_stall_the_partition(
+        self,
+        kafka_bootstrap: str,
+        database_url: str,
+        producer: KafkaBroker,
+        tmp_path: Path,
+    ) -> None:
+        # Issue 9: 9999-01-04 passed the old validator; events already on the topic may hold
+        # it. The read model stores it as it is (both databases) and the partition goes on.
+        group = f"contracts-read-model-test-{uuid.uuid4()}"
+        await start_group_at_end(kafka_bootstrap, group, CONTRACT_EVENTS)
+        far = {"start_on": date(9999, 1, 4), "end_on": date(9999, 12, 31)}
+        story = ContractStory(terms=terms().model_copy(update=far))
+        other = ContractStory()
+
+        async with read_model_api(kafka_bootstrap, database_url, group, tmp_path) as api:
+            http, tokens = api
+            events = (
+                story.changed(ContractStatus.OFFER_SENT, at=T0, action="send_offer"),
+                other.changed(ContractStatus.DRAFTED, at=T0),
+            )
+            for event in events:
+                await publish_event(producer, CONTRACT_EVENTS, event)
+            await eventually(
+                lambda: group_caught_up(kafka_bootstrap, group, CONTRACT_EVENTS), timeout=40
+            )
+            staff = {"Authorization": f"Bearer {tokens['staff']}"}
+            detail = await http.get(f"/api/v1/contracts/{story.contract_id}", headers=staff)
+            after = await http.get(f"/api/v1/contracts/{other.contract_id}", headers=staff)
+
+        assert detail.status_code == 200
+        assert detail.json()["status"] == "offer_sent"
+        assert detail.json()["terms"]["start_on"] == "9999-01-04"
         assert after.json()["status"] == "drafted"
         dead = await read_records(
             kafka_bootstrap, CONTRACTS_READ_MODEL_DLQ, str(story.dossier_id).encode()
