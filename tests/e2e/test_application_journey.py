@@ -156,6 +156,13 @@ async def workflow_ids(temporal: Client) -> list[str]:
     return [execution.id async for execution in temporal.list_workflows()]
 
 
+async def candidates_received(page: Page, intake: str) -> int:
+    """The public results page's count of candidate applications (current promotion)."""
+    await page.goto(f"{intake}/resultats")
+    shown = await page.locator("#figure-candidates-received").inner_text()
+    return int("".join(filter(str.isdigit, shown)))
+
+
 class TestApplicantJourney:
     async def test_an_administration_and_a_candidate_apply_confirm_follow_and_withdraw_in_a_browser(
         self, stack: RunningStack, http: httpx.AsyncClient, page: Page
@@ -166,6 +173,7 @@ class TestApplicantJourney:
         maildir = Path(stack.state["maildir"])
         intake = stack.urls["intake"]
         watch = PageWatch(page)
+        candidates_before = await candidates_received(page, intake)
 
         # The administration forgets the profiles wanted, is told, ticks one and sends.
         contact = unique_address("julien")
@@ -223,6 +231,15 @@ class TestApplicantJourney:
         withdraw_link = f"{intake}/api/v1/dossiers/{dossier_id}?token="
         withdraw_link += stack.link_token(Purpose.WITHDRAW, dossier_id)
         assert status_url in text_of(mail) and withdraw_link in text_of(mail)
+
+        # The public results count it (their read model follows the events).
+        async def counted() -> int | None:
+            shown = await candidates_received(page, intake)
+            return shown if shown > candidates_before else None
+
+        await eventually(counted, timeout=60, interval=0.5)
+        await screenshot(page, "e2e-results")
+        await assert_accessible(page)
 
         # The dossier goes on to review by itself; the received step stays in its timeline.
         status = await eventually(
