@@ -110,6 +110,30 @@ async def back_after_kill(stack: RunningStack, part: str, old_pid: int) -> None:
     await eventually(restarted, timeout=300, interval=0.1)
 
 
+async def kill_running(stack: RunningStack, part: str) -> int:
+    """SIGKILL the part's process once stack.json lists a live one: under load a fault may
+    come while the previous one's restart is still under way (its pid is gone)."""
+
+    async def live_pid() -> int | None:
+        pid = stack.current_state().get("pids", {}).get(part)
+        if pid is None:
+            return None
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return None
+        return int(pid)
+
+    while True:
+        pid = await eventually(live_pid, timeout=300, interval=0.1)
+        assert pid is not None
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue  # gone between the look and the kill: its successor is the target
+        return pid
+
+
 async def inject(stack: RunningStack, fault: Fault, origin: float) -> FaultRecord:
     await asyncio.sleep(max(0.0, origin + fault.at - time.time()))
     if fault.part == SMTP:
@@ -120,9 +144,8 @@ async def inject(stack: RunningStack, fault: Fault, origin: float) -> FaultRecor
         refuse_mail_until(control, 0)
         record.ended = time.time()
         return record
-    pid = int(stack.current_state()["pids"][fault.part])
+    pid = await kill_running(stack, fault.part)
     record = FaultRecord(fault.part, time.time())
-    os.kill(pid, signal.SIGKILL)
     await back_after_kill(stack, fault.part, pid)
     record.ended = time.time()
     return record
@@ -198,30 +221,42 @@ async def run(
     within_s: float = 60.0,
     settings: dict[str, str] | None = None,
 ) -> Outcome:
-    """The whole drill; ``workdir`` keeps the stack's files (logs) for a look afterwards;
-    ``settings`` are environment variables of the stack's processes."""
+    """The whole drill on a stack of its own; ``workdir`` keeps the stack's files (logs) for a
+    look afterwards; ``settings`` are environment variables of the stack's processes."""
     with tempfile.TemporaryDirectory(prefix="eig-chaos-") as scratch:
         async with local_stack(workdir or Path(scratch), settings) as stack:
-            outcome = Outcome(applications=count)
-            started = time.time()
-            run_id = os.urandom(3).hex()
-            addresses = [f"chaos.{run_id}.{n}@example.fr" for n in range(count)]
-            faults = [asyncio.create_task(inject(stack, fault, started)) for fault in plan]
-            mails = Maildir(Path(stack.state["maildir"]))
-            confirmed_at: dict[str, float] = {}
-            # The applicants confirm as their requests arrive, faults or not (intake alone
-            # records a confirmation, with its outbox row: nothing killed here can lose it).
-            confirmations = asyncio.create_task(
-                confirm_as_they_arrive(
-                    mails, set(addresses), concurrency=concurrency, into=confirmed_at
-                )
-            )
-            dossiers = await submit_all(stack.urls["intake"], addresses, concurrency, outcome)
-            outcome.faults = list(await asyncio.gather(*faults))
-            await observe(stack, mails, dossiers, outcome, wait_s, confirmations)
-            outcome.confirmed = len(confirmed_at)
-            outcome.elapsed_s = round(time.time() - started, 1)
+            outcome = await drill(stack, count, concurrency, plan, wait_s=wait_s)
     outcome.check(within_s)
+    return outcome
+
+
+async def drill(
+    stack: RunningStack,
+    count: int,
+    concurrency: int,
+    plan: tuple[Fault, ...] = FULL_PLAN,
+    *,
+    wait_s: float = 180.0,
+) -> Outcome:
+    """``count`` applications on a running ``stack`` while ``plan``'s faults happen, counted
+    once every part is back (the suite runs it on its shared end-to-end stack)."""
+    outcome = Outcome(applications=count)
+    started = time.time()
+    run_id = os.urandom(3).hex()
+    addresses = [f"chaos.{run_id}.{n}@example.fr" for n in range(count)]
+    faults = [asyncio.create_task(inject(stack, fault, started)) for fault in plan]
+    mails = Maildir(Path(stack.state["maildir"]))
+    confirmed_at: dict[str, float] = {}
+    # The applicants confirm as their requests arrive, faults or not (intake alone
+    # records a confirmation, with its outbox row: nothing killed here can lose it).
+    confirmations = asyncio.create_task(
+        confirm_as_they_arrive(mails, set(addresses), concurrency=concurrency, into=confirmed_at)
+    )
+    dossiers = await submit_all(stack.urls["intake"], addresses, concurrency, outcome)
+    outcome.faults = list(await asyncio.gather(*faults))
+    await observe(stack, mails, dossiers, outcome, wait_s, confirmations)
+    outcome.confirmed = len(confirmed_at)
+    outcome.elapsed_s = round(time.time() - started, 1)
     return outcome
 
 

@@ -1,34 +1,30 @@
 """A small chaos drill: applications while the broker (memory only) and the worker are killed.
 
-The stack is the test's own (the drill kills its parts). Each applicant confirms the e-mail
-address through the confirmation request's link as soon as it arrives (ADR 24). Nothing
-accepted may be lost, nothing sent twice: every application has exactly one confirmation
-request, its workflow and exactly one acknowledgement, including those whose request,
-submission or ``received`` event was in the broker when it died (ADR 14). No timing is
-asserted: ``bench.chaos`` waits on the counts, bounded generously.
+It runs on the shared end-to-end stack (tests/e2e/conftest.py, whose reconciler is quick:
+what the broker lost with its memory comes back in seconds, not after the production grace of
+two minutes); the supervisor restarts what it kills and the drill waits until both are back.
+Each applicant confirms the e-mail address through the confirmation request's link as soon as
+it arrives (ADR 24). Nothing accepted may be lost, nothing sent twice: every application has
+exactly one confirmation request, its workflow and exactly one acknowledgement, including those
+whose request, submission or ``received`` event was in the broker when it died (ADR 14). No
+timing is asserted: ``bench.chaos`` waits on the counts, bounded generously.
 """
-
-from pathlib import Path
 
 import pytest
 
-from bench.chaos import Fault, run
+from bench.chaos import Fault, drill
+from tests.local_stack import RunningStack
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_nothing_is_lost_or_doubled_when_the_broker_and_the_worker_die(
-    tmp_path: Path,
+    stack: RunningStack,
 ) -> None:
     plan = (Fault(1, "kafka"), Fault(3, "workflows"))
 
-    # A quick reconciler, as the shared stack's (tests/e2e/conftest.py): what the broker lost
-    # with its memory comes back in seconds, not after the production grace of two minutes.
-    quick = {"RECONCILE_INTERVAL_SECONDS": "2", "RECONCILE_GRACE_SECONDS": "3"}
-
-    outcome = await run(
-        30, 10, plan, workdir=tmp_path, wait_s=600, within_s=float("inf"), settings=quick
-    )
+    outcome = await drill(stack, 30, 10, plan, wait_s=240)
+    outcome.check(float("inf"))
 
     assert outcome.accepted == 30
     assert outcome.confirmation_requests == 30
