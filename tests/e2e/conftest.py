@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.local_stack import RunningStack, local_stack
+from tests.local_stack import RunningStack, is_running, local_stack
 
 E2E_DIR = Path(__file__).parent
 
@@ -18,6 +18,14 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runni
     fast_reconciler = {"RECONCILE_INTERVAL_SECONDS": "2", "RECONCILE_GRACE_SECONDS": "3"}
     async with local_stack(tmp_path_factory.mktemp("e2e"), fast_reconciler) as running:
         yield running
+        final = running.current_state()
+    # Stopped as `make run` is by Ctrl-C (SIGTERM): the launcher exits 0, leaving no child
+    # behind, and removes stack.json; every part wrote its log.
+    assert running.launcher.returncode == 0, running.output.read_text()[-2000:]
+    assert not [name for name, pid in final["pids"].items() if is_running(pid)]
+    assert not running.stack_file.exists()
+    logs = {path.name for path in Path(final["logs_dir"]).iterdir()}
+    assert {f"{name}.log" for name in final["pids"]} <= logs
 
 
 @pytest.fixture(scope="session")
