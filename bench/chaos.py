@@ -286,11 +286,23 @@ def main() -> int:
     parser.add_argument("--applications", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--keep", type=Path, help="keep the stack's files (logs) in this folder")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=180.0,
+        help="seconds after the last fault's end to wait for every acknowledgement (counts "
+        "past it still show what was lost or late; the 60 s target is checked apart)",
+    )
     arguments = parser.parse_args()
     if arguments.keep is not None:
         arguments.keep.mkdir(parents=True, exist_ok=True)
     outcome = asyncio.run(
-        run(arguments.applications, arguments.concurrency, workdir=arguments.keep)
+        run(
+            arguments.applications,
+            arguments.concurrency,
+            workdir=arguments.keep,
+            wait_s=arguments.wait,
+        )
     )
     print(report(outcome))
     print(json.dumps(asdict(outcome)))
