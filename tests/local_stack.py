@@ -46,11 +46,13 @@ def is_running(pid: int) -> bool:
     return True
 
 
-def free_ports() -> dict[str, int]:
-    """A distinct free port for each of :data:`PORT_SETTINGS`."""
+def free_ports(given: dict[str, str] | None = None) -> dict[str, int]:
+    """A distinct free port for each of :data:`PORT_SETTINGS`, those ``given`` kept (a
+    console whose URL must be known before it starts, for its OIDC redirect)."""
+    kept = {name: int(value) for name, value in (given or {}).items() if name in PORT_SETTINGS}
     ports: dict[str, int] = {}
     while len(set(ports.values())) < len(PORT_SETTINGS):
-        ports = {name: free_port() for name in PORT_SETTINGS}
+        ports = {name: free_port() for name in PORT_SETTINGS} | kept
     return ports
 
 
@@ -132,7 +134,7 @@ async def local_stack(
     """Start the launcher, wait for ``stack.json`` (everything healthy), SIGTERM it at the end."""
     data_dir = workdir / "eig"
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    environment.update({name: str(port) for name, port in free_ports().items()})
+    environment.update({name: str(port) for name, port in free_ports(extra_env).items()})
     environment["DATA_DIR"] = str(data_dir)
     # Suites and load scripts send hundreds of applications from one loopback address; the
     # limits themselves are tested on intake directly (tests/*/services/intake).

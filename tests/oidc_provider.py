@@ -8,6 +8,7 @@ staff APIs at it, and helpers that sign a staff member in through it.
         ...
         await sign_in_with_httpx(provider, browser, "camille")       # an httpx client
         await sign_in_with_chromium(page, console_url, "camille")    # Playwright
+        token = await provider.access_token("camille")                 # for the staff APIs
 
 Its access tokens are opaque: the staff APIs accept them through the provider's userinfo
 endpoint (``OIDC_USERINFO_URL``, see :meth:`OidcProvider.api_settings`). Its ID tokens are
@@ -17,12 +18,13 @@ verifier all the same) and remembers no nonce (the console refuses a replayed on
 
 import asyncio
 import re
+import secrets
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from playwright.async_api import Page, Route
@@ -47,6 +49,40 @@ class OidcProvider:
         async with httpx.AsyncClient(timeout=10) as client:
             answer = await client.put(f"{self.issuer}/users/{quote(sub, safe='')}", json=claims)
         answer.raise_for_status()
+
+    async def access_token(self, sub: str) -> str:
+        """An access token of ``sub``'s, as a program gets one: the authorization code flow
+        without a browser (the provider's form posted, the code exchanged), for tests that
+        call the staff APIs themselves while the stack signs in through this provider."""
+        redirect_uri = "http://127.0.0.1/callback"  # never followed: the code is read off it
+        async with httpx.AsyncClient(base_url=self.issuer, timeout=10) as client:
+            start = await client.get(
+                "/oauth2/authorize",
+                params={
+                    "client_id": CLIENT_ID,
+                    "redirect_uri": redirect_uri,
+                    "response_type": "code",
+                    "scope": SCOPES,
+                    "state": "api-client",
+                    "nonce": secrets.token_urlsafe(16),
+                },
+            )
+            start.raise_for_status()
+            callback = await authorize(str(start.url), sub)
+            code = parse_qs(urlsplit(callback).query)["code"][0]
+            answer = await client.post(
+                "/oauth2/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect_uri,
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                },
+            )
+        answer.raise_for_status()
+        token: str = answer.json()["access_token"]
+        return token
 
     def api_settings(self) -> dict[str, Any]:
         """Settings of a staff API (selection, contracts) that accepts the provider's tokens."""

@@ -1,10 +1,12 @@
-"""A candidate selected through the selection flow is taken to a signed, renewed contract with
-the documented requests alone (the EIG accepting in Chromium, on the offer page the offer's
-e-mail links to); another one declines and gives the seat back.
+"""Staff signed in to the console through the test OIDC provider take a project and a candidate
+through selection to a signed, renewed contract in Chromium (the EIG accepting on the offer
+page the offer's e-mail links to); another candidate declines and gives the seat back (through
+the documented requests).
 
-Runs against the whole local stack (``python -m deploy.local``): staff tokens from
-``dev-tokens.json``, the EIG's private links as the stack's e-mails carry them, e-mails in the
-Maildir (the offer, the signed confirmation, the host's mission letter, the renewal decision).
+Runs against the whole local stack (``python -m deploy.local``): staff signed in and their API
+tokens from the test provider (tests/e2e/conftest.py), the EIG's private links as the stack's
+e-mails carry them, e-mails in the Maildir (the offer, the signed confirmation, the host's
+mission letter, the renewal decision).
 """
 
 import email
@@ -13,17 +15,27 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pypdf
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
 
 from libs.dossier_links import Purpose
 from tests.browser import PageWatch, assert_accessible, screenshot
+from tests.console_pages import (
+    act,
+    datetime_local,
+    fill_and_send,
+    shown_after_reloads,
+    signed_in,
+)
+from tests.e2e.conftest import StaffHeaders
 from tests.e2e.test_selection_journey import (
+    SHORT_ROUND_CUTOFF_IN,
     Staff,
     candidate_form,
     project_form,
@@ -35,6 +47,10 @@ from tests.local_stack import RunningStack
 pytestmark = pytest.mark.e2e
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "services" / "notifications" / "templates"
+
+
+NOTE = "Note (visible par le demandeur)"
+SIGNED_ON = "Date de signature"
 
 
 def subject(template: str) -> str:
@@ -175,72 +191,141 @@ async def accept_on_the_offer_page(page: Page, link: str) -> None:
 
 
 @pytest.fixture
-def staff(stack: RunningStack, http: httpx.AsyncClient) -> Staff:
-    return Staff(stack, http)
+def staff(stack: RunningStack, http: httpx.AsyncClient, staff_headers: StaffHeaders) -> Staff:
+    return Staff(stack, http, staff_headers)
 
 
 class TestContractJourney:
-    async def test_a_selected_candidate_signs_a_contract_then_it_is_renewed(
-        self, stack: RunningStack, http: httpx.AsyncClient, staff: Staff, page: Page
+    async def test_staff_take_a_project_and_a_candidate_to_a_signed_contract_in_the_console(
+        self,
+        stack: RunningStack,
+        http: httpx.AsyncClient,
+        staff: Staff,
+        browser: Browser,
+        page: Page,
     ) -> None:
+        """Issue 11 §5: staff signed in through the OIDC provider take a project to its signed
+        partnership (through a short round the admin creates and the jury decides), a candidate
+        to selected, and the contract to signed (the EIG accepting on the offer page, an admin
+        countersigning), in the console's pages alone; axe on each page on the way."""
         maildir = Path(stack.state["maildir"])
+        console = stack.urls["console"]
         contracts = Contracts(stack, http, staff)
-        project = await partnership_signed_project(http, stack, staff)
-        candidate = await selected_candidate(http, stack, staff, project)
-
-        # Drafted on selection: 12 years of experience → the over-10-years band, 12 months.
-        summary = await contracts.of_dossier(candidate.dossier_id)
-        contract_id = summary["contract_id"]
-        assert summary["contract_number"].startswith("EIG-7-")
-        assert (summary["band"], summary["monthly_net_eur"]) == ("over_10_years", "5000.00")
-        drafted = await contracts.detail(contract_id)
-        assert drafted["terms"]["term_months"] == 12
-        assert (
-            drafted["terms"]["host_administration"] == project_form("x@x.fr")["administration_name"]
+        form = project_form(f"hote.{uuid.uuid4().hex[:8]}@example.fr")
+        project = await apply(http, stack, "projects", form)
+        candidate = await apply(
+            http, stack, "candidates", candidate_form(f"eig.{uuid.uuid4().hex[:8]}@example.fr")
         )
-        assert "send_offer" in drafted["allowed_actions"]
+        project_page = f"{console}/console/dossiers/{project.dossier_id}"
+        candidate_page = f"{console}/console/dossiers/{candidate.dossier_id}"
+        async with (
+            signed_in(browser, console, "staff") as member,
+            signed_in(browser, console, "jury") as jury,
+            signed_in(browser, console, "admin") as admin,
+        ):
+            # The project: eligible once the admin's short round is open, so that it joins it.
+            evaluation = member.locator("#action-record_evaluation")
+            await shown_after_reloads(member, project_page, evaluation)
+            await assert_accessible(member)
+            round_id = f"7-project-console-{uuid.uuid4().hex[:6]}"
+            await admin.goto(f"{console}/console/rounds")
+            cutoff_at = datetime.now(UTC) + SHORT_ROUND_CUTOFF_IN
+            await admin.get_by_role("textbox", name="Promotion", exact=True).fill("7")
+            await admin.get_by_label("Type de dossiers").select_option("project")
+            await admin.get_by_label("Date limite (heure de Paris)").fill(datetime_local(cutoff_at))
+            deliberation = datetime_local(cutoff_at + timedelta(minutes=10))
+            await admin.get_by_label("Délibération (heure de Paris)").fill(deliberation)
+            await admin.get_by_label("Identifiant (facultatif)").fill(round_id)
+            await admin.get_by_role("button", name="Créer la session").click()
+            await admin.locator("#round-created").wait_for()
+            await fill_and_send(evaluation, ["Éligible"])
+            await member.locator("#action-done").wait_for()
+            scheduled = member.locator("#dossier-status", has_text="Inscrit à une session")
+            await shown_after_reloads(member, project_page, scheduled)
 
-        # The offer: the EIG gets it by e-mail and answers through their private link.
-        offer = await contracts.act(contract_id, "send_offer", {"note": "Bienvenue !"})
-        assert offer.status_code == 200, offer.text
-        assert offer.json()["status"] == "offer_sent"
-        await mails_with(maildir, candidate.address, subject("contract_offer/candidate"))
-        link = offer_link(maildir, candidate.address)
-        assert link == f"{contracts.root}/contracts/{contract_id}?token={candidate.token}"
-        wrong = await http.get(
-            f"{contracts.root}/contracts/{contract_id}", params={"token": "x" * 43}
-        )
-        assert wrong.status_code == 404
-        pdf = await http.get(
-            f"{contracts.base}/{contract_id}/document.pdf", params={"token": candidate.token}
-        )
-        assert pdf.status_code == 200
-        assert pdf.headers["content-type"] == "application/pdf"
-        text = "".join(
-            page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
-        )
-        assert summary["contract_number"] in text
-        assert "5 000,00" in text and "60 000,00" in text and "6 000,00" in text
-        await accept_on_the_offer_page(page, link)
+            await act(member, project_page, "record_defence", fields={NOTE: "Soutenance claire."})
+            decision = jury.locator(f"#decision-{project.dossier_id}")
+            await shown_after_reloads(jury, f"{console}/console/rounds/{round_id}", decision)
+            await screenshot(jury, "e2e-console-round-deliberating")
+            await assert_accessible(jury)
+            await fill_and_send(
+                decision,
+                ["Retenu"],
+                {"Motivation (visible par le demandeur)": "Projet retenu."},
+            )
+            await jury.locator("#decision-done").wait_for()
+            await act(member, project_page, "sign_partnership", fields={SIGNED_ON: "2026-12-01"})
 
-        async def answer_recorded() -> dict[str, Any] | None:
-            detail = await contracts.detail(contract_id)
-            return detail if detail["timeline"][-1]["status"] == "accepted" else None
+            # The candidate: review, interview, the pool, the match and the joint interview.
+            await act(member, candidate_page, "record_review", ["Présélectionné (entretien)"])
+            await act(member, candidate_page, "record_interview", ["Au vivier"])
+            await assert_accessible(member)
+            matching = f"{console}/console/matching"
+            proposal = member.locator(f"#propose-{candidate.dossier_id}")
+            await shown_after_reloads(member, matching, proposal)
+            await proposal.get_by_label("Projet proposé").select_option(project.dossier_id)
+            await proposal.get_by_role("button").click()
+            await member.locator("#action-done").wait_for()
+            joint = member.locator(f"#joint-{candidate.dossier_id}")
+            await shown_after_reloads(member, matching, joint)
+            await screenshot(member, "e2e-console-matching")
+            await assert_accessible(member)
+            await fill_and_send(joint, ["Retenu"])
+            await member.locator("#action-done").wait_for()
 
-        accepted = await eventually(answer_recorded, timeout=30)
-        assert accepted is not None
-        assert accepted["status"] == "accepted"
-        answer = accepted["timeline"][-1]
-        assert (answer["action"], answer["actor"]) == ("accept", "applicant")
+            # The contract drafted on selection: 12 years of experience → 5,000 € a month.
+            listed = member.locator("#contract-table tr", has_text=form["project_title"])
+            await shown_after_reloads(member, f"{console}/console/contracts?status=drafted", listed)
+            await listed.get_by_role("link").click()
+            await member.locator("#monthly-pay", has_text="5 000,00").wait_for()
+            contract_page = member.url
+            contract_id = contract_page.rsplit("/", 1)[-1]
+            summary = await contracts.of_dossier(candidate.dossier_id)
+            assert summary["contract_id"] == contract_id
+            assert summary["contract_number"].startswith("EIG-7-")
+            assert (summary["band"], summary["monthly_net_eur"]) == ("over_10_years", "5000.00")
+            drafted = await contracts.detail(contract_id)
+            assert drafted["terms"]["term_months"] == 12
+            assert drafted["terms"]["host_administration"] == form["administration_name"]
+            await screenshot(member, "e2e-console-contract-draft")
+            await assert_accessible(member)
 
-        # DINUM countersigns (admin only): the EIG is told, the host gets the mission letter.
-        by_staff = await contracts.act(contract_id, "countersign", {})
-        assert by_staff.status_code == 403
-        signed = await contracts.act(contract_id, "countersign", {"note": "DINUM"}, "admin")
-        assert signed.status_code == 200, signed.text
-        assert signed.json()["status"] == "signed"
+            # The offer: the EIG gets it by e-mail and answers through their private link.
+            await act(member, contract_page, "send_offer", fields={NOTE: "Bienvenue !"})
+            await mails_with(maildir, candidate.address, subject("contract_offer/candidate"))
+            link = offer_link(maildir, candidate.address)
+            assert link == f"{contracts.root}/contracts/{contract_id}?token={candidate.token}"
+            wrong = await http.get(
+                f"{contracts.root}/contracts/{contract_id}", params={"token": "x" * 43}
+            )
+            assert wrong.status_code == 404
+            pdf = await http.get(
+                f"{contracts.base}/{contract_id}/document.pdf", params={"token": candidate.token}
+            )
+            assert pdf.status_code == 200
+            assert pdf.headers["content-type"] == "application/pdf"
+            text = "".join(
+                sheet.extract_text() for sheet in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+            )
+            assert summary["contract_number"] in text
+            assert "5 000,00" in text and "60 000,00" in text and "6 000,00" in text
+            await accept_on_the_offer_page(page, link)
+
+            # Countersigned by an admin: staff are told it is theirs to do.
+            await shown_after_reloads(member, contract_page, member.locator("#awaits-admin"))
+            assert await member.locator("#action-countersign").count() == 0
+            await act(admin, contract_page, "countersign", fields={NOTE: "DINUM"})
+            signed_badge = admin.locator("#contract-status", has_text="Contrat signé")
+            await shown_after_reloads(admin, contract_page, signed_badge)
+            await screenshot(admin, "e2e-console-contract-signed")
+            await assert_accessible(admin)
         await mails_with(maildir, candidate.address, subject("contract_signed/candidate"))
         await mails_with(maildir, project.address, subject("mission_letter/host"))
+        signed = await contracts.detail(contract_id)
+        actors = [(step["action"], step["actor"]) for step in signed["timeline"]]
+        assert ("accept", "applicant") in actors
+        by_staff = await contracts.act(contract_id, "countersign", {})
+        assert by_staff.status_code in (403, 409)  # an admin's, and done already
 
         # The renewal, decided ahead of the window: a new 12-month version follows the first.
         renewed = await contracts.act(contract_id, "decide_renewal", {"renew": True})

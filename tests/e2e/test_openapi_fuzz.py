@@ -7,10 +7,9 @@ is CPU-bound, running them side by side was slower. The long run, every phase, i
 (``python -m bench.fuzz``).
 """
 
-import json
-
 import pytest
 
+from tests.e2e.conftest import StaffHeaders
 from tests.local_stack import RunningStack
 from tests.openapi_fuzz import QUICK_PHASES, SERVICES, fuzz
 
@@ -22,14 +21,14 @@ MAX_EXAMPLES = 2
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_the_fuzzer_finds_no_server_error_and_no_answer_off_the_document(
-    stack: RunningStack, service: str
+    stack: RunningStack, staff_headers: StaffHeaders, service: str
 ) -> None:
-    tokens = json.loads((stack.stack_file.parent / "dev-tokens.json").read_text())
+    token = staff_headers["admin"]["Authorization"].removeprefix("Bearer ")
 
     run = await fuzz(
         service,
         stack.urls[service],
-        tokens["admin"],
+        token,
         max_examples=MAX_EXAMPLES,
         seed=SEED,
         phases=QUICK_PHASES,

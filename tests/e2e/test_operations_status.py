@@ -37,8 +37,8 @@ from libs.messages.topics import (
 from tests.browser import assert_accessible, screenshot
 from tests.e2e.test_application_journey import CANDIDATES, acknowledgements_to, candidate_form
 from tests.eventually import eventually
-from tests.integration.services.console.test_ops_page_in_browser import sign_in_as_admin
 from tests.local_stack import RunningStack
+from tests.oidc_provider import sign_in_with_chromium
 from tests.unit.deploy.test_monitoring_config import dashboard_queries, metric_names
 
 pytestmark = pytest.mark.e2e
@@ -105,6 +105,11 @@ async def status_here(
     with contextlib.redirect_stdout(out):
         code = await status_main(list(args))
     return code, out.getvalue()
+
+
+async def sign_in_as_admin(page: Page, console: str, sub: str) -> None:
+    """Through the test provider's form, as ``sub`` (an admin of tests/e2e/conftest.py)."""
+    await sign_in_with_chromium(page, console, sub, next_path="/console/ops")
 
 
 async def report(stack: RunningStack) -> tuple[int, dict[str, Any]]:
@@ -196,7 +201,7 @@ class TestStatus:
         notified = letters.pop(NOTIFICATIONS_DLQ)
         key = f"{NOTIFICATIONS_DLQ.replace('.', '-')}-{notified['partition']}-{notified['offset']}"
         console = stack.urls["console"]
-        await sign_in_as_admin(page, console, "Dominique Exploitation")
+        await sign_in_as_admin(page, console, "exploitation")
         card = page.locator(f"#letter-{key}")
         assert "ValidationError" in await card.inner_text()
         await screenshot(page, "e2e-console-ops-poison")
@@ -443,7 +448,7 @@ class TestOutage:
 
             # The ops page says the same, as an admin on call sees it.
             console = stack.urls["console"]
-            await sign_in_as_admin(page, console, "Camille Astreinte")
+            await sign_in_as_admin(page, console, "astreinte")
             assert await badge(page) in ("Illisible", "Bloqué")
             shown = await page.locator("#ops-outbox-pending").inner_text()
             assert int("".join(filter(str.isdigit, shown))) >= pending_before + BURST

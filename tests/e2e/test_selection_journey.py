@@ -1,12 +1,12 @@
 """Staff drive a project and a candidate through selection with the documented requests alone.
 
 Runs against the whole local stack (``python -m deploy.local``): staff tokens from
-``dev-tokens.json``, the promotion the worker seeds, e-mails in the Maildir.
+the test OIDC provider (tests/e2e/conftest.py), the promotion the worker seeds, e-mails in the
+Maildir.
 """
 
 import email
 import email.policy
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.conftest import StaffHeaders
 from tests.eventually import eventually
 from tests.local_stack import RunningStack
 
@@ -28,13 +29,10 @@ SHORT_ROUND_CUTOFF_IN = timedelta(seconds=5)
 class Staff:
     """The staff API as a person with each role would call it."""
 
-    def __init__(self, stack: RunningStack, http: httpx.AsyncClient) -> None:
+    def __init__(self, stack: RunningStack, http: httpx.AsyncClient, headers: StaffHeaders) -> None:
         self.http = http
         self.base = stack.urls["selection"] + "/api/v1"
-        tokens = json.loads((Path(stack.state["data_dir"]) / "dev-tokens.json").read_text())
-        self.headers = {
-            role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()
-        }
+        self.headers = headers
 
     async def dossier(self, dossier_id: str) -> dict[str, Any]:
         response = await self.http.get(
@@ -191,8 +189,8 @@ def candidate_form(address: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def staff(stack: RunningStack, http: httpx.AsyncClient) -> Staff:
-    return Staff(stack, http)
+def staff(stack: RunningStack, http: httpx.AsyncClient, staff_headers: StaffHeaders) -> Staff:
+    return Staff(stack, http, staff_headers)
 
 
 class TestSelectionJourney:

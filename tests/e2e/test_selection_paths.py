@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from libs.dossier_links import Purpose
+from tests.e2e.conftest import StaffHeaders
 from tests.e2e.test_selection_journey import (
     Staff,
     candidate_form,
@@ -110,8 +111,10 @@ async def apply(
 
 
 @pytest.fixture(scope="module")
-async def paths(stack: RunningStack, http: httpx.AsyncClient) -> AsyncIterator[Paths]:
-    staff = Staff(stack, http)
+async def paths(
+    stack: RunningStack, http: httpx.AsyncClient, staff_headers: StaffHeaders
+) -> AsyncIterator[Paths]:
+    staff = Staff(stack, http, staff_headers)
     run = uuid.uuid4().hex[:6]
 
     def address(name: str) -> str:

@@ -21,6 +21,7 @@ from services.selection.models import StaffDossier
 from services.selection.read_model import recount
 from services.selection.settings import SelectionSettings
 from tests.browser import PageWatch, assert_accessible, screenshot, served
+from tests.console_pages import sign_in_for_development
 from tests.unit.services.console.conftest import console_settings
 from tests.unit.services.selection.conftest import FakeDossierWorkflows
 
@@ -65,11 +66,13 @@ async def test_the_list_pages_forward_and_back_by_cursor_and_passes_axe(
     page: Page, console_url: str
 ) -> None:
     watch = PageWatch(page)
-    await page.goto(f"{console_url}/console/connexion?suivant=/console/dossiers?tab=tous")
-    await page.get_by_label("Nom affiché").fill("Camille Martin")
-    await page.locator("label", has_text="Équipe du programme").click()
-    await page.get_by_role("button", name="Se connecter").click()
-    await page.wait_for_url(f"{console_url}/console/dossiers?tab=tous")
+    await sign_in_for_development(
+        page,
+        console_url,
+        "Camille Martin",
+        "Équipe du programme",
+        next_path="/console/dossiers?tab=tous",
+    )
 
     assert f"{DOSSIERS} dossier(s)" in await page.locator("#result-count").inner_text()
     first = await titles(page)

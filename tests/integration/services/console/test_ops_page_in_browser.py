@@ -13,6 +13,7 @@ from libs.auth import DevTokenVerifier
 from services.console.app import create_app
 from services.console.bootstrap import bootstrap
 from tests.browser import PageWatch, assert_accessible, screenshot, served
+from tests.console_pages import sign_in_for_development
 from tests.unit.libs.operations.desks import poison
 from tests.unit.services.console.conftest import console_settings
 from tests.unit.services.console.fakes import FakeStaffApi
@@ -36,11 +37,9 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
 async def sign_in_as_admin(page: Page, console: str, name: str = "Dominique Admin") -> None:
     """The development sign-in as an admin, landing on the ops page of ``console``."""
-    await page.goto(f"{console}/console/connexion?suivant=/console/ops")
-    await page.get_by_label("Nom affiché").fill(name)
-    await page.locator("label", has_text="Administrateur ou administratrice").click()
-    await page.get_by_role("button", name="Se connecter").click()
-    await page.wait_for_url(f"{console}/console/ops", timeout=60_000)
+    await sign_in_for_development(
+        page, console, name, "Administrateur ou administratrice", next_path="/console/ops"
+    )
 
 
 async def test_the_ops_page_passes_axe_and_a_replay_works_from_the_keyboard(
