@@ -88,6 +88,13 @@ async def test_an_evaluator_fills_a_scorecard_and_the_jury_s_form_is_closed_befo
     assert await page.locator(f"#decision-{scheduled.dossier_id}").count() == 0
     await screenshot(page, "console-round-closed")
     await assert_accessible(page)
+
+    await sign_in_for_development(
+        page, site.url, "Dominique Admin", "Administrateur ou administratrice"
+    )
+    await page.goto(f"{site.url}/console/rounds")
+    await page.locator("#round-form").wait_for()  # admins create rounds there
+    await assert_accessible(page)
     assert watch.problems == []
 
 
