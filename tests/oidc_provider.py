@@ -185,4 +185,5 @@ async def sign_in_with_chromium(
     await page.get_by_role("link", name=re.compile("^Se connecter avec")).click()
     await page.locator("input[name=sub]").fill(sub)
     await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url(f"{console_url}{next_path}")
+    # Generous: the page signed in to (the ops page reads every source) can be slow to come.
+    await page.wait_for_url(f"{console_url}{next_path}", timeout=60_000)
