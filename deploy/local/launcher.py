@@ -32,6 +32,7 @@ from deploy.local.supervisor import (
     TaskSpec,
 )
 from libs.auth import write_dev_tokens
+from libs.config import AuthMode
 from libs.kafka import ensure_topics
 from libs.kafka_connection import KafkaConnection
 
@@ -258,10 +259,19 @@ def write_stack_file(settings: LocalStackSettings, supervisor: Supervisor) -> No
     partial.replace(settings.stack_file)
 
 
+def console_sign_in_hint(settings: LocalStackSettings) -> str:
+    """How staff sign in to the console the launcher started: the development page's role
+    picker (``AUTH_MODE=dev``), or the identity provider's own page (``AUTH_MODE=oidc``)."""
+    if settings.AUTH_MODE == AuthMode.OIDC:
+        return f"sign in: with the identity provider {settings.OIDC_ISSUER}"
+    return "sign in: pick a role"
+
+
 def welcome(settings: LocalStackSettings, urls: Mapping[str, str]) -> str:
     rows: list[tuple[str, str]] = []
     if "console" in urls:
-        rows.append(("Staff console", f"{urls['console']}/console/   (sign in: pick a role)"))
+        hint = console_sign_in_hint(settings)
+        rows.append(("Staff console", f"{urls['console']}/console/   ({hint})"))
     for name, label in (
         ("intake", "Intake API"),
         ("selection", "Selection API"),
@@ -281,8 +291,9 @@ def welcome(settings: LocalStackSettings, urls: Mapping[str, str]) -> str:
         ("E-mails (Maildir)", f"{settings.maildir / 'new'}/"),
         ("Database", settings.database_url),
         ("Logs", f"{settings.logs_dir}/"),
-        ("Staff tokens", f"{settings.dev_tokens_file} (one bearer token per role)"),
     ]
+    if settings.AUTH_MODE == AuthMode.DEV:  # the staff APIs accept no other bearer under OIDC
+        rows.append(("Staff tokens", f"{settings.dev_tokens_file} (one bearer token per role)"))
     lines = ["", "EIG dossier platform is running:"]
     lines += [f"  {label:<18} {value}" for label, value in rows]
     lines.append("")

@@ -24,6 +24,7 @@ from libs.wording import (
     contract_status_label,
     dossier_status_label,
     kind_label,
+    pay_band_label,
     role_label,
 )
 from services.console.action_forms import (
@@ -62,6 +63,7 @@ ENVIRONMENT.globals.update(
     role_label=role_label,
     administration_kind_label=administration_kind_label,
     contract_status_label=contract_status_label,
+    pay_band_label=pay_band_label,
     duration=duration,
     age_seconds=age_seconds,
     # What the staff read instead of the APIs' names: the application form's own labels, the

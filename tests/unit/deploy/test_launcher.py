@@ -18,6 +18,7 @@ from deploy.local.launcher import (
     held_parts,
     port_conflicts,
     prepare_data_dir,
+    welcome,
 )
 from deploy.local.settings import LocalStackSettings, child_environment, save_link_secret
 from deploy.local.supervisor import ProcessSpec, TaskSpec
@@ -256,3 +257,40 @@ class TestHolds:
         prepare_data_dir(settings)
 
         assert not held_parts(settings.hold_dir)("kafka")
+
+
+class TestWelcome:
+    """The address list the launcher prints tells how to sign in to the console it started."""
+
+    URLS = {
+        "console": "http://127.0.0.1:8004",
+        "temporal_ui": "http://127.0.0.1:8233",
+        "temporal": "127.0.0.1:7233",
+        "kafka": "127.0.0.1:9092",
+        "smtp": "127.0.0.1:1025",
+    }
+
+    def console_line(self, text: str) -> str:
+        return next(line for line in text.splitlines() if "Staff console" in line)
+
+    def test_in_dev_mode_staff_pick_a_role_and_get_the_dev_tokens(self, tmp_path):
+        text = welcome(stack_settings(tmp_path), self.URLS)
+
+        assert "(sign in: pick a role)" in self.console_line(text)
+        assert "Staff tokens" in text
+
+    def test_under_oidc_staff_sign_in_with_the_identity_provider(self, tmp_path):
+        settings = stack_settings(
+            tmp_path,
+            AUTH_MODE="oidc",
+            OIDC_ISSUER="https://idp.example.org/realms/eig",
+            OIDC_AUDIENCE="eig",
+            OIDC_JWKS_URL="https://idp.example.org/realms/eig/certs",
+        )
+
+        text = welcome(settings, self.URLS)
+
+        line = self.console_line(text)
+        assert "pick a role" not in line
+        assert "identity provider https://idp.example.org/realms/eig" in line
+        assert "Staff tokens" not in text

@@ -98,6 +98,7 @@ async def test_the_list_pages_forward_and_back_by_cursor_and_passes_axe(
 
     await page.get_by_label("Rechercher (nom, titre, administration)").fill("préfecture")
     await page.get_by_role("button", name="Filtrer").click()
+    await page.wait_for_url("**q=pr%C3%A9fecture**")  # the filtered page, not the one leaving
     found = await titles(page)
     assert found and len(found) < 25
     assert f"{len(found)} dossier(s)" in await page.locator("#result-count").inner_text()

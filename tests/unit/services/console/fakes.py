@@ -86,7 +86,7 @@ def contract(
         pay_policy_version="7.1",
         eig_name=eig_name,
         years_of_experience=12,
-        band="more_than_10_years",
+        band="over_10_years",
         monthly_net_eur=Decimal("5000"),
         annual_fixed_net_eur=Decimal("60000"),
         variable_percent=Decimal("10"),

@@ -226,6 +226,38 @@ class TestContracts:
 
         timeline = page[page.index('id="contract-timeline"') :]
         assert "Alex Admin" in timeline and "dev-admin-alex-admin" in timeline
+        # Every cell wraps (as the ops page's): the actor's column is not cut off.
+        row = timeline[timeline.index("<tbody>") : timeline.index("</tbody>")]
+        assert row.count('<td class="fr-cell--multiline">') == 5 and "<td>" not in row
+
+    async def test_the_band_reads_as_its_label_in_french_then_english(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        drafted = contract()
+        api.contracts = [drafted]
+        await sign_in(browser)
+
+        french = (await browser.get(f"/console/contracts/{drafted.contract_id}")).text
+        english = (await browser.get(f"/console/contracts/{drafted.contract_id}?lang=en")).text
+
+        assert '<dd id="contract-band">Plus de 10 ans d’expérience</dd>' in french
+        assert '<dd id="contract-band">Over 10 years of experience</dd>' in english
+        assert "over_10_years" not in french
+
+    async def test_the_offers_deadline_shows_only_while_the_offer_is_open(
+        self, browser: httpx.AsyncClient, api: FakeStaffApi
+    ) -> None:
+        deadline = {"offer_expires_at": NOW + timedelta(days=7)}
+        sent = contract(status=ContractStatus.OFFER_SENT).model_copy(update=deadline)
+        signed = contract(status=ContractStatus.SIGNED).model_copy(update=deadline)
+        api.contracts = [sent, signed]
+        await sign_in(browser)
+
+        open_offer = (await browser.get(f"/console/contracts/{sent.contract_id}")).text
+        signed_page = (await browser.get(f"/console/contracts/{signed.contract_id}")).text
+
+        assert "Proposition valable jusqu’au" in open_offer
+        assert "Proposition valable jusqu’au" not in signed_page
 
     async def test_countersigning_is_shown_to_admins_only(
         self, browser: httpx.AsyncClient, api: FakeStaffApi

@@ -256,6 +256,11 @@ class TestRounds:
         )
 
         assert f'id="decision-{dossier.dossier_id}"' in page
+        card = page[page.index(f'id="dossier-{dossier.dossier_id}"') :]
+        # DSFR draws a card's title before anything in its content but its end: the form is
+        # there, under the dossier's title.
+        end = card.index('<div class="fr-card__end">')
+        assert card.index('class="fr-card__title"') < end < card.index('id="decision-')
         assert response.status_code == 303
         assert api.decisions == [
             (
@@ -332,3 +337,9 @@ class TestBulkAction:
         page = (await browser.get("/console/dossiers")).text
 
         assert f'id="select-{dossier.dossier_id}"' in page and 'id="bulk-submit"' in page
+        # In DSFR's fixed cell of its own row (a bare checkbox group drops out of the row),
+        # named for screen readers.
+        row = page[: page.index(f'id="select-{dossier.dossier_id}"')].rsplit("<tr>", 1)[1]
+        assert '<td class="fr-cell--fixed">' in row
+        assert '<th scope="col" class="fr-cell--fixed">Sélection</th>' in page
+        assert f'for="select-{dossier.dossier_id}">Sélectionner Ada</label>' in page
