@@ -269,6 +269,9 @@ def console_sign_in_hint(settings: LocalStackSettings) -> str:
 
 def welcome(settings: LocalStackSettings, urls: Mapping[str, str]) -> str:
     rows: list[tuple[str, str]] = []
+    if "intake" in urls:  # what applicants open: the programme, both forms, the results
+        forms = "apply: /candidater, /deposer-un-projet"
+        rows.append(("Applicant site", f"{urls['intake']}/   ({forms})"))
     if "console" in urls:
         hint = console_sign_in_hint(settings)
         rows.append(("Staff console", f"{urls['console']}/console/   ({hint})"))

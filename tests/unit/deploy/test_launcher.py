@@ -273,6 +273,19 @@ class TestWelcome:
     def console_line(self, text: str) -> str:
         return next(line for line in text.splitlines() if "Staff console" in line)
 
+    def test_the_applicant_site_comes_first_with_its_two_forms(self, tmp_path):
+        text = welcome(stack_settings(tmp_path), {**self.URLS, "intake": "http://127.0.0.1:8000"})
+
+        first = text.strip().splitlines()[1]
+        assert first.split() == [
+            "Applicant",
+            "site",
+            "http://127.0.0.1:8000/",
+            "(apply:",
+            "/candidater,",
+            "/deposer-un-projet)",
+        ]
+
     def test_in_dev_mode_staff_pick_a_role_and_get_the_dev_tokens(self, tmp_path):
         text = welcome(stack_settings(tmp_path), self.URLS)
 
