@@ -2,7 +2,7 @@
 ``/console/dossiers/{id}`` (the whole application, timeline, evaluations, one form per allowed
 action posting to ``/console/dossiers/{id}/actions/{action}``)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -174,6 +174,34 @@ async def _render_detail(
     )
 
 
+def _shown_again(
+    request: Request,
+    pages: Pages,
+    console: ConsoleDep,
+    session: ConsoleSession,
+    dossier_id: UUID,
+    failed_action: str,
+    form: dict[str, str],
+) -> Callable[[ApiRefused], Awaitable[Response]]:
+    """The dossier page again after a refused form post, with the input and the API's
+    refusal under the form of ``failed_action``, answered with the refusal's status."""
+
+    async def again(refusal: ApiRefused) -> Response:
+        return await _render_detail(
+            request,
+            pages,
+            console,
+            session,
+            dossier_id,
+            refusal=refusal,
+            failed_action=failed_action,
+            form_values=form,
+            status_code=refusal.status_code,
+        )
+
+    return again
+
+
 @router.get(LIST_PATH + "/{dossier_id}", name="dossier_page")
 async def dossier_page(
     request: Request, dossier_id: UUID, pages: Pages, console: ConsoleDep, session: SessionDep
@@ -196,18 +224,7 @@ async def dossier_action(
     back = safe_next(form["retour"]) if form.get("retour") else _detail_path(dossier_id)
     separator = "&" if "?" in back else "?"
 
-    async def again(refusal: ApiRefused) -> Response:
-        return await _render_detail(
-            request,
-            pages,
-            console,
-            session,
-            dossier_id,
-            refusal=refusal,
-            failed_action=action,
-            form_values=form,
-            status_code=refusal.status_code,
-        )
+    again = _shown_again(request, pages, console, session, dossier_id, action, form)
 
     return await answer_form_post(
         service_layer.apply_action(console.api, session.token, dossier_id, action, form),
@@ -234,18 +251,7 @@ async def add_comment(
 ) -> Response:
     form = await posted_form(request)
 
-    async def again(refusal: ApiRefused) -> Response:
-        return await _render_detail(
-            request,
-            pages,
-            console,
-            session,
-            dossier_id,
-            refusal=refusal,
-            failed_action="comment",
-            form_values=form,
-            status_code=422,
-        )
+    again = _shown_again(request, pages, console, session, dossier_id, "comment", form)
 
     return await answer_form_post(
         service_layer.add_comment(console.api, session.token, dossier_id, form),
@@ -261,18 +267,7 @@ async def erase_personal_data(
 ) -> Response:
     form = await posted_form(request)
 
-    async def again(refusal: ApiRefused) -> Response:
-        return await _render_detail(
-            request,
-            pages,
-            console,
-            session,
-            dossier_id,
-            refusal=refusal,
-            failed_action="erase",
-            form_values=form,
-            status_code=refusal.status_code,
-        )
+    again = _shown_again(request, pages, console, session, dossier_id, "erase", form)
 
     return await answer_form_post(
         service_layer.erase_personal_data(console.api, session.token, dossier_id, form),
