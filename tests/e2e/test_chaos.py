@@ -18,6 +18,8 @@ from tests.local_stack import RunningStack
 pytestmark = pytest.mark.e2e
 
 
+# Above the drill's own bound (faults, then ``wait_s``), so that a miss reports its counts.
+@pytest.mark.timeout(600)
 async def test_nothing_is_lost_or_doubled_when_the_broker_and_the_worker_die(
     stack: RunningStack,
 ) -> None:
